@@ -1,0 +1,123 @@
+"""The canonical extract layout (``shared/spec/extracts.md``) as data.
+
+Every loader ends in these tables. Each column has a kind that says how its raw text
+is parsed:
+
+``id``        free text identifier (never parsed; ``child_id`` is pseudonymised)
+``text``      free text
+``code``      a code from a DfE list (kept as text, trimmed and upper-cased)
+``date``      a date (YYYY-MM-DD, DD/MM/YYYY, Excel serial or Excel date cell)
+``datetime``  a date-time (as above plus HH:MM[:SS]; a bare date means 00:00)
+``flag``      Y/N, Yes/No, 1/0, True/False -> boolean
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Column", "Table", "TABLES", "COMMON_COLUMNS", "table", "extract_name"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # id | text | code | date | datetime | flag
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    id_column: str
+    columns: tuple[Column, ...]
+    optional_table: bool = False
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+def _t(name: str, id_column: str, spec: str, optional: bool = False) -> Table:
+    """Build a table from ``"*col:kind, col:kind"`` (``*`` = required)."""
+    cols = []
+    for part in spec.split(","):
+        part = part.strip()
+        req = part.startswith("*")
+        col, kind = part.lstrip("*").split(":")
+        cols.append(Column(col, kind, req))
+    # every table may carry the migration columns
+    cols += [Column("source_system", "code"), Column("legacy_id", "id")]
+    return Table(name, id_column, tuple(cols), optional)
+
+
+#: Columns every table may carry (used by the migration checks).
+COMMON_COLUMNS = ("source_system", "legacy_id")
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in [
+        _t("contacts", "contact_id",
+           "*contact_id:id, *child_id:id, *contact_datetime:datetime, contact_source:code, "
+           "decision_datetime:datetime, contact_outcome:text", optional=True),
+        _t("referrals", "referral_id",
+           "*referral_id:id, *child_id:id, *referral_date:date, *referral_source:code, "
+           "referral_nfa:flag"),
+        _t("assessments", "assessment_id",
+           "*assessment_id:id, *child_id:id, referral_id:id, *assessment_start_date:date, "
+           "assessment_authorised_date:date", optional=True),
+        _t("cin_episodes", "cin_episode_id",
+           "*cin_episode_id:id, *child_id:id, referral_id:id, *cin_start_date:date, "
+           "cin_closure_date:date, reason_for_closure:code, *primary_need_code:code"),
+        _t("cp_plans", "cp_plan_id",
+           "*cp_plan_id:id, *child_id:id, *cp_plan_start_date:date, cp_plan_end_date:date, "
+           "*initial_category:code, latest_category:code"),
+        _t("missing_episodes", "missing_episode_id",
+           "*missing_episode_id:id, *child_id:id, *missing_start_datetime:datetime, "
+           "missing_end_datetime:datetime, missing_type:code, looked_after:flag"),
+        _t("return_interviews", "rhi_id",
+           "*rhi_id:id, *missing_episode_id:id, *child_id:id, rhi_offered_date:date, "
+           "*rhi_accepted:flag, rhi_completed_datetime:datetime"),
+        _t("children", "child_id",
+           "*child_id:id, date_of_birth:date, sex:code, ethnicity:code", optional=True),
+    ]
+}
+
+#: DfE code lists used by loaders, validation and reports.
+REFERRAL_SOURCES = ("1A", "1B", "1C", "1D", "2A", "2B", "3A", "3B", "3C", "3D", "3E", "3F",
+                    "4", "5A", "5B", "5C", "5D", "6", "7", "8", "9", "10")
+PRIMARY_NEED_CODES = tuple(f"N{i}" for i in range(10))
+CP_CATEGORIES = ("NEG", "EMO", "PHY", "SAB", "MUL")
+REASONS_FOR_CLOSURE = tuple(f"RC{i}" for i in range(1, 10))
+MISSING_TYPES = ("M", "A")
+
+
+def table(name: str) -> Table:
+    """The canonical table called ``name`` (KeyError with the known names otherwise)."""
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise KeyError(f"unknown extract {name!r}; expected one of {', '.join(TABLES)}") from None
+
+
+def extract_name(file_stem: str) -> str:
+    """The extract a file belongs to: the prefix before the first ``_2``/``-2`` date part.
+
+    >>> extract_name("referrals_2023-01")
+    'referrals'
+    >>> extract_name("CIN_Episodes")
+    'cin_episodes'
+    """
+    stem = file_stem.strip().lower()
+    for i in range(1, len(stem)):
+        if stem[i] == "2" and stem[i - 1] in "_-":
+            return stem[: i - 1]
+    return stem
