@@ -1,0 +1,28 @@
+"""What every reader hands the core loader."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+__all__ = ["Frame", "ROW"]
+
+#: Name of the column holding the row number a person would see in the source file
+#: (spreadsheet row, CSV line, XML element ordinal), used in every message.
+ROW = "_row"
+
+
+@dataclass
+class Frame:
+    """Rows for one canonical table read from one file (or one sheet / element group).
+
+    ``data``: polars DataFrame whose columns are all ``pl.Utf8`` (blank/None = unknown),
+    named with the canonical lower-case names of ``scorecard.schema.TABLES[table]`` (extra
+    columns allowed, kept but unused), plus ``_row`` (``pl.Int64``).
+    Dates may be ISO ``YYYY-MM-DD``, UK ``DD/MM/YYYY`` or Excel serials; readers that know a
+    cell is a date should emit ISO text. ``location`` names the file (and sheet) for messages.
+    """
+
+    table: str
+    data: pl.DataFrame
+    location: str
