@@ -1,0 +1,111 @@
+"""The DuckDB store: schemas, ledger tables, and the lock that keeps two builds apart.
+
+Schemas: ``raw`` (as loaded, VARCHAR, plus provenance), ``quarantine`` (rejected cells),
+``staging`` (typed, pseudonymised), ``marts``, ``meta`` (the load and run ledger).
+"""
+from __future__ import annotations
+
+import contextlib
+from importlib import resources
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+from filelock import FileLock, Timeout
+
+from .errors import BusyError, ScorecardError
+from .schema import TABLES
+
+__all__ = ["connect", "sql_text", "exclusive", "ensure_schema", "RAW_META_COLUMNS"]
+
+#: provenance columns every raw table starts with
+RAW_META_COLUMNS = ("load_id", "source_file", "source_row", "_rejected", "_extras")
+
+
+def sql_text(*parts: str) -> str:
+    """The text of a SQL file shipped in the package, e.g. ``sql_text("staging", "referrals.sql")``."""
+    return resources.files("scorecard").joinpath("sql", *parts).read_text(encoding="utf-8")
+
+
+def _ddl() -> list[str]:
+    out = [
+        "create schema if not exists raw",
+        "create schema if not exists quarantine",
+        "create schema if not exists staging",
+        "create schema if not exists marts",
+        "create schema if not exists meta",
+        """create table if not exists meta.loads (
+            load_id bigint primary key, run_id bigint, source_file varchar, table_name varchar,
+            format varchar, size_bytes bigint, sha256 varchar, rows_read bigint,
+            rows_loaded bigint, rows_rejected bigint, loaded_at timestamp, status varchar,
+            message varchar)""",
+        """create table if not exists meta.runs (
+            run_id bigint primary key, command varchar, arguments varchar, started_at timestamp,
+            finished_at timestamp, outcome varchar, exit_code integer, message varchar)""",
+        """create table if not exists quarantine.rejected_rows (
+            load_id bigint, source_file varchar, source_row bigint, table_name varchar,
+            record_id varchar, column_name varchar, raw_value varchar, reason varchar)""",
+    ]
+    for t in TABLES.values():
+        raw_cols = ", ".join(f'"{c}" varchar' for c in t.column_names)
+        out.append(
+            f"create table if not exists raw.{t.name} (load_id bigint, source_file varchar, "
+            f"source_row bigint, _rejected boolean, _extras varchar, {raw_cols})"
+        )
+        out.append(
+            f"create table if not exists staging.{t.name} as "
+            f"select * from ({sql_text('staging', t.name + '.sql')}) where false"
+        )
+    return out
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the macros, schemas, ledger and (empty) raw/staging tables if missing."""
+    con.execute(sql_text("macros.sql"))
+    for stmt in _ddl():
+        con.execute(stmt)
+
+
+def connect(path: str | Path = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the scorecard database.
+
+    :param path: database file, or ``":memory:"``.
+    :param read_only: open an existing database read-only (for analysts).
+    """
+    target = str(path)
+    if target != ":memory:" and not read_only:
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(target, read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise BusyError(f"{target}: the database is in use by another process; try again when it has finished") from None
+        raise ScorecardError(f"{target}: cannot open the database: {exc}") from None
+    except duckdb.Error as exc:
+        raise ScorecardError(f"{target}: cannot open the database: {exc}") from None
+    if read_only:
+        con.execute(sql_text("macros.sql").replace("create or replace macro", "create or replace temp macro"))
+    else:
+        ensure_schema(con)
+    return con
+
+
+@contextlib.contextmanager
+def exclusive(db_path: str | Path, *, wait: float = 0.0) -> Iterator[None]:
+    """Hold the build lock for ``db_path`` (a ``.lock`` file beside it).
+
+    A second build waits up to ``wait`` seconds, then refuses with :class:`BusyError`.
+    """
+    if str(db_path) == ":memory:":
+        yield
+        return
+    lock = FileLock(str(Path(db_path)) + ".lock")
+    try:
+        lock.acquire(timeout=wait)
+    except Timeout:
+        raise BusyError(f"{db_path}: another scorecard build or load is running; "
+                        f"waited {wait:g} s — try again when it has finished") from None
+    try:
+        yield
+    finally:
+        lock.release()

@@ -1,0 +1,41 @@
+-- staging.contacts: the contacts extract typed (see scorecard/sql/macros.sql).
+-- One row per contact_id version: a later file supersedes an earlier one for the same id,
+-- repeats inside one file are kept so validation can see them. Quarantined rows and loads
+-- that were superseded are excluded. child_id is already pseudonymised by the loader.
+with source as (
+    select *
+    from raw.contacts
+    where not _rejected
+        and load_id in (select load_id from meta.loads where status = 'loaded')
+),
+
+latest as (
+    select
+        *,
+        max(load_id) over (partition by sc_text(contact_id)) as latest_load_id
+    from source
+),
+
+renamed as (
+    select
+        -- identifiers
+        sc_text(contact_id) as contact_id,
+        sc_text(child_id) as child_id,
+        -- dates and times
+        sc_datetime(contact_datetime) as contact_datetime,
+        sc_datetime(decision_datetime) as decision_datetime,
+        -- codes, flags and text
+        sc_code(contact_source) as contact_source,
+        sc_text(contact_outcome) as contact_outcome,
+        -- migration
+        sc_code(source_system) as source_system,
+        sc_text(legacy_id) as legacy_id,
+        -- provenance
+        load_id,
+        source_file,
+        source_row
+    from latest
+    where load_id = latest_load_id
+)
+
+select * from renamed

@@ -1,0 +1,41 @@
+-- staging.cp_plans: the cp plans extract typed (see scorecard/sql/macros.sql).
+-- One row per cp_plan_id version: a later file supersedes an earlier one for the same id,
+-- repeats inside one file are kept so validation can see them. Quarantined rows and loads
+-- that were superseded are excluded. child_id is already pseudonymised by the loader.
+with source as (
+    select *
+    from raw.cp_plans
+    where not _rejected
+        and load_id in (select load_id from meta.loads where status = 'loaded')
+),
+
+latest as (
+    select
+        *,
+        max(load_id) over (partition by sc_text(cp_plan_id)) as latest_load_id
+    from source
+),
+
+renamed as (
+    select
+        -- identifiers
+        sc_text(cp_plan_id) as cp_plan_id,
+        sc_text(child_id) as child_id,
+        -- dates and times
+        sc_date(cp_plan_start_date) as cp_plan_start_date,
+        sc_date(cp_plan_end_date) as cp_plan_end_date,
+        -- codes, flags and text
+        sc_code(initial_category) as initial_category,
+        sc_code(latest_category) as latest_category,
+        -- migration
+        sc_code(source_system) as source_system,
+        sc_text(legacy_id) as legacy_id,
+        -- provenance
+        load_id,
+        source_file,
+        source_row
+    from latest
+    where load_id = latest_load_id
+)
+
+select * from renamed

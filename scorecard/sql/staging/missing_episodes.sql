@@ -1,0 +1,41 @@
+-- staging.missing_episodes: the missing episodes extract typed (see scorecard/sql/macros.sql).
+-- One row per missing_episode_id version: a later file supersedes an earlier one for the same id,
+-- repeats inside one file are kept so validation can see them. Quarantined rows and loads
+-- that were superseded are excluded. child_id is already pseudonymised by the loader.
+with source as (
+    select *
+    from raw.missing_episodes
+    where not _rejected
+        and load_id in (select load_id from meta.loads where status = 'loaded')
+),
+
+latest as (
+    select
+        *,
+        max(load_id) over (partition by sc_text(missing_episode_id)) as latest_load_id
+    from source
+),
+
+renamed as (
+    select
+        -- identifiers
+        sc_text(missing_episode_id) as missing_episode_id,
+        sc_text(child_id) as child_id,
+        -- dates and times
+        sc_datetime(missing_start_datetime) as missing_start_datetime,
+        sc_datetime(missing_end_datetime) as missing_end_datetime,
+        -- codes, flags and text
+        sc_code(missing_type) as missing_type,
+        sc_flag(looked_after) as looked_after,
+        -- migration
+        sc_code(source_system) as source_system,
+        sc_text(legacy_id) as legacy_id,
+        -- provenance
+        load_id,
+        source_file,
+        source_row
+    from latest
+    where load_id = latest_load_id
+)
+
+select * from renamed

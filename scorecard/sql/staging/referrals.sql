@@ -1,0 +1,40 @@
+-- staging.referrals: the referrals extract typed (see scorecard/sql/macros.sql).
+-- One row per referral_id version: a later file supersedes an earlier one for the same id,
+-- repeats inside one file are kept so validation can see them. Quarantined rows and loads
+-- that were superseded are excluded. child_id is already pseudonymised by the loader.
+with source as (
+    select *
+    from raw.referrals
+    where not _rejected
+        and load_id in (select load_id from meta.loads where status = 'loaded')
+),
+
+latest as (
+    select
+        *,
+        max(load_id) over (partition by sc_text(referral_id)) as latest_load_id
+    from source
+),
+
+renamed as (
+    select
+        -- identifiers
+        sc_text(referral_id) as referral_id,
+        sc_text(child_id) as child_id,
+        -- dates and times
+        sc_date(referral_date) as referral_date,
+        -- codes, flags and text
+        sc_code(referral_source) as referral_source,
+        sc_flag(referral_nfa) as referral_nfa,
+        -- migration
+        sc_code(source_system) as source_system,
+        sc_text(legacy_id) as legacy_id,
+        -- provenance
+        load_id,
+        source_file,
+        source_row
+    from latest
+    where load_id = latest_load_id
+)
+
+select * from renamed
