@@ -1,0 +1,430 @@
+"""Loading extracts into the store: raw -> quarantine -> staging, atomically.
+
+Every file under the raw folder is read (never written), turned into canonical rows,
+checked cell by cell, pseudonymised and inserted into ``raw.<table>``; cells that cannot be
+parsed go to ``quarantine.rejected_rows`` (and their row is kept out of staging); every file
+is recorded in the ``meta.loads`` ledger. The whole load is one transaction: a structural
+problem anywhere (unreadable file, missing required column, unknown extract) rolls back
+everything and the database is exactly as it was.
+"""
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+
+from .db import sql_text
+from .errors import ScorecardError, StructuralError
+from .frames import ROW, Frame
+from .schema import TABLES, Table, extract_name
+
+__all__ = ["load", "LoadReport", "FileResult", "discover", "pseudonymise", "DATA_SUFFIXES"]
+
+log = logging.getLogger(__name__)
+
+#: file types the loader reads; anything else under the raw folder is reported as skipped
+DATA_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".parquet", ".xml")
+
+_REASONS = {
+    "date": "unparseable date (expected YYYY-MM-DD, DD/MM/YYYY or an Excel date)",
+    "datetime": "unparseable date-time (expected YYYY-MM-DD HH:MM[:SS] or DD/MM/YYYY HH:MM[:SS])",
+    "flag": "unrecognised flag (expected Y/N, Yes/No, 1/0 or True/False)",
+}
+_PARSER = {"date": "sc_date", "datetime": "sc_datetime", "flag": "sc_flag"}
+
+
+@dataclass
+class FileResult:
+    """What happened to one (file, table) pair."""
+
+    file: str
+    table: str
+    status: str  # loaded | duplicate | skipped
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    message: str = ""
+
+
+@dataclass
+class LoadReport:
+    """The outcome of :func:`load`."""
+
+    files: list[FileResult] = field(default_factory=list)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(f.rows_rejected for f in self.files)
+
+    def summary(self) -> str:
+        by = {s: sum(1 for f in self.files if f.status == s) for s in ("loaded", "duplicate", "skipped")}
+        return (f"{by['loaded']} file(s) loaded, {by['duplicate']} already loaded, {by['skipped']} skipped; "
+                f"{self.rows_loaded} rows loaded, {self.rows_rejected} rows quarantined")
+
+
+def _q(name: str) -> str:
+    """Quote an identifier taken from a file header."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    """A SQL string literal for a column name (identifiers only, never data values)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def pseudonymise(values: Iterable[str], key: bytes) -> dict[str, str]:
+    """Keyed pseudonyms (HMAC-SHA256, first 16 hex digits, prefixed ``P``) for child ids.
+
+    The same id always gets the same pseudonym under the same key; ids are trimmed first.
+    """
+    return {v: "P" + hmac.new(key, v.strip().encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+            for v in values}
+
+
+def discover(raw_dir: Path) -> tuple[list[Path], list[Path]]:
+    """Data files under ``raw_dir`` (sorted, recursive) and the files skipped as not data."""
+    raw_dir = Path(raw_dir)
+    if not raw_dir.is_dir():
+        raise ScorecardError(f"{raw_dir}: raw folder does not exist")
+    data, skipped = [], []
+    for p in sorted(raw_dir.rglob("*")):
+        if not p.is_file() or any(part.startswith(".") for part in p.relative_to(raw_dir).parts):
+            continue
+        if p.name.startswith("~$") or p.name.lower().startswith("readme"):
+            continue
+        (data if p.suffix.lower() in DATA_SUFFIXES else skipped).append(p)
+    return data, skipped
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- readers
+
+def _is_utf8(path: Path) -> bool:
+    dec = codecs.getincrementaldecoder("utf-8")()
+    with open(path, "rb") as fh:
+        try:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                dec.decode(chunk)
+            dec.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def _csv_to_temp(con: duckdb.DuckDBPyConnection, path: Path, label: str, tmp: Path) -> None:
+    """Read a canonical CSV (UTF-8 with/without BOM or Windows-1252) into temp table ``_in``."""
+    if path.stat().st_size == 0:
+        raise StructuralError(label, "file is empty")
+    source = path
+    if not _is_utf8(path):
+        try:
+            text = path.read_bytes().decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise StructuralError(label, f"not UTF-8 or Windows-1252 text (byte {exc.start})") from None
+        source = tmp / (path.stem + ".utf8.csv")
+        source.write_text(text, encoding="utf-8")
+    try:
+        con.execute(
+            "create or replace temp table _in0 as select * from read_csv($p, all_varchar = true, "
+            "header = true, null_padding = true, auto_detect = true)",
+            {"p": str(source)},
+        )
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise StructuralError(label, f"cannot read as CSV: {first}") from None
+    _number_rows(con)
+
+
+def _number_rows(con: duckdb.DuckDBPyConnection) -> None:
+    """``_in`` = ``_in0`` with ``_row`` = spreadsheet row number (header is row 1)."""
+    con.execute(f"create or replace temp table _in as select row_number() over (order by rowid) + 1 as {ROW}, * from _in0")
+    con.execute("drop table _in0")
+
+
+def _parquet_to_temp(con: duckdb.DuckDBPyConnection, path: Path, label: str) -> None:
+    try:
+        desc = con.execute("describe select * from read_parquet($p)", {"p": str(path)}).fetchall()
+        cols = ", ".join(f"cast({_q(c[0])} as varchar) as {_q(c[0])}" for c in desc)
+        con.execute(f"create or replace temp table _in0 as select {cols} from read_parquet($p)",
+                    {"p": str(path)})
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise StructuralError(label, f"cannot read as Parquet: {first}") from None
+    _number_rows(con)
+
+
+def _cell_text(v) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "True" if v else "False"
+    if isinstance(v, dt.datetime):
+        return v.strftime("%Y-%m-%d %H:%M:%S") if (v.hour or v.minute or v.second) else v.strftime("%Y-%m-%d")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, dt.time):
+        return v.strftime("%H:%M:%S")
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def read_canonical_xlsx(path: Path, label: str, extract: str) -> Frame:
+    """A canonical-layout workbook: the sheet named after the extract, else the first sheet;
+    the header is the first non-empty row."""
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a broken file
+        raise StructuralError(label, f"cannot open as an Excel workbook: {exc}") from None
+    try:
+        names = {n.strip().lower(): n for n in wb.sheetnames}
+        ws = wb[names.get(extract, wb.sheetnames[0])]
+        rows = ws.iter_rows(values_only=True)
+        header, header_row = None, 0
+        for header_row, values in enumerate(rows, start=1):
+            if any(v is not None and str(v).strip() for v in values):
+                header = [("" if v is None else str(v)) for v in values]
+                break
+        if header is None:
+            raise StructuralError(label, f"sheet {ws.title!r} is empty")
+        cols: list[list[str | None]] = [[] for _ in header]
+        row_numbers: list[int] = []
+        for n, values in enumerate(rows, start=header_row + 1):
+            if not any(v is not None and str(v).strip() for v in values):
+                continue
+            row_numbers.append(n)
+            for i in range(len(header)):
+                cols[i].append(_cell_text(values[i]) if i < len(values) else None)
+    finally:
+        wb.close()
+    data = {h if h else f"column_{i + 1}": c for i, (h, c) in enumerate(zip(header, cols))}
+    df = pl.DataFrame({**data, ROW: row_numbers}, schema={**{k: pl.Utf8 for k in data}, ROW: pl.Int64})
+    return Frame(extract, df, f"{label} sheet {ws.title!r}")
+
+
+def _frame_to_temp(con: duckdb.DuckDBPyConnection, frame: Frame) -> None:
+    arrow: pa.Table = frame.data.to_arrow()
+    con.register("_frame", arrow)
+    try:
+        con.execute("create or replace temp table _in as select * from _frame")
+    finally:
+        con.unregister("_frame")
+
+
+# --------------------------------------------------------------------------- ingest
+
+def _normalise_columns(con: duckdb.DuckDBPyConnection, table: Table, label: str) -> list[str]:
+    """Rename ``_in`` columns to lower-case trimmed names; return the extra (non-canonical) ones."""
+    cols = [r[0] for r in con.execute("describe _in").fetchall()]
+    seen: dict[str, str] = {}
+    for c in cols:
+        n = c.strip().lower() if c != ROW else ROW
+        if n in seen:
+            raise StructuralError(label, f"column appears twice ({seen[n]!r} and {c!r})", column=n)
+        seen[n] = c
+    missing = [c for c in table.required if c not in seen]
+    if missing:
+        raise StructuralError(label, f"missing required column for {table.name}", column=missing[0])
+    extras = [n for n in seen if n != ROW and n not in table.column_names]
+    select = [f"{_q(seen[ROW])} as {ROW}"]
+    for c in table.column_names:
+        select.append(f"cast({_q(seen[c])} as varchar) as {_q(c)}" if c in seen else f"null::varchar as {_q(c)}")
+    if extras:
+        pairs = ", ".join(f"{_lit(n)}, {_q(seen[n])}" for n in extras)
+        select.append(f"cast(json_object({pairs}) as varchar) as _extras")
+    else:
+        select.append("null::varchar as _extras")
+    con.execute(f"create or replace temp table _norm as select {', '.join(select)} from _in")
+    con.execute("drop table _in")
+    return extras
+
+
+def _pseudonymise_temp(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
+    """Replace ``child_id`` in ``_norm`` by its keyed pseudonym (blank stays blank)."""
+    ids = [r[0] for r in con.execute(
+        "select distinct trim(child_id) from _norm where sc_blank(child_id) is not null").fetchall()]
+    mapping = pseudonymise(ids, key)
+    con.register("_pseudo", pa.table({"raw_id": list(mapping), "pseudo": list(mapping.values())}))
+    try:
+        con.execute("""
+            create or replace temp table _ready as
+            select n.* replace (coalesce(p.pseudo, n.child_id) as child_id)
+            from _norm n left join _pseudo p on trim(n.child_id) = p.raw_id""")
+    finally:
+        con.unregister("_pseudo")
+    con.execute("drop table _norm")
+
+
+def _problems_sql(table: Table) -> str:
+    parts = []
+    rid = f"sc_text({_q(table.id_column)})"
+    for c in table.columns:
+        col = _q(c.name)
+        if c.required:
+            parts.append(f"select {ROW}, {rid} as record_id, {_lit(c.name)} as column_name, {col} as raw_value, "
+                         f"'blank required value' as reason from _ready where sc_blank({col}) is null")
+        if c.kind in _PARSER:
+            parts.append(f"select {ROW}, {rid}, {_lit(c.name)}, {col}, {_lit(_REASONS[c.kind])} from _ready "
+                         f"where sc_blank({col}) is not null and {_PARSER[c.kind]}({col}) is null")
+    return " union all ".join(parts)
+
+
+def _ingest(con: duckdb.DuckDBPyConnection, frame_table: str, label: str, rel: str, key: bytes,
+            load_id: int) -> tuple[int, int]:
+    """``_in`` -> quarantine + ``raw.<table>``; returns (rows read, rows rejected)."""
+    table = TABLES[frame_table]
+    _normalise_columns(con, table, label)
+    _pseudonymise_temp(con, key)
+    con.execute(f"create or replace temp table _problems as {_problems_sql(table)}")
+    con.execute(
+        "insert into quarantine.rejected_rows select $load_id, $file, _row, $table, record_id, "
+        "column_name, raw_value, reason from _problems order by _row, column_name",
+        {"load_id": load_id, "file": rel, "table": table.name})
+    cols = ", ".join(_q(c) for c in table.column_names)
+    con.execute(
+        f"insert into raw.{table.name} (load_id, source_file, source_row, _rejected, _extras, {cols}) "
+        f"select $load_id, $file, {ROW}, {ROW} in (select {ROW} from _problems), _extras, {cols} "
+        f"from _ready order by {ROW}",
+        {"load_id": load_id, "file": rel})
+    read = con.execute("select count(*) from _ready").fetchone()[0]
+    rejected = con.execute(f"select count(distinct {ROW}) from _problems").fetchone()[0]
+    con.execute("drop table _ready; drop table _problems")
+    return read, rejected
+
+
+def _frames_for(con, path: Path, rel: str, mappings, tmp: Path) -> list[tuple[str, Callable[[], None], str]]:
+    """How to read ``path``: a list of (table, function filling temp table ``_in``, location)."""
+    from . import formats  # local: format readers pull in XML/Excel machinery
+
+    reader = formats.reader_for(path, mappings)
+    if reader is not None:
+        try:
+            frames = reader(path)
+        except StructuralError:
+            raise
+        except Exception as exc:  # a reader bug or unexpected content must not be a traceback
+            raise StructuralError(rel, f"cannot read: {exc}") from None
+        for f in frames:
+            if f.table not in TABLES:
+                raise StructuralError(f.location, f"reader produced unknown table {f.table!r}")
+        return [(f.table, (lambda f=f: _frame_to_temp(con, f)), f.location) for f in frames]
+    extract = extract_name(path.stem)
+    if extract not in TABLES:
+        raise StructuralError(rel, f"unknown extract {extract!r} (file names start with one of: "
+                                   f"{', '.join(TABLES)}; or add a mapping file for this export)")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return [(extract, lambda: _csv_to_temp(con, path, rel, tmp), rel)]
+    if suffix == ".parquet":
+        return [(extract, lambda: _parquet_to_temp(con, path, rel), rel)]
+    if suffix in (".xlsx", ".xlsm"):
+        return [(extract, lambda: _frame_to_temp(con, read_canonical_xlsx(path, rel, extract)), rel)]
+    raise StructuralError(rel, f"no reader for {suffix} files named like an extract")
+
+
+def rebuild_staging(con: duckdb.DuckDBPyConnection) -> None:
+    """Re-create every ``staging.<table>`` from raw (run inside the load transaction)."""
+    for name in TABLES:
+        con.execute(f"create or replace table staging.{name} as {sql_text('staging', name + '.sql')}")
+
+
+def load(con: duckdb.DuckDBPyConnection, raw_dir: Path, *, key: bytes, mappings: Iterable[Path] = (),
+         run_id: int | None = None, progress: Callable[[str], None] | None = None,
+         transaction: bool = True) -> LoadReport:
+    """Load every extract file under ``raw_dir`` into the store, in one transaction.
+
+    :param con: a connection from :func:`scorecard.db.connect`.
+    :param raw_dir: folder of extract files (read, never written).
+    :param key: pseudonymisation key (:func:`scorecard.config.pseudonym_key`).
+    :param mappings: extra folders of mapping files for bespoke exports.
+    :param run_id: the run this load belongs to (ledger).
+    :param progress: called with a short message per file.
+    :param transaction: run in a transaction of its own (False: the caller holds one).
+    :raises StructuralError: nothing is loaded; the database is unchanged.
+    """
+    from .formats import load_mappings
+
+    raw_dir = Path(raw_dir)
+    files, skipped = discover(raw_dir)
+    if not files:
+        raise ScorecardError(f"{raw_dir}: no extract files found (expected .csv, .xlsx, .parquet or .xml)")
+    maps = load_mappings(list(mappings))
+    report = LoadReport([FileResult(str(p.relative_to(raw_dir)), "", "skipped",
+                                    message="not an extract file type") for p in skipped])
+    if transaction:
+        con.execute("begin transaction")
+    try:
+        with tempfile.TemporaryDirectory(prefix="scorecard-") as tmpname:
+            tmp = Path(tmpname)
+            for path in files:
+                rel = path.relative_to(raw_dir).as_posix()
+                if progress:
+                    progress(rel)
+                report.files.extend(_load_file(con, path, rel, key, maps, run_id, tmp))
+        rebuild_staging(con)
+        if transaction:
+            con.execute("commit")
+    except BaseException:
+        if transaction:
+            con.execute("rollback")
+        raise
+    return report
+
+
+def _load_file(con, path: Path, rel: str, key: bytes, maps, run_id, tmp: Path) -> list[FileResult]:
+    digest = _sha256(path)
+    size = path.stat().st_size
+    prior = con.execute(
+        "select source_file from meta.loads where sha256 = $h and status = 'loaded' limit 1",
+        {"h": digest}).fetchone()
+    if prior:
+        msg = "already loaded" if prior[0] == rel else f"same content as {prior[0]}, already loaded"
+        _ledger(con, run_id, rel, "", "", size, digest, 0, 0, 0, "duplicate", msg)
+        return [FileResult(rel, "", "duplicate", message=msg)]
+    # a changed file at a path loaded before supersedes the earlier version
+    con.execute("update meta.loads set status = 'superseded', message = 'replaced by a newer version of the file' "
+                "where source_file = $f and status = 'loaded'", {"f": rel})
+    results = []
+    for table, fill, location in _frames_for(con, path, rel, maps, tmp):
+        load_id = con.execute("select coalesce(max(load_id), 0) + 1 from meta.loads").fetchone()[0]
+        fill()
+        read, rejected = _ingest(con, table, location, rel, key, load_id)
+        _ledger(con, run_id, rel, table, path.suffix.lower().lstrip("."), size, digest, read,
+                read - rejected, rejected, "loaded", "", load_id=load_id)
+        results.append(FileResult(rel, table, "loaded", read, read - rejected, rejected))
+        log.info("loaded %s -> %s: %d rows, %d quarantined", location, table, read, rejected)
+    return results
+
+
+def _ledger(con, run_id, rel, table, fmt, size, digest, read, loaded, rejected, status, message,
+            load_id: int | None = None) -> None:
+    if load_id is None:
+        load_id = con.execute("select coalesce(max(load_id), 0) + 1 from meta.loads").fetchone()[0]
+    con.execute(
+        "insert into meta.loads values ($id, $run, $f, $t, $fmt, $size, $h, $read, $loaded, $rej, "
+        "current_timestamp, $status, $msg)",
+        {"id": load_id, "run": run_id, "f": rel, "t": table, "fmt": fmt, "size": size, "h": digest,
+         "read": read, "loaded": loaded, "rej": rejected, "status": status, "msg": message})
