@@ -1,0 +1,117 @@
+"""Readers (and writers) for the non-canonical extract formats.
+
+The core loader (``scorecard.load``) asks :func:`reader_for` which reader handles a file:
+
+1. a declarative mapping whose ``files`` glob matches the file name (``scorecard/mappings/*.toml``
+   plus any folders the user names) -- see ``docs/mappings.md``;
+2. the DfE CIN census XML (any ``.xml`` file; a non-census XML file is a structural error);
+3. an Ofsted ILACS Annex A workbook (``.xlsx``/``.xlsm`` whose sheets look like Annex A lists);
+4. otherwise ``None``: the file is canonical CSV/XLSX/Parquet and the core loader reads it.
+
+Every reader returns ``list[scorecard.frames.Frame]``: all-text columns with canonical names plus
+``_row``. Readers never parse or drop values beyond what their format needs (a code spelled the
+format's way becomes the canonical code, a date cell becomes ISO text); everything else is left
+for the core loader to check and quarantine. Readers never modify the input file.
+
+Importing this package is cheap: the format modules are imported only when needed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from ..frames import Frame
+    from .mapping import Mapping
+
+__all__ = ["reader_for", "normalise_heading", "derive_id", "cell_text", "build_frame"]
+
+Reader = Callable[[Path], "list[Frame]"]
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def normalise_heading(text: object) -> str:
+    """A heading reduced for tolerant matching: lower case, every run of spaces, line breaks
+    and punctuation made one space. ``"Referral\\nNFA?"`` -> ``"referral nfa"``."""
+    return _NON_ALNUM.sub(" ", str(text).lower()).strip()
+
+
+def derive_id(prefix: str, *parts: object) -> str:
+    """A deterministic record id for formats that carry none: ``prefix`` + 12 hex digits of
+    SHA-256 over the parts (e.g. list, child id, date, occurrence)."""
+    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()
+    return f"{prefix}-{digest[:12]}"
+
+
+def _round_second(value: dt.datetime) -> dt.datetime:
+    """Excel stores times as fractions of a day; undo float noise (09:14:59.9999 -> 09:15:00)."""
+    if value.microsecond >= 500_000:
+        value += dt.timedelta(seconds=1)
+    return value.replace(microsecond=0)
+
+
+def cell_text(value: Any, kind: str = "text") -> str | None:
+    """Text for a spreadsheet cell value, as the core loader expects it.
+
+    ``None``/blank -> ``None``; an Excel date cell -> ISO ``YYYY-MM-DD`` for ``date`` columns and
+    ``YYYY-MM-DD HH:MM:SS`` otherwise; a whole number stored as float -> ``"12345"``;
+    booleans -> ``"Y"``/``"N"``; text is stripped of surrounding spaces but otherwise untouched.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    if isinstance(value, dt.datetime):
+        value = _round_second(value)
+        if kind == "date":
+            return value.date().isoformat()
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat() if kind == "date" else f"{value.isoformat()} 00:00:00"
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M:%S")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    return text or None
+
+
+def build_frame(table: str, columns: Sequence[str], rows: list[dict[str, str | None]],
+                row_numbers: list[int], location: str) -> "Frame":
+    """A :class:`~scorecard.frames.Frame` of Utf8 ``columns`` (in that order) plus ``_row``."""
+    import polars as pl
+
+    from ..frames import ROW, Frame
+
+    data = {c: pl.Series(c, [r.get(c) for r in rows], dtype=pl.Utf8) for c in columns}
+    data[ROW] = pl.Series(ROW, row_numbers, dtype=pl.Int64)
+    return Frame(table=table, data=pl.DataFrame(data), location=location)
+
+
+def reader_for(path: Path, mappings: Iterable["Mapping"] | None = None) -> Reader | None:
+    """The reader for ``path``, or ``None`` when the core loader should read it as canonical.
+
+    Order: every mapping whose ``files`` glob matches (their frames are concatenated, so one
+    file may feed several tables), then CIN census XML for ``.xml``, then Annex A for
+    workbooks that sniff as Annex A.
+    """
+    path = Path(path)
+    matched = [m for m in (mappings or ()) if m.matches(path)]
+    if matched:
+        def read_mapped(p: Path) -> "list[Frame]":
+            return [frame for m in matched for frame in m.read(p)]
+        return read_mapped
+    suffix = path.suffix.lower()
+    if suffix == ".xml":
+        from . import cin_census
+        return cin_census.read
+    if suffix in (".xlsx", ".xlsm"):
+        from . import annex_a
+        if annex_a.sniff(path):
+            return annex_a.read
+    return None
