@@ -62,7 +62,7 @@ def latest_data_date(con: duckdb.DuckDBPyConnection) -> dt.date | None:
     """The latest plausible record date in staging (ignoring dates in the future)."""
     parts = [f"select max(cast({c} as date)) as d from staging.{t} where cast({c} as date) <= current_date"
              for t, c in _DATE_COLUMNS.items()]
-    return con.execute(f"select max(d) from ({' union all '.join(parts)})").fetchone()[0]
+    return con.execute(f"select max(d) from ({' union all '.join(parts)})").fetchall()[0][0]
 
 
 def _default_period(con: duckdb.DuckDBPyConnection) -> Period:
@@ -114,7 +114,7 @@ def build(settings: Settings, *, period: str | None = None, wait: float = 0.0,
 def _build(con, settings, requested, la_name, key, raw_dir, out_dir, say, timings, step, started):
     from . import report
 
-    run_id = con.execute("select coalesce(max(run_id), 0) + 1 from meta.runs").fetchone()[0]
+    run_id = con.execute("select coalesce(max(run_id), 0) + 1 from meta.runs").fetchall()[0][0]
     # everything that changes the database is one transaction: any failure before the
     # outputs are written leaves the database exactly as it was
     con.execute("begin transaction")

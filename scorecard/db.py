@@ -61,9 +61,9 @@ def _ddl() -> list[str]:
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the macros, schemas, ledger and (empty) raw/staging tables if missing."""
-    con.execute(sql_text("macros.sql"))
+    con.execute(sql_text("macros.sql")).fetchall()
     for stmt in _ddl():
-        con.execute(stmt)
+        con.execute(stmt).fetchall()
 
 
 def connect(path: str | Path = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -84,7 +84,7 @@ def connect(path: str | Path = ":memory:", *, read_only: bool = False) -> duckdb
     except duckdb.Error as exc:
         raise ScorecardError(f"{target}: cannot open the database: {exc}") from None
     if read_only:
-        con.execute(sql_text("macros.sql").replace("create or replace macro", "create or replace temp macro"))
+        con.execute(sql_text("macros.sql").replace("create or replace macro", "create or replace temp macro")).fetchall()
     else:
         ensure_schema(con)
     return con

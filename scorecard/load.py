@@ -76,6 +76,12 @@ class LoadReport:
                 f"{self.rows_loaded} rows loaded, {self.rows_rejected} rows quarantined")
 
 
+def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> None:
+    """Execute a statement and consume its result (DuckDB 2 refuses new work on a
+    connection while a result is pending)."""
+    con.execute(sql, params).fetchall()
+
+
 def _q(name: str) -> str:
     """Quote an identifier taken from a file header."""
     return '"' + name.replace('"', '""') + '"'
@@ -144,9 +150,10 @@ def _csv_to_temp(con: duckdb.DuckDBPyConnection, path: Path, label: str, tmp: Pa
             raise StructuralError(label, f"not UTF-8 or Windows-1252 text (byte {exc.start})") from None
         source = tmp / (path.stem + ".utf8.csv")
         source.write_text(text, encoding="utf-8")
+    _check_csv_header(source, label)
     try:
-        con.execute(
-            "create or replace temp table _in0 as select * from read_csv($p, all_varchar = true, "
+        _run(
+            con, "create or replace temp table _in0 as select * from read_csv($p, all_varchar = true, "
             "header = true, null_padding = true, auto_detect = true)",
             {"p": str(source)},
         )
@@ -156,17 +163,31 @@ def _csv_to_temp(con: duckdb.DuckDBPyConnection, path: Path, label: str, tmp: Pa
     _number_rows(con)
 
 
+def _check_csv_header(source: Path, label: str) -> None:
+    """Refuse a header that names a column twice (DuckDB would silently rename the copy)."""
+    import csv
+
+    with open(source, encoding="utf-8-sig", newline="") as fh:
+        header = next(csv.reader(fh), [])
+    seen: dict[str, str] = {}
+    for h in header:
+        n = h.strip().lower()
+        if n and n in seen:
+            raise StructuralError(label, f"column appears twice ({seen[n]!r} and {h!r})", column=n)
+        seen[n] = h
+
+
 def _number_rows(con: duckdb.DuckDBPyConnection) -> None:
     """``_in`` = ``_in0`` with ``_row`` = spreadsheet row number (header is row 1)."""
-    con.execute(f"create or replace temp table _in as select row_number() over (order by rowid) + 1 as {ROW}, * from _in0")
-    con.execute("drop table _in0")
+    _run(con, f"create or replace temp table _in as select row_number() over (order by rowid) + 1 as {ROW}, * from _in0")
+    _run(con, "drop table _in0")
 
 
 def _parquet_to_temp(con: duckdb.DuckDBPyConnection, path: Path, label: str) -> None:
     try:
         desc = con.execute("describe select * from read_parquet($p)", {"p": str(path)}).fetchall()
         cols = ", ".join(f"cast({_q(c[0])} as varchar) as {_q(c[0])}" for c in desc)
-        con.execute(f"create or replace temp table _in0 as select {cols} from read_parquet($p)",
+        _run(con, f"create or replace temp table _in0 as select {cols} from read_parquet($p)",
                     {"p": str(path)})
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0]
@@ -229,7 +250,7 @@ def _frame_to_temp(con: duckdb.DuckDBPyConnection, frame: Frame) -> None:
     arrow: pa.Table = frame.data.to_arrow()
     con.register("_frame", arrow)
     try:
-        con.execute("create or replace temp table _in as select * from _frame")
+        _run(con, "create or replace temp table _in as select * from _frame")
     finally:
         con.unregister("_frame")
 
@@ -257,8 +278,8 @@ def _normalise_columns(con: duckdb.DuckDBPyConnection, table: Table, label: str)
         select.append(f"cast(json_object({pairs}) as varchar) as _extras")
     else:
         select.append("null::varchar as _extras")
-    con.execute(f"create or replace temp table _norm as select {', '.join(select)} from _in")
-    con.execute("drop table _in")
+    _run(con, f"create or replace temp table _norm as select {', '.join(select)} from _in")
+    _run(con, "drop table _in")
     return extras
 
 
@@ -269,13 +290,13 @@ def _pseudonymise_temp(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
     mapping = pseudonymise(ids, key)
     con.register("_pseudo", pa.table({"raw_id": list(mapping), "pseudo": list(mapping.values())}))
     try:
-        con.execute("""
+        _run(con, """
             create or replace temp table _ready as
             select n.* replace (coalesce(p.pseudo, n.child_id) as child_id)
             from _norm n left join _pseudo p on trim(n.child_id) = p.raw_id""")
     finally:
         con.unregister("_pseudo")
-    con.execute("drop table _norm")
+    _run(con, "drop table _norm")
 
 
 def _problems_sql(table: Table) -> str:
@@ -298,20 +319,20 @@ def _ingest(con: duckdb.DuckDBPyConnection, frame_table: str, label: str, rel: s
     table = TABLES[frame_table]
     _normalise_columns(con, table, label)
     _pseudonymise_temp(con, key)
-    con.execute(f"create or replace temp table _problems as {_problems_sql(table)}")
-    con.execute(
-        "insert into quarantine.rejected_rows select $load_id, $file, _row, $table, record_id, "
+    _run(con, f"create or replace temp table _problems as {_problems_sql(table)}")
+    _run(
+        con,         "insert into quarantine.rejected_rows select $load_id, $file, _row, $table, record_id, "
         "column_name, raw_value, reason from _problems order by _row, column_name",
         {"load_id": load_id, "file": rel, "table": table.name})
     cols = ", ".join(_q(c) for c in table.column_names)
-    con.execute(
-        f"insert into raw.{table.name} (load_id, source_file, source_row, _rejected, _extras, {cols}) "
+    _run(
+        con,         f"insert into raw.{table.name} (load_id, source_file, source_row, _rejected, _extras, {cols}) "
         f"select $load_id, $file, {ROW}, {ROW} in (select {ROW} from _problems), _extras, {cols} "
         f"from _ready order by {ROW}",
         {"load_id": load_id, "file": rel})
-    read = con.execute("select count(*) from _ready").fetchone()[0]
-    rejected = con.execute(f"select count(distinct {ROW}) from _problems").fetchone()[0]
-    con.execute("drop table _ready; drop table _problems")
+    read = con.execute("select count(*) from _ready").fetchall()[0][0]
+    rejected = con.execute(f"select count(distinct {ROW}) from _problems").fetchall()[0][0]
+    _run(con, "drop table _ready; drop table _problems")
     return read, rejected
 
 
@@ -348,7 +369,7 @@ def _frames_for(con, path: Path, rel: str, mappings, tmp: Path) -> list[tuple[st
 def rebuild_staging(con: duckdb.DuckDBPyConnection) -> None:
     """Re-create every ``staging.<table>`` from raw (run inside the load transaction)."""
     for name in TABLES:
-        con.execute(f"create or replace table staging.{name} as {sql_text('staging', name + '.sql')}")
+        _run(con, f"create or replace table staging.{name} as {sql_text('staging', name + '.sql')}")
 
 
 def load(con: duckdb.DuckDBPyConnection, raw_dir: Path, *, key: bytes, mappings: Iterable[Path] = (),
@@ -375,7 +396,7 @@ def load(con: duckdb.DuckDBPyConnection, raw_dir: Path, *, key: bytes, mappings:
     report = LoadReport([FileResult(str(p.relative_to(raw_dir)), "", "skipped",
                                     message="not an extract file type") for p in skipped])
     if transaction:
-        con.execute("begin transaction")
+        _run(con, "begin transaction")
     try:
         with tempfile.TemporaryDirectory(prefix="scorecard-") as tmpname:
             tmp = Path(tmpname)
@@ -386,10 +407,10 @@ def load(con: duckdb.DuckDBPyConnection, raw_dir: Path, *, key: bytes, mappings:
                 report.files.extend(_load_file(con, path, rel, key, maps, run_id, tmp))
         rebuild_staging(con)
         if transaction:
-            con.execute("commit")
+            _run(con, "commit")
     except BaseException:
         if transaction:
-            con.execute("rollback")
+            _run(con, "rollback")
         raise
     return report
 
@@ -399,17 +420,17 @@ def _load_file(con, path: Path, rel: str, key: bytes, maps, run_id, tmp: Path) -
     size = path.stat().st_size
     prior = con.execute(
         "select source_file from meta.loads where sha256 = $h and status = 'loaded' limit 1",
-        {"h": digest}).fetchone()
+        {"h": digest}).fetchall()
     if prior:
-        msg = "already loaded" if prior[0] == rel else f"same content as {prior[0]}, already loaded"
+        msg = "already loaded" if prior[0][0] == rel else f"same content as {prior[0][0]}, already loaded"
         _ledger(con, run_id, rel, "", "", size, digest, 0, 0, 0, "duplicate", msg)
         return [FileResult(rel, "", "duplicate", message=msg)]
     # a changed file at a path loaded before supersedes the earlier version
-    con.execute("update meta.loads set status = 'superseded', message = 'replaced by a newer version of the file' "
+    _run(con, "update meta.loads set status = 'superseded', message = 'replaced by a newer version of the file' "
                 "where source_file = $f and status = 'loaded'", {"f": rel})
     results = []
     for table, fill, location in _frames_for(con, path, rel, maps, tmp):
-        load_id = con.execute("select coalesce(max(load_id), 0) + 1 from meta.loads").fetchone()[0]
+        load_id = con.execute("select coalesce(max(load_id), 0) + 1 from meta.loads").fetchall()[0][0]
         fill()
         read, rejected = _ingest(con, table, location, rel, key, load_id)
         _ledger(con, run_id, rel, table, path.suffix.lower().lstrip("."), size, digest, read,
@@ -422,9 +443,9 @@ def _load_file(con, path: Path, rel: str, key: bytes, maps, run_id, tmp: Path) -
 def _ledger(con, run_id, rel, table, fmt, size, digest, read, loaded, rejected, status, message,
             load_id: int | None = None) -> None:
     if load_id is None:
-        load_id = con.execute("select coalesce(max(load_id), 0) + 1 from meta.loads").fetchone()[0]
-    con.execute(
-        "insert into meta.loads values ($id, $run, $f, $t, $fmt, $size, $h, $read, $loaded, $rej, "
+        load_id = con.execute("select coalesce(max(load_id), 0) + 1 from meta.loads").fetchall()[0][0]
+    _run(
+        con,         "insert into meta.loads values ($id, $run, $f, $t, $fmt, $size, $h, $read, $loaded, $rej, "
         "current_timestamp, $status, $msg)",
         {"id": load_id, "run": run_id, "f": rel, "t": table, "fmt": fmt, "size": size, "h": digest,
          "read": read, "loaded": loaded, "rej": rejected, "status": status, "msg": message})

@@ -1,0 +1,355 @@
+"""Loading canonical extracts: typing, quarantine, ledger, idempotence, atomicity, privacy."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import polars as pl
+import pytest
+
+from scorecard import db
+from scorecard.errors import StructuralError
+from scorecard.load import load, pseudonymise
+
+from .conftest import snapshot, tree_state
+
+REFERRALS = (
+    "referral_id,child_id,referral_date,referral_source,referral_nfa\n"
+    "R1,C100,2023-01-05,6,N\n"
+    "R2,C200,06/01/2023,2A,Yes\n"
+    "R3,C100,44932,3A,1\n"
+)
+
+
+def staged(con, table: str, cols: str = "*") -> list[tuple]:
+    return con.execute(f"select {cols} from staging.{table} order by 1").fetchall()
+
+
+@pytest.fixture
+def con(tmp_path):
+    c = db.connect(tmp_path / "sc.duckdb")
+    yield c
+    c.close()
+
+
+def test_canonical_csv_types_every_date_and_flag_form(con, raw, key):
+    (raw / "referrals.csv").write_text(REFERRALS)
+    report = load(con, raw, key=key)
+    assert report.rows_loaded == 3 and report.rows_rejected == 0
+    rows = staged(con, "referrals", "referral_id, referral_date, referral_source, referral_nfa")
+    assert rows == [
+        ("R1", dt.date(2023, 1, 5), "6", False),
+        ("R2", dt.date(2023, 1, 6), "2A", True),  # UK day-first order, never US
+        ("R3", dt.date(2023, 1, 6), "3A", True),  # Excel serial 44932
+    ]
+
+
+def test_datetimes_bare_date_means_midnight_and_codes_are_normalised(con, raw, key):
+    (raw / "missing_episodes.csv").write_text(
+        "missing_episode_id,child_id,missing_start_datetime,missing_end_datetime,missing_type,looked_after\n"
+        "M1,C1,2023-02-01 22:15,02/02/2023 09:30:05, m ,True\n"
+        "M2,C2,2023-02-03,,A,false\n")
+    load(con, raw, key=key)
+    rows = staged(con, "missing_episodes",
+                  "missing_episode_id, missing_start_datetime, missing_end_datetime, missing_type, looked_after")
+    assert rows == [
+        ("M1", dt.datetime(2023, 2, 1, 22, 15), dt.datetime(2023, 2, 2, 9, 30, 5), "M", True),
+        ("M2", dt.datetime(2023, 2, 3, 0, 0), None, "A", False),
+    ]
+
+
+def test_headers_match_case_insensitively_and_extra_columns_are_kept(con, raw, key):
+    (raw / "referrals.csv").write_text(
+        " Referral_ID ,CHILD_ID,Referral_Date,referral_source,Team Name\nR1,C1,2023-01-05,6,North\n")
+    load(con, raw, key=key)
+    assert staged(con, "referrals", "referral_id, referral_nfa") == [("R1", None)]
+    extras = con.execute("select _extras from raw.referrals").fetchone()[0]
+    assert '"team name":"North"' in extras.replace(" ", "").replace('"teamname"', '"team name"') or "North" in extras
+
+
+def test_utf8_bom_and_windows_1252_files_load(con, raw, key):
+    (raw / "children.csv").write_bytes("\ufeffchild_id,sex,ethnicity\nC1,F,WBRI\n".encode("utf-8"))
+    (raw / "cp_plans.csv").write_bytes(
+        "cp_plan_id,child_id,cp_plan_start_date,initial_category,latest_category\n"
+        "P1,Zoë,2022-05-01,NEG,\n".encode("cp1252"))
+    before = tree_state(raw)
+    load(con, raw, key=key)
+    assert len(staged(con, "children")) == 1
+    (plan,) = staged(con, "cp_plans", "cp_plan_id, child_id")
+    assert plan[0] == "P1" and plan[1] == pseudonymise(["Zoë"], key)["Zoë"]
+    assert tree_state(raw) == before  # transcoding happened outside the raw folder
+
+
+def test_xlsx_and_parquet_load_to_the_same_staged_rows_as_csv(tmp_path, key):
+    frame = pl.read_csv(REFERRALS.encode(), infer_schema=False)
+    dirs = {}
+    for fmt in ("csv", "xlsx", "parquet"):
+        d = tmp_path / fmt
+        d.mkdir()
+        dirs[fmt] = d
+    (dirs["csv"] / "referrals.csv").write_text(REFERRALS)
+    typed = pl.DataFrame({
+        "referral_id": ["R1", "R2", "R3"], "child_id": ["C100", "C200", "C100"],
+        "referral_date": [dt.date(2023, 1, 5), dt.date(2023, 1, 6), dt.date(2023, 1, 6)],
+        "referral_source": ["6", "2A", "3A"], "referral_nfa": [False, True, True]})
+    typed.write_parquet(dirs["parquet"] / "referrals.parquet")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "referrals"
+    ws.append(frame.columns)
+    for r in typed.iter_rows():
+        ws.append(["Y" if v is True else "N" if v is False else v for v in r])
+    wb.save(dirs["xlsx"] / "referrals.xlsx")
+    results = {}
+    for fmt, d in dirs.items():
+        c = db.connect(":memory:")
+        load(c, d, key=key)
+        results[fmt] = staged(c, "referrals", "referral_id, child_id, referral_date, referral_source, referral_nfa")
+    assert results["csv"] == results["xlsx"] == results["parquet"]
+    assert len(results["csv"]) == 3
+
+
+def test_monthly_drops_of_several_files_per_extract(con, raw, key):
+    head = "referral_id,child_id,referral_date,referral_source\n"
+    (raw / "referrals_2023-01.csv").write_text(head + "R1,C1,2023-01-05,6\n")
+    (raw / "referrals-2023-02.csv").write_text(head + "R2,C2,2023-02-05,6\n")
+    sub = raw / "referrals" / "2023-03"
+    sub.mkdir(parents=True)
+    (sub / "referrals_2023-03.csv").write_text(head + "R3,C3,2023-03-05,6\n")
+    report = load(con, raw, key=key)
+    assert [r[0] for r in staged(con, "referrals")] == ["R1", "R2", "R3"]
+    assert sorted(f.file for f in report.files) == ["referrals-2023-02.csv", "referrals/2023-03/referrals_2023-03.csv",
+                                                    "referrals_2023-01.csv"]
+
+
+# ------------------------------------------------------------------ row-level problems
+
+def test_bad_rows_are_quarantined_with_file_row_column_value_and_reason(con, raw, key):
+    (raw / "referrals.csv").write_text(
+        "referral_id,child_id,referral_date,referral_source,referral_nfa\n"
+        "R1,C1,2023-01-05,6,N\n"
+        "R2,C2,31/02/2023,6,N\n"      # row 3: impossible date
+        "R3,,2023-01-07,6,N\n"        # row 4: blank required child_id
+        "R4,C4,2023-01-08,6,maybe\n")  # row 5: unrecognised flag
+    report = load(con, raw, key=key)
+    assert [r[0] for r in staged(con, "referrals")] == ["R1"]
+    q = con.execute("select source_file, source_row, record_id, column_name, raw_value, reason "
+                    "from quarantine.rejected_rows order by source_row").fetchall()
+    assert q == [
+        ("referrals.csv", 3, "R2", "referral_date", "31/02/2023",
+         "unparseable date (expected YYYY-MM-DD, DD/MM/YYYY or an Excel date)"),
+        ("referrals.csv", 4, "R3", "child_id", None, "blank required value"),
+        ("referrals.csv", 5, "R4", "referral_nfa", "maybe",
+         "unrecognised flag (expected Y/N, Yes/No, 1/0 or True/False)"),
+    ]
+    assert report.rows_rejected == 3
+    ledger = con.execute("select rows_read, rows_loaded, rows_rejected, status from meta.loads").fetchall()
+    assert ledger == [(4, 1, 3, "loaded")]
+    # the rejected rows are kept in raw, flagged, so nothing is silently dropped
+    assert con.execute("select count(*), count(*) filter (where _rejected) from raw.referrals").fetchone() == (4, 3)
+
+
+# ------------------------------------------------------------------ structural problems
+
+@pytest.mark.parametrize("name, content, column, fragment", [
+    ("referrals.csv", b"", None, "file is empty"),
+    ("referrals.csv", b"referral_id,child_id,referral_source\nR1,C1,6\n", "referral_date", "missing required column"),
+    ("placements.csv", b"a,b\n1,2\n", None, "unknown extract 'placements'"),
+    ("referrals.xlsx", b"this is not a workbook", None, "cannot open as an Excel workbook"),
+    ("referrals.parquet", b"PAR1garbage", None, "cannot read as Parquet"),
+    ("referrals.csv", b"referral_id,Referral_ID,child_id,referral_date,referral_source\n", "referral_id",
+     "column appears twice"),
+])
+def test_structural_problems_stop_the_load_and_leave_the_database_unchanged(
+        con, raw, key, name, content, column, fragment):
+    good = raw / "a_first"
+    good.mkdir()
+    (good / "children.csv").write_text("child_id,sex\nC9,F\n")
+    load(con, good, key=key)  # an earlier, successful state
+    before = snapshot(con)
+    (raw / "cin_episodes.csv").write_text(
+        "cin_episode_id,child_id,cin_start_date,primary_need_code\nE1,C1,2022-05-01,N1\n")
+    (raw / name).write_bytes(content)
+    with pytest.raises(StructuralError) as err:
+        load(con, raw, key=key)
+    assert err.value.file.endswith(name)
+    assert err.value.column == column
+    assert fragment in str(err.value)
+    assert name in str(err.value)
+    assert snapshot(con) == before  # the good cin file loaded first was rolled back too
+
+
+def test_missing_raw_folder_or_no_files_is_a_clear_error(con, tmp_path, key):
+    from scorecard.errors import ScorecardError
+
+    with pytest.raises(ScorecardError, match="does not exist"):
+        load(con, tmp_path / "nope", key=key)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ScorecardError, match="no extract files"):
+        load(con, tmp_path / "empty", key=key)
+
+
+def test_other_files_are_reported_as_skipped_not_silently_ignored(con, raw, key):
+    (raw / "referrals.csv").write_text(REFERRALS)
+    (raw / "notes.docx").write_bytes(b"x")
+    report = load(con, raw, key=key)
+    assert [(f.file, f.status) for f in report.files if f.status == "skipped"] == [("notes.docx", "skipped")]
+
+
+# ------------------------------------------------------------------ idempotence
+
+def test_loading_the_same_file_twice_does_not_double_count(con, raw, key):
+    (raw / "referrals.csv").write_text(REFERRALS)
+    load(con, raw, key=key)
+    again = load(con, raw, key=key)
+    assert [f.status for f in again.files] == ["duplicate"]
+    assert len(staged(con, "referrals")) == 3
+    assert con.execute("select count(*) from raw.referrals").fetchone()[0] == 3
+    # the same content under another name is recognised too
+    (raw / "referrals_copy.csv").write_text(REFERRALS)
+    third = load(con, raw, key=key)
+    assert {f.message for f in third.files} >= {"same content as referrals.csv, already loaded"}
+    assert len(staged(con, "referrals")) == 3
+
+
+def test_a_corrected_file_supersedes_its_earlier_version(con, raw, key):
+    (raw / "referrals.csv").write_text(REFERRALS)
+    load(con, raw, key=key)
+    (raw / "referrals.csv").write_text(REFERRALS.replace("R3,C100,44932,3A,1\n", "R3,C100,44932,3B,1\n"))
+    load(con, raw, key=key)
+    assert staged(con, "referrals", "referral_id, referral_source") == [("R1", "6"), ("R2", "2A"), ("R3", "3B")]
+    assert con.execute("select status from meta.loads order by load_id").fetchall() == [("superseded",), ("loaded",)]
+
+
+def test_repeated_ids_inside_one_file_are_kept_for_validation_but_later_files_win(con, raw, key):
+    head = "referral_id,child_id,referral_date,referral_source\n"
+    (raw / "referrals_2023-01.csv").write_text(head + "R1,C1,2023-01-05,6\nR1,C1,2023-01-05,6\n")
+    load(con, raw, key=key)
+    assert len(staged(con, "referrals")) == 2
+    (raw / "referrals_2023-02.csv").write_text(head + "R1,C1,2023-01-05,2A\n")
+    load(con, raw, key=key)
+    assert staged(con, "referrals", "referral_id, referral_source") == [("R1", "2A")]
+
+
+# ------------------------------------------------------------------ atomicity and concurrency
+
+def test_a_failure_midway_rolls_everything_back(con, raw, key, monkeypatch):
+    (raw / "referrals.csv").write_text(REFERRALS)
+    load(con, raw, key=key)
+    before = snapshot(con)
+    (raw / "cp_plans.csv").write_text("cp_plan_id,child_id,cp_plan_start_date,initial_category\nP1,C1,2022-01-01,NEG\n")
+    (raw / "referrals_2023-02.csv").write_text(REFERRALS.replace("R", "S"))
+    import scorecard.load as loadmod
+
+    real = loadmod._ingest
+    calls = {"n": 0}
+
+    def flaky(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError("disk full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(loadmod, "_ingest", flaky)
+    with pytest.raises(OSError):
+        load(con, raw, key=key)
+    assert calls["n"] == 2
+    assert snapshot(con) == before
+
+
+def test_a_load_killed_midway_leaves_the_previous_state(tmp_path, key):
+    """SIGKILL a process in the middle of a large load: the database reopens as it was."""
+    dbfile = tmp_path / "k.duckdb"
+    small, big = tmp_path / "small", tmp_path / "big"
+    small.mkdir()
+    big.mkdir()
+    (small / "referrals.csv").write_text(REFERRALS)
+    con = db.connect(dbfile)
+    load(con, small, key=key)
+    before = snapshot(con)
+    con.close()
+    with open(big / "referrals_2024-01.csv", "w") as fh:
+        fh.write("referral_id,child_id,referral_date,referral_source\n")
+        for i in range(600_000):
+            fh.write(f"B{i},C{i % 5000},2024-01-{1 + i % 28:02d},6\n")
+    script = textwrap.dedent(f"""
+        import sys
+        from scorecard import db
+        from scorecard.load import load
+        con = db.connect({str(dbfile)!r})
+        print("started", flush=True)
+        load(con, {str(big)!r}, key={key!r})
+        print("finished", flush=True)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "started"
+    time.sleep(1.0)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    con = db.connect(dbfile)
+    try:
+        assert snapshot(con) == before
+    finally:
+        con.close()
+
+
+def test_two_builds_at_once_the_second_refuses_clearly(tmp_path):
+    from scorecard.errors import BusyError
+
+    target = tmp_path / "x.duckdb"
+    with db.exclusive(target):
+        with pytest.raises(BusyError, match="another scorecard build or load is running"):
+            with db.exclusive(target, wait=0.1):
+                pass
+    with db.exclusive(target, wait=0.1):  # released afterwards
+        pass
+
+
+def test_a_database_held_by_another_process_is_reported_not_a_traceback(tmp_path):
+    from scorecard.errors import BusyError
+
+    target = tmp_path / "held.duckdb"
+    duckdb.connect(str(target)).close()
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import duckdb, sys, time
+        c = duckdb.connect({str(target)!r})
+        print("held", flush=True)
+        time.sleep(30)
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(BusyError, match="in use by another process"):
+            db.connect(target)
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+# ------------------------------------------------------------------ privacy
+
+def test_no_raw_child_id_is_stored_anywhere_in_the_database(con, raw, key):
+    (raw / "referrals.csv").write_text(REFERRALS)
+    (raw / "children.csv").write_text("child_id,date_of_birth\nC100,2010-01-01\n C200 ,2012-02-02\n")
+    load(con, raw, key=key)
+    for table, rows in snapshot(con).items():
+        for row in rows:
+            assert "'C100'" not in row and "'C200'" not in row and "' C200 '" not in row, table
+    # the same child gets the same pseudonym across files (trimmed)
+    kids = dict(con.execute("select child_id, date_of_birth from staging.children").fetchall())
+    refs = {r[0] for r in con.execute("select child_id from staging.referrals").fetchall()}
+    assert refs == set(kids)
+
+
+def test_pseudonyms_are_keyed():
+    a = pseudonymise(["C1"], b"k" * 16)["C1"]
+    assert a == pseudonymise([" C1 "], b"k" * 16)[" C1 "]
+    assert a != pseudonymise(["C1"], b"j" * 16)["C1"]
+    assert a.startswith("P") and len(a) == 17
