@@ -1,0 +1,32 @@
+import os
+import stat
+
+import pytest
+
+from scorecard.config import pseudonym_key, settings
+from scorecard.errors import ConfigError
+
+
+def test_key_is_created_once_owner_only_and_reused(tmp_path):
+    f = tmp_path / "sub" / "k.key"
+    k1 = pseudonym_key(f)
+    assert stat.S_IMODE(os.stat(f).st_mode) == 0o600
+    assert pseudonym_key(f) == k1 and len(k1) >= 32
+
+
+def test_configured_key_overrides_the_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCORECARD_PSEUDONYM_KEY", "a-configured-secret-key")
+    assert pseudonym_key(tmp_path / "never.key") == b"a-configured-secret-key"
+    assert not (tmp_path / "never.key").exists()
+    monkeypatch.setenv("SCORECARD_PSEUDONYM_KEY", "short")
+    with pytest.raises(ConfigError, match="at least 16"):
+        pseudonym_key(tmp_path / "never.key")
+
+
+def test_settings_from_environment_and_overrides(monkeypatch):
+    monkeypatch.setenv("SCORECARD_LA", "380")
+    assert settings().la_code == 380
+    assert settings(la_code=370).la_code == 370
+    monkeypatch.setenv("SCORECARD_LA", "Barnsley")
+    with pytest.raises(ConfigError, match="not a DfE LA code"):
+        settings()
