@@ -330,7 +330,8 @@ def test_compare_rows_blanks_previous_year_and_all_source_groups(world):
     # SN (April 2021) of 370: 371 10, 372 20, 801 25 -> mean 18.333.., median 20.
     assert row["sn_mean"] == pytest.approx(55 / 3, abs=1e-6) and row["sn_median"] == 20.0
     assert (row["value"], row["previous_value"], row["region"]) == (21.0, 18.0, 21.0)
-    assert (row["rag"], row["direction"]) == ("amber", "worsening")  # worse than SN, better than Eng
+    # Worse than the SN mean, better than England (22.4): amber; 18 -> 21 is worsening.
+    assert (row["rag"], row["direction"]) == ("amber", "worsening")
     prev = _row(card, "rereferrals_12m_pct", "2021-22")
     assert (prev["value"], prev["england"], prev["benchmark_period"]) == (18.0, 21.5, "2021-22")
     assert prev["direction"] == ""
