@@ -1,0 +1,17 @@
+"""The metric engine: a registry of declared metrics computed over SQL mart tables.
+
+>>> import scorecard.metrics as sm
+>>> "rereferrals_12m_pct" in sm.METRICS
+True
+
+Public API: ``METRICS`` (the registry), ``Metric``, ``catalogue()``, ``compute(con, period,
+...)``, ``build_marts(con, schema="marts")``.
+"""
+from __future__ import annotations
+
+from . import child_protection, children_in_need, front_door, missing  # noqa: F401 (register)
+from .compute import catalogue, compute
+from .definitions import METRICS, DuplicateMetricError, Metric
+from .marts import build_marts
+
+__all__ = ["METRICS", "Metric", "DuplicateMetricError", "catalogue", "compute", "build_marts"]

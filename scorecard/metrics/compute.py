@@ -1,0 +1,301 @@
+"""Compute registered metrics for a period set: one grouped query per mart and period rule.
+
+``compute(con, "2022-23")`` returns the metrics frame (``metrics.csv``): every metric for the
+financial year, its months, the previous financial year and its months (for a month such as
+``2022-07``: that month's financial year and its months, and the previous financial year and
+its months). Monthly-only metrics get month rows, yearly-only metrics year rows.
+
+Coverage: a period appears for a metric only when it overlaps the dates present in the
+metric's mart (so a year before the first record reads as absent, not as zero). Inside that
+span an empty period is a real zero. A percentage whose denominator is zero, and a rate whose
+population is unknown, is absent: never a wrong number.
+"""
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections import defaultdict
+from datetime import date
+from typing import Callable, Iterable, Mapping
+
+import duckdb
+import polars as pl
+
+from ..errors import ConfigError
+from ..periods import Period, parse_period
+from ..schema import TABLES
+from . import child_protection, children_in_need, front_door, missing  # noqa: F401 (register)
+from .definitions import METRICS, Metric
+from .marts import build_marts, build_models, mart_models, mart_sources, quote
+
+__all__ = ["compute", "catalogue", "period_set", "METRICS_SCHEMA", "CATALOGUE_SCHEMA"]
+
+#: Interface 2: the metrics frame.
+METRICS_SCHEMA = {"metric_id": pl.Utf8, "period": pl.Utf8, "breakdown": pl.Utf8,
+                  "la_code": pl.Int64, "value": pl.Float64, "numerator": pl.Float64,
+                  "denominator": pl.Float64}
+#: Interface 3: the catalogue frame.
+CATALOGUE_SCHEMA = {"metric_id": pl.Utf8, "title": pl.Utf8, "description": pl.Utf8,
+                    "unit": pl.Utf8, "polarity": pl.Utf8, "periods": pl.Utf8, "group": pl.Utf8,
+                    "benchmark": pl.Utf8}
+
+Population = Callable[[int, int], "int | None"]
+_PERIODS_VIEW = "_scorecard_metric_periods"
+
+
+def catalogue() -> pl.DataFrame:
+    """Every registered metric: id, title, description, unit, polarity, periods, group and
+    benchmark series (interface 3), in registration order."""
+    return pl.DataFrame(
+        [{"metric_id": m.id, "title": m.title, "description": m.description, "unit": m.unit,
+          "polarity": m.polarity, "periods": ",".join(m.periods), "group": m.group,
+          "benchmark": m.benchmark} for m in METRICS],
+        schema=CATALOGUE_SCHEMA,
+    )
+
+
+def period_set(period: str) -> list[Period]:
+    """The periods computed for ``period``: its financial year and that year's months, then
+    the previous financial year and its months.
+
+    :raises ConfigError: when ``period`` is neither ``YYYY-YY`` nor ``YYYY-MM``
+    """
+    try:
+        fy = parse_period(period).financial_year
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    prev = fy.previous()
+    return [fy, *fy.months(), prev, *prev.months()]
+
+
+def _select(metric_ids: Iterable[str] | None) -> list[Metric]:
+    if metric_ids is None:
+        return list(METRICS)
+    ids = [metric_ids] if isinstance(metric_ids, str) else list(metric_ids)
+    unknown = [i for i in ids if i not in METRICS]
+    if unknown:
+        raise ConfigError(f"unknown metric id(s): {', '.join(unknown)}; "
+                          f"known: {', '.join(METRICS.ids)}")
+    return [m for m in METRICS if m.id in ids]
+
+
+def _default_population() -> Population | None:
+    try:
+        from ..benchmarks import population  # provided by the benchmarks module
+    except ImportError:
+        return None
+    return population
+
+
+def _existing_marts(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute("select table_name from duckdb_tables() "
+                       "where schema_name = 'marts' and database_name = current_database()"
+                       ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _ensure_marts(con: duckdb.DuckDBPyConnection) -> None:
+    if not set(mart_models()) <= _existing_marts(con):
+        build_marts(con)
+
+
+def _excluded_marts(con: duckdb.DuckDBPyConnection, exclude: Mapping[str, Iterable[str]],
+                    prefix: str, created: list[str]) -> dict[str, str]:
+    """Build, as temporary tables named ``prefix...``, staging copies without the excluded
+    records and the marts that read them; other marts are read from ``marts``.
+
+    Temporary tables are allowed inside the caller's open transaction and never touch the
+    database file. Returns {mart: relation} for every mart; appends each temporary table to
+    ``created`` before making it, so the caller can drop them whatever happens."""
+    unknown = sorted(set(exclude) - set(TABLES))
+    if unknown:
+        raise ConfigError(f"cannot exclude records of unknown table(s): {', '.join(unknown)}")
+    sources = {}
+    for table, ids in exclude.items():
+        sources[table] = quote("temp", "main", f"{prefix}staging_{table}")
+        created.append(sources[table])
+        con.execute(
+            f"create temporary table {sources[table]} as "
+            f"select s.* from {quote('staging', table)} as s "
+            f"anti join (select unnest(cast($ids as varchar[])) as record_id) as x "
+            f"on s.{quote(TABLES[table].id_column)} = x.record_id",
+            {"ids": sorted(str(i) for i in ids)},
+        )
+    affected = {m for m, reads in mart_sources().items() if reads & set(exclude)}
+    relations = {m: quote("temp", "main", f"{prefix}marts_{m}") if m in affected
+                 else quote("marts", m) for m in mart_models()}
+    created += [relations[m] for m in mart_models() if m in affected]
+    build_models(con, relations, sources=sources, reuse=set(mart_models()) - affected,
+                 temporary=True)
+    return relations
+
+
+def _condition(kind: str, start: str, end: str | None) -> str:
+    s = f"m.{quote(start)}"
+    if kind == "flow":
+        return f"{s} between p.start_date and p.end_date"
+    e = f"m.{quote(end)}"
+    if kind == "open_at_end":
+        return f"{s} <= p.end_date and ({e} is null or {e} > p.end_date)"
+    return f"{s} <= p.end_date and ({e} is null or {e} >= p.start_date)"
+
+
+def _coverage(con, relation: str, start: str, end: str | None) -> tuple[date | None, date | None]:
+    last = f"greatest({quote(start)}, coalesce({quote(end)}, {quote(start)}))" if end \
+        else quote(start)
+    return con.execute(f"select min({quote(start)}), max({last}) from {relation}").fetchone()
+
+
+def _query_group(con, relation: str, kind: str, start: str, end: str | None,
+                 metrics: list[Metric], periods: list[Period]) -> list[dict]:
+    """Evaluate every expression of ``metrics`` (all on one mart and one period rule) for
+    every period, overall and by each breakdown column, in one grouped query.
+
+    Returns records {period, column, category, values: {expression: value}} where
+    ``column`` is "" for the whole period."""
+    exprs = list(dict.fromkeys(x for m in metrics for x in (m.numerator, m.denominator) if x))
+    breakdowns = list(dict.fromkeys(m.breakdown for m in metrics if m.breakdown))
+    first, last = _coverage(con, relation, start, end)
+    if first is None:
+        return []
+    covered = {p.label for p in periods if p.start <= last and p.end >= first}
+    aggs = ", ".join(f"{x} as e{i}" for i, x in enumerate(exprs))
+    cats = "".join(f", cast(m.{quote(b)} as varchar) as b{i}, grouping(m.{quote(b)}) as g{i}"
+                   for i, b in enumerate(breakdowns))
+    sets = ", ".join(["(p.label)"] + [f"(p.label, m.{quote(b)})" for b in breakdowns])
+    rows = con.execute(
+        f"select p.label{cats}, {aggs} from {relation} as m "
+        f"join {_PERIODS_VIEW} as p on {_condition(kind, start, end)} "
+        f"group by grouping sets ({sets})"
+    ).fetchall()
+    empty = con.execute(f"select {aggs} from {relation} as m where false").fetchone()
+    out: dict[tuple[str, str, str], dict[str, object]] = {}
+    for label in covered:  # an empty period is the aggregates' value over no rows
+        out[(label, "", "")] = dict(zip(exprs, empty))
+        for m in metrics:
+            for cat in m.breakdown_values:
+                out[(label, m.breakdown, cat)] = dict(zip(exprs, empty))
+    nb = len(breakdowns)
+    for row in rows:
+        label, rest = row[0], row[1:]
+        values = dict(zip(exprs, rest[2 * nb:]))
+        column, category = "", ""
+        for i, b in enumerate(breakdowns):
+            if rest[2 * i + 1] == 0:
+                column, category = b, rest[2 * i] if rest[2 * i] is not None else "Unknown"
+        if label in covered:
+            out[(label, column, category)] = values
+    return [{"period": k[0], "column": k[1], "category": k[2], "values": v}
+            for k, v in out.items()]
+
+
+def _rows_for(metric: Metric, groups: list[dict], kinds: dict[str, str], la_code: int,
+              population: Population | None) -> list[dict]:
+    totals = {g["period"]: g["values"] for g in groups if g["column"] == ""}
+    rows = []
+    for g in groups:
+        if kinds[g["period"]] not in metric.periods:
+            continue
+        if g["column"] != (metric.breakdown or ""):
+            continue
+        num = g["values"][metric.numerator]
+        den = None
+        if metric.unit == "percent":
+            den = totals[g["period"]][metric.denominator] if metric.breakdown else \
+                g["values"][metric.denominator]
+            if not den:
+                continue
+            value = 100.0 * num / den
+        elif metric.unit == "rate_per_10k":
+            den = population(la_code, int(g["period"][:4])) if population else None
+            if not den:
+                continue
+            value = 10_000.0 * num / den
+        else:
+            value = num
+        rows.append({"metric_id": metric.id, "period": g["period"], "breakdown": g["category"],
+                     "la_code": la_code, "value": value, "numerator": num if den else None,
+                     "denominator": den})
+    return rows
+
+
+def _means(metric: Metric, monthly: list[dict], periods: list[Period], la_code: int) -> list[dict]:
+    values = {r["period"]: r["value"] for r in monthly if r["breakdown"] == ""}
+    rows = []
+    for p in periods:
+        if p.kind != "year":
+            continue
+        months = [values.get(m.label) for m in p.months()]
+        if any(v is None for v in months):
+            continue  # a month outside the data: no mean rather than a wrong one
+        rows.append({"metric_id": metric.id, "period": p.label, "breakdown": "",
+                     "la_code": la_code, "value": sum(months) / len(months),
+                     "numerator": float(sum(months)), "denominator": float(len(months))})
+    return rows
+
+
+def compute(con: duckdb.DuckDBPyConnection, period: str, *, la_code: int = 370,
+            population: Population | None = None,
+            exclude: Mapping[str, Iterable[str]] | None = None,
+            metric_ids: Iterable[str] | None = None) -> pl.DataFrame:
+    """Compute metrics for ``period``'s financial year and the previous one, with their months.
+
+    :param con: a connection with ``staging.*`` loaded; the marts are built if missing (the
+        build step should call :func:`build_marts` after every load so they are fresh)
+    :param period: ``YYYY-YY`` or ``YYYY-MM``
+    :param la_code: the LA code written in the ``la_code`` column
+    :param population: ``population(la_code, calendar_year) -> int | None``, the 0-17
+        population used for rates (default: ``scorecard.benchmarks.population``); when it is
+        unknown the rate row is absent
+    :param exclude: records to leave out, ``{staging table: {record id}}``; staging and the
+        marts are not touched (the affected marts are rebuilt as temporary tables, dropped
+        afterwards)
+    :param metric_ids: metrics to compute (default: all)
+    :returns: the metrics frame (interface 2), ordered by metric, period and breakdown
+    :raises ConfigError: on a bad period, metric id or table name
+    """
+    periods = period_set(period)
+    wanted = _select(metric_ids)
+    needed = list(dict.fromkeys(
+        [METRICS[m.of] for m in wanted if m.of] + [m for m in wanted if not m.of]))
+    if population is None:
+        population = _default_population()
+    _ensure_marts(con)
+    created: list[str] = []
+    try:
+        if exclude:
+            prefix = f"_scorecard_exclude_{uuid.uuid4().hex[:12]}_"
+            relations = _excluded_marts(con, exclude, prefix, created)
+        else:
+            relations = {m: quote("marts", m) for m in mart_models()}
+        con.register(_PERIODS_VIEW, pl.DataFrame(
+            [{"label": p.label, "kind": p.kind, "start_date": p.start, "end_date": p.end}
+             for p in periods]).to_arrow())
+        kinds = {p.label: p.kind for p in periods}
+        grouped: dict[tuple, list[Metric]] = defaultdict(list)
+        for m in needed:
+            grouped[(m.mart, m.kind, m.date_column, m.end_column)].append(m)
+        by_id: dict[str, list[dict]] = {}
+        for (mart, kind, start, end), ms in grouped.items():
+            groups = _query_group(con, relations[mart], kind, start, end, ms, periods)
+            for m in ms:
+                by_id[m.id] = _rows_for(m, groups, kinds, la_code, population)
+        for m in wanted:
+            if m.of:
+                by_id[m.id] = _means(m, by_id[m.of], periods, la_code)
+    finally:
+        # after a failed statement the caller's transaction may be aborted, so clean-up is
+        # best effort; temporary tables go with the connection in any case
+        with contextlib.suppress(duckdb.Error):
+            con.unregister(_PERIODS_VIEW)
+            for relation in created:
+                con.execute(f"drop table if exists {relation}")
+    order = {p.label: i for i, p in enumerate(periods)}
+    rows = [r for m in wanted for r in sorted(
+        by_id[m.id], key=lambda r, m=m: (order[r["period"]], _category_rank(m, r["breakdown"])))]
+    return pl.DataFrame(rows, schema=METRICS_SCHEMA)
+
+
+def _category_rank(metric: Metric, category: str) -> tuple[int, str]:
+    values = metric.breakdown_values
+    return (values.index(category), "") if category in values else (len(values), category)

@@ -1,0 +1,168 @@
+"""Build the mart tables from ``scorecard/sql/marts/*.sql``.
+
+Each file is one model (dbt-style: a header comment, ``source`` CTE(s), logic, then
+``select * from final``) whose file name is the table it creates. Models name their inputs
+with two Jinja functions, as dbt does: ``{{ source('referrals') }}`` (a staging table) and
+``{{ ref('missing_episodes') }}`` (another mart). Those calls give the build order; they only
+ever render identifiers. Data values reach the SQL as named parameters (``$first_day``).
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import lru_cache
+from graphlib import CycleError, TopologicalSorter
+from importlib import resources
+from typing import Iterable, Mapping
+
+import duckdb
+
+from ..schema import TABLES
+from .workdays import bank_holidays
+
+__all__ = ["build_marts", "build_models", "mart_models", "mart_sources", "quote",
+           "CALENDAR_LIMITS"]
+
+#: The calendar (and so working-day counts) spans the assessments' dates within these limits;
+#: a placeholder date outside them (1900-01-01, 9999-12-31) gets no working-day count.
+CALENDAR_LIMITS = (date(1950, 1, 1), date(2099, 12, 31))
+
+_PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
+
+
+def quote(*parts: str) -> str:
+    """A qualified SQL identifier: ``quote("marts", "referrals")`` -> ``"marts"."referrals"``."""
+    return ".".join('"' + p.replace('"', '""') + '"' for p in parts)
+
+
+@lru_cache(maxsize=1)
+def mart_models() -> dict[str, str]:
+    """The mart models, ``{table name: SQL template}``, read from the package's SQL folder."""
+    folder = resources.files("scorecard").joinpath("sql", "marts")
+    models = {f.name[:-4]: f.read_text(encoding="utf-8")
+              for f in sorted(folder.iterdir(), key=lambda f: f.name) if f.name.endswith(".sql")}
+    if not models:
+        raise FileNotFoundError(f"no mart models in {folder}")
+    return models
+
+
+def _environment():
+    import jinja2
+
+    return jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False,
+                              keep_trailing_newline=True)
+
+
+def _render(template: str, *, source, ref) -> str:
+    return _environment().from_string(template).render(source=source, ref=ref)
+
+
+def _order(models: Mapping[str, str]) -> list[tuple[str, set[str], set[str]]]:
+    """Models in dependency order, each with the staging tables and marts it reads."""
+    deps: dict[str, tuple[set[str], set[str]]] = {}
+    for name, template in models.items():
+        sources: set[str] = set()
+        refs: set[str] = set()
+
+        def source(table: str, _s=sources) -> str:
+            if table not in TABLES:
+                raise ValueError(f"mart {name!r} reads unknown staging table {table!r}")
+            _s.add(table)
+            return table
+
+        def ref(model: str, _r=refs) -> str:
+            if model not in models:
+                raise ValueError(f"mart {name!r} refers to unknown mart {model!r}")
+            _r.add(model)
+            return model
+
+        _render(template, source=source, ref=ref)
+        deps[name] = (sources, refs)
+    try:
+        order = list(TopologicalSorter({n: r for n, (_, r) in deps.items()}).static_order())
+    except CycleError as exc:
+        raise ValueError(f"mart models refer to each other in a cycle: {exc.args[1]}") from None
+    return [(n, *deps[n]) for n in order]
+
+
+def mart_sources() -> dict[str, set[str]]:
+    """The staging tables each mart reads, directly or through the marts it refers to."""
+    reads: dict[str, set[str]] = {}
+    for name, sources, refs in _order(mart_models()):
+        reads[name] = set(sources).union(*(reads[r] for r in refs))
+    return reads
+
+
+def _calendar_span(con: duckdb.DuckDBPyConnection, assessments: str) -> tuple[date, date]:
+    lo, hi = CALENDAR_LIMITS
+    first, last = con.execute(
+        f"select min(least(assessment_start_date, assessment_authorised_date)), "
+        f"max(greatest(assessment_start_date, assessment_authorised_date)) from {assessments}"
+    ).fetchone()
+    first = min(max(first or lo, lo), hi)
+    last = max(min(last or first, hi), first)
+    return first, last
+
+
+def build_marts(con: duckdb.DuckDBPyConnection, schema: str = "marts") -> list[str]:
+    """(Re)build every mart table in ``schema`` from ``staging.*``, in dependency order.
+
+    Atomic: in its own transaction, or inside the caller's when one is open.
+
+    :param con: a connection holding ``staging.*`` (see ``docs/architecture.md``)
+    :param schema: the target schema, created if missing
+    :returns: the names of the tables built, in build order
+    """
+    con.execute(f"create schema if not exists {quote(schema)}")
+    return build_models(con, {m: quote(schema, m) for m in mart_models()})
+
+
+def build_models(con: duckdb.DuckDBPyConnection, relations: Mapping[str, str], *,
+                 sources: Mapping[str, str] | None = None, reuse: Iterable[str] = (),
+                 temporary: bool = False) -> list[str]:
+    """Build the mart models into the given relations (the engine behind :func:`build_marts`).
+
+    :param relations: ``{mart: qualified relation}`` for every mart (where it is built, or read
+        from when reused)
+    :param sources: staging tables to read from elsewhere, ``{table: qualified relation}``
+        (default ``staging.<table>``)
+    :param reuse: marts not to rebuild (their relation already holds the right rows)
+    :param temporary: create temporary tables (``relations`` then name ``temp.main`` tables)
+    :returns: the names of the marts built, in build order
+    """
+    src = {t: quote("staging", t) for t in TABLES} | dict(sources or {})
+    reuse = set(reuse)
+    parameters: dict[str, object] = {}
+    built: list[str] = []
+    own = _begin(con)
+    try:
+        for name, _, _ in _order(mart_models()):
+            if name in reuse:
+                continue
+            sql = _render(mart_models()[name], source=src.__getitem__, ref=relations.__getitem__)
+            wanted = set(_PARAMETER.findall(sql))
+            if wanted and not parameters:
+                first, last = _calendar_span(con, src["assessments"])
+                hols = bank_holidays(range(first.year, last.year + 1))
+                parameters.update(first_day=first, last_day=last,
+                                  holiday_dates=list(hols), holiday_names=list(hols.values()))
+            kind = "temporary table" if temporary else "table"
+            con.execute(f"create or replace {kind} {relations[name]} as {sql}",
+                        {k: parameters[k] for k in wanted})
+            built.append(name)
+        if own:
+            con.execute("commit")
+    except Exception:
+        if own:
+            con.execute("rollback")
+        raise
+    return built
+
+
+def _begin(con: duckdb.DuckDBPyConnection) -> bool:
+    """Open a transaction; False when the caller already has one open (it owns atomicity)."""
+    try:
+        con.execute("begin transaction")
+    except duckdb.TransactionException:
+        return False
+    return True
