@@ -1,0 +1,120 @@
+"""Validation: prove the staged data is sound, or say exactly where it is not.
+
+Great Expectations suites (``expectations/*.json``, one per staged table plus
+``monthly_volumes`` and ``code_shares``) run on frames read from DuckDB; the cross-table and
+migration checks are DuckDB SQL (``sql/``) whose results reach GX as derived columns and
+frames. Quarantined load rows join the same report. Nothing here changes or drops data.
+
+>>> from scorecard.validate import validate          # doctest: +SKIP
+>>> result = validate(con, out_dir)                  # doctest: +SKIP
+>>> result.errors, result.warnings                   # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import resource
+import tempfile
+import time
+import weakref
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import pandas as pd
+import polars as pl
+
+from ..schema import TABLES
+from . import checks
+from .report import ValidationResult, impact_frame, summary_text, validation_frame
+
+__all__ = ["validate", "ValidationResult", "measure"]
+
+_VOLUME_INDEX = ["table_name", "period", "records", "neighbour_median"]
+_SHARES_INDEX = ["table_name", "column_name", "code", "period", "share_before_pct", "share_after_pct"]
+
+
+def validate(con: duckdb.DuckDBPyConnection, out_dir: Path | None = None, *,
+             extract_date: date | None = None, cutover: date | None = None,
+             recompute: Callable[[dict[str, set[str]]], pl.DataFrame] | None = None,
+             period: str | None = None) -> ValidationResult:
+    """Validate ``staging.*`` and report ``quarantine.rejected_rows``.
+
+    :param con: a connection to the scorecard database (``scorecard.db.connect``).
+    :param out_dir: when given, ``validation.csv``, ``validation_summary.md`` and
+        ``validation/`` (GX Data Docs) are written there.
+    :param extract_date: nothing may be dated after it; default: the day of the latest load
+        in ``meta.loads``, else today.
+    :param cutover: the day the new case-management system started; default: detected from
+        ``source_system`` (the first record of the newest system), else none and the
+        cut-over checks are skipped (the summary says so).
+    :param recompute: ``{table: {record_id, ...}} -> metrics frame`` without those records;
+        when given, the impact of each failing check on the metrics is measured.
+    :param period: limit the impact to this period (and its months, for a year).
+    """
+    from .suites import GXRunner, load_suite, suite_columns
+
+    notes: list[str] = []
+    extract_date = extract_date or checks.detect_extract_date(con)
+    if cutover is None:
+        cutover, cutover_note = checks.detect_cutover(con, extract_date)
+    else:
+        cutover_note = f"cut-over given: {cutover.isoformat()}"
+    params = {"extract_end": pd.Timestamp(extract_date) + pd.Timedelta(days=1, microseconds=-1),
+              "placeholder_dates": [pd.Timestamp(d) for d in checks.PLACEHOLDER_DATES]}
+
+    docs = Path(tempfile.mkdtemp(prefix="scorecard-validation-"))
+    runner = GXRunner(docs)
+    derived = checks.derived_checks(cutover)
+    rows: list[dict[str, str]] = checks.quarantine_rows(con)
+    skipped: list[str] = []
+    for name, table in TABLES.items():
+        suite = load_suite(name)
+        frame = checks.table_frame(con, name, suite_columns(suite), derived,
+                                   extract_date=extract_date, cutover=cutover)
+        run = runner.run(suite, frame, table_of=name, index_columns=[table.id_column],
+                         parameters=params)
+        rows += run.rows
+        skipped += run.skipped
+        notes += [f"check could not run: {b}" for b in run.broken]
+        del frame
+    run = runner.run(load_suite("monthly_volumes"), checks.volumes_frame(con, extract_date),
+                     table_of=None, index_columns=_VOLUME_INDEX, parameters=params)
+    rows += run.rows
+    if cutover is not None:
+        run = runner.run(load_suite("code_shares"), checks.code_shares_frame(con, cutover),
+                         table_of=None, index_columns=_SHARES_INDEX, parameters=params)
+        rows += run.rows
+    else:
+        skipped.append("migration.code_drift")
+    if skipped:
+        notes.append("skipped (no cut-over): " + ", ".join(sorted(set(skipped))))
+    notes.append("Great Expectations Data Docs for this run are in validation/ (open index.html).")
+
+    frame = validation_frame(rows)
+    impact = impact_frame(frame, recompute, period)
+    text = summary_text(frame, impact, extract_date=extract_date, cutover_note=cutover_note,
+                        notes=notes, recompute_given=recompute is not None)
+    result = ValidationResult(frame, impact, text, extract_date, cutover, docs, notes)
+    weakref.finalize(result, _remove, docs)
+    if out_dir is not None:
+        result.write(Path(out_dir))
+    return result
+
+
+def _remove(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def measure(con: duckdb.DuckDBPyConnection, out_dir: Path | None = None, **kwargs) -> dict[str, float]:
+    """Run :func:`validate` and report ``seconds`` (wall time), ``peak_rss_mb`` (peak resident
+    memory of this process so far, Linux ``ru_maxrss``), ``records`` (staged rows),
+    ``errors`` and ``warnings``: the numbers the benchmark script prints."""
+    records = sum(con.execute(f"select count(*) from staging.{t}").fetchone()[0] for t in TABLES)
+    start = time.perf_counter()
+    result = validate(con, out_dir, **kwargs)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": seconds, "peak_rss_mb": peak, "records": float(records),
+            "errors": float(result.errors), "warnings": float(result.warnings)}
