@@ -1,0 +1,193 @@
+"""Write synthetic tables in every layout the loaders read.
+
+``csv``, ``xlsx`` and ``parquet`` are the canonical layout (one file per extract, or one
+per extract and month with ``split_monthly``); ``annex_a`` and ``cin_census`` hand the
+tables to :mod:`scorecard.formats`. Text formats (CSV, XLSX) carry the
+``unparseable_dates`` overrides and record where each one landed in the answer key.
+"""
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from ..schema import TABLES
+from .artefacts import AnswerKey
+from .simulate import MAIN_DATE
+
+__all__ = ["FORMATS", "ENCODINGS", "DATE_STYLES", "FLAG_STYLES", "CsvOptions", "write"]
+
+FORMATS = ("csv", "xlsx", "parquet", "annex_a", "cin_census")
+ENCODINGS = ("utf-8", "utf-8-sig", "cp1252")
+DATE_STYLES = {"iso": ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S"), "uk": ("%d/%m/%Y", "%d/%m/%Y %H:%M")}
+FLAG_STYLES = {"YN": ("Y", "N"), "YesNo": ("Yes", "No"), "10": ("1", "0"), "TrueFalse": ("True", "False")}
+XLSX_MAX_ROWS = 1_048_575
+#: fixed document date so the same seed gives byte-identical workbooks
+XLSX_CREATED = datetime(2000, 1, 1)
+
+Overrides = dict[tuple[str, str, str], str]
+
+
+def _parts(table: str, df: pl.DataFrame, tables: dict[str, pl.DataFrame],
+           split_monthly: bool) -> list[tuple[str, pl.DataFrame]]:
+    """``[(file stem, rows)]``: the whole table, or one part per month of its main date."""
+    if not split_monthly or table == "children":
+        return [(table, df)]
+    if table == "return_interviews":
+        # an interview is dated by its episode's return, then by its own dates
+        ret = tables["missing_episodes"].select("missing_episode_id",
+                                                pl.col("missing_end_datetime").alias("__ret"))
+        key = df.join(ret, on="missing_episode_id", how="left", maintain_order="left").select(
+            pl.coalesce(pl.col("__ret").cast(pl.Date), "rhi_offered_date",
+                        pl.col("rhi_completed_datetime").cast(pl.Date))).to_series()
+    else:
+        key = df[MAIN_DATE[table]].cast(pl.Date)
+    months = key.dt.strftime("%Y-%m").fill_null("undated")
+    tagged = df.with_columns(months.alias("__m"))
+    out = []
+    for (m,), part in tagged.group_by("__m", maintain_order=True):
+        out.append((m, part.drop("__m")))
+    fallback = max((m for m, _ in out if m != "undated"), default="1970-01")
+    merged: dict[str, list[pl.DataFrame]] = {}
+    for m, part in out:
+        merged.setdefault(fallback if m == "undated" else m, []).append(part)
+    return [(f"{table}_{m}", pl.concat(parts)) for m, parts in sorted(merged.items())]
+
+
+def _apply_overrides(table: str, df: pl.DataFrame, overrides: Overrides) -> tuple[pl.DataFrame, list]:
+    """Put override texts into an all-text frame; return ``[(row, column, record_id, text)]``."""
+    idc = TABLES[table].id_column
+    hits = []
+    wanted = {(rid, col): text for (tbl, rid, col), text in overrides.items() if tbl == table}
+    if not wanted:
+        return df, hits
+    ids = df[idc].to_list()
+    position = {rid: i for i, rid in enumerate(ids)}
+    for (rid, col), text in sorted(wanted.items()):
+        i = position.get(rid)
+        if i is None:
+            continue
+        df = df.with_columns(df[col].scatter(i, text))
+        hits.append((i + 2, col, rid, text))
+    return df, hits
+
+
+def _as_text(df: pl.DataFrame, table: str, date_style: str, flag_style: str) -> pl.DataFrame:
+    dfmt, tfmt = DATE_STYLES[date_style]
+    yes, no = FLAG_STYLES[flag_style]
+    exprs = []
+    for c in TABLES[table].columns:
+        col = pl.col(c.name)
+        if c.kind == "date":
+            exprs.append(col.dt.strftime(dfmt))
+        elif c.kind == "datetime":
+            exprs.append(col.dt.strftime(tfmt))
+        elif c.kind == "flag":
+            exprs.append(pl.when(col).then(pl.lit(yes)).when(~col).then(pl.lit(no)).otherwise(None).alias(c.name))
+        else:
+            exprs.append(col)
+    return df.select(exprs)
+
+
+def _record(key: AnswerKey, table: str, path: Path, hits: list) -> None:
+    for row, col, rid, text in hits:
+        key.add("unparseable_dates", table, rid, col, file=path.name, row=row, detail=text)
+
+
+def write_csv(tables: dict[str, pl.DataFrame], out: Path, *, encoding: str = "utf-8",
+              date_style: str = "iso", flag_style: str = "YN", split_monthly: bool = False,
+              overrides: Overrides | None = None, key: AnswerKey | None = None) -> list[Path]:
+    """Canonical CSV files (one per extract, or per extract and month)."""
+    files = []
+    for table, df in tables.items():
+        for stem, part in _parts(table, df, tables, split_monthly):
+            text, hits = _apply_overrides(table, _as_text(part, table, date_style, flag_style),
+                                          overrides or {})
+            buf = io.StringIO()
+            text.write_csv(buf)
+            path = out / f"{stem}.csv"
+            path.write_bytes(buf.getvalue().encode(encoding))
+            if key is not None:
+                _record(key, table, path, hits)
+            files.append(path)
+    return files
+
+
+def write_xlsx(tables: dict[str, pl.DataFrame], out: Path, *, split_monthly: bool = False,
+               overrides: Overrides | None = None, key: AnswerKey | None = None) -> list[Path]:
+    """Canonical workbooks with real date cells (flags as Y/N text)."""
+    import xlsxwriter  # only this writer needs it
+
+    files = []
+    for table, df in tables.items():
+        for stem, part in _parts(table, df, tables, split_monthly):
+            if part.height > XLSX_MAX_ROWS:
+                raise ValueError(f"{stem}: {part.height} rows do not fit in one worksheet; "
+                                 "use split_monthly=True or another format")
+            flags = [c.name for c in TABLES[table].columns if c.kind == "flag"]
+            part = part.with_columns(
+                pl.when(pl.col(f)).then(pl.lit("Y")).when(~pl.col(f)).then(pl.lit("N")).alias(f)
+                for f in flags)
+            path = out / f"{stem}.xlsx"
+            wb = xlsxwriter.Workbook(str(path))
+            wb.set_properties({"created": XLSX_CREATED})
+            part.write_excel(wb, worksheet=table[:31], autofit=False, table_style=None,
+                             dtype_formats={pl.Date: "yyyy-mm-dd", pl.Datetime: "yyyy-mm-dd hh:mm:ss"})
+            ws = wb.get_worksheet_by_name(table[:31])
+            _, hits = _apply_overrides(table, part.select(pl.all().cast(pl.Utf8)), overrides or {})
+            for row, col, _rid, text in hits:
+                ws.write_string(row - 1, part.columns.index(col), text)
+            wb.close()
+            if key is not None:
+                _record(key, table, path, hits)
+            files.append(path)
+    return files
+
+
+def write_parquet(tables: dict[str, pl.DataFrame], out: Path, *,
+                  split_monthly: bool = False) -> list[Path]:
+    """Typed Parquet files (dates as dates, flags as booleans)."""
+    files = []
+    for table, df in tables.items():
+        for stem, part in _parts(table, df, tables, split_monthly):
+            path = out / f"{stem}.parquet"
+            part.write_parquet(path, statistics=False)
+            files.append(path)
+    return files
+
+
+def write_annex_a(tables: dict[str, pl.DataFrame], out: Path) -> list[Path]:
+    """An Annex A workbook via :mod:`scorecard.formats.annex_a`."""
+    from ..formats import annex_a
+
+    path = out / "annex_a.xlsx"
+    annex_a.write(tables, path)
+    return [path]
+
+
+def write_cin_census(tables: dict[str, pl.DataFrame], out: Path, la_code: int) -> list[Path]:
+    """A CIN census XML return via :mod:`scorecard.formats.cin_census`."""
+    from ..formats import cin_census
+
+    path = out / "cin_census.xml"
+    cin_census.write(tables, path, la_code=la_code)
+    return [path]
+
+
+def write(fmt: str, tables: dict[str, pl.DataFrame], out: Path, *, la_code: int,
+          options: dict[str, Any], overrides: Overrides, key: AnswerKey) -> list[Path]:
+    """Write ``tables`` to directory ``out`` in format ``fmt`` (validated by the caller)."""
+    out.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        return write_csv(tables, out, overrides=overrides, key=key, **options)
+    if fmt == "xlsx":
+        return write_xlsx(tables, out, split_monthly=options["split_monthly"],
+                          overrides=overrides, key=key)
+    if fmt == "parquet":
+        return write_parquet(tables, out, split_monthly=options["split_monthly"])
+    if fmt == "annex_a":
+        return write_annex_a(tables, out)
+    return write_cin_census(tables, out, la_code)
