@@ -96,13 +96,16 @@ def build_frame(table: str, columns: Sequence[str], rows: list[dict[str, str | N
 def reader_for(path: Path, mappings: Iterable["Mapping"] | None = None) -> Reader | None:
     """The reader for ``path``, or ``None`` when the core loader should read it as canonical.
 
-    Order: every mapping whose ``files`` glob matches (their frames are concatenated, so one
-    file may feed several tables), then CIN census XML for ``.xml``, then Annex A for
-    workbooks that sniff as Annex A.
+    Order: the exports of the first mapping file with an export whose ``files`` glob matches
+    (all its matching exports are read and their frames concatenated, so one file may feed
+    several tables; ``mappings`` lists user mapping files before the shipped ones), then
+    CIN census XML for ``.xml``, then Annex A for workbooks that sniff as Annex A.
     """
     path = Path(path)
     matched = [m for m in (mappings or ()) if m.matches(path)]
     if matched:
+        # only the first mapping file that matches: a user's mapping overrides a shipped one
+        matched = [m for m in matched if m.source == matched[0].source]
         def read_mapped(p: Path) -> "list[Frame]":
             return [frame for m in matched for frame in m.read(p)]
         return read_mapped
