@@ -120,7 +120,7 @@ def _excluded_marts(con: duckdb.DuckDBPyConnection, exclude: Mapping[str, Iterab
             f"anti join (select unnest(cast($ids as varchar[])) as record_id) as x "
             f"on s.{quote(TABLES[table].id_column)} = x.record_id",
             {"ids": sorted(str(i) for i in ids)},
-        )
+        ).fetchall()
     affected = {m for m, reads in mart_sources().items() if reads & set(exclude)}
     relations = {m: quote("temp", "main", f"{prefix}marts_{m}") if m in affected
                  else quote("marts", m) for m in mart_models()}
@@ -143,7 +143,7 @@ def _condition(kind: str, start: str, end: str | None) -> str:
 def _coverage(con, relation: str, start: str, end: str | None) -> tuple[date | None, date | None]:
     last = f"greatest({quote(start)}, coalesce({quote(end)}, {quote(start)}))" if end \
         else quote(start)
-    return con.execute(f"select min({quote(start)}), max({last}) from {relation}").fetchone()
+    return con.execute(f"select min({quote(start)}), max({last}) from {relation}").fetchall()[0]
 
 
 def _query_group(con, relation: str, kind: str, start: str, end: str | None,
@@ -168,7 +168,7 @@ def _query_group(con, relation: str, kind: str, start: str, end: str | None,
         f"join {_PERIODS_VIEW} as p on {_condition(kind, start, end)} "
         f"group by grouping sets ({sets})"
     ).fetchall()
-    empty = con.execute(f"select {aggs} from {relation} as m where false").fetchone()
+    empty = con.execute(f"select {aggs} from {relation} as m where false").fetchall()[0]
     out: dict[tuple[str, str, str], dict[str, object]] = {}
     for label in covered:  # an empty period is the aggregates' value over no rows
         out[(label, "", "")] = dict(zip(exprs, empty))
@@ -289,7 +289,7 @@ def compute(con: duckdb.DuckDBPyConnection, period: str, *, la_code: int = 370,
         with contextlib.suppress(duckdb.Error):
             con.unregister(_PERIODS_VIEW)
             for relation in created:
-                con.execute(f"drop table if exists {relation}")
+                con.execute(f"drop table if exists {relation}").fetchall()
     order = {p.label: i for i, p in enumerate(periods)}
     rows = [r for m in wanted for r in sorted(
         by_id[m.id], key=lambda r, m=m: (order[r["period"]], _category_rank(m, r["breakdown"])))]

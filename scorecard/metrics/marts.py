@@ -98,7 +98,7 @@ def _calendar_span(con: duckdb.DuckDBPyConnection, assessments: str) -> tuple[da
     first, last = con.execute(
         f"select min(least(assessment_start_date, assessment_authorised_date)), "
         f"max(greatest(assessment_start_date, assessment_authorised_date)) from {assessments}"
-    ).fetchone()
+    ).fetchall()[0]
     first = min(max(first or lo, lo), hi)
     last = max(min(last or first, hi), first)
     return first, last
@@ -113,7 +113,7 @@ def build_marts(con: duckdb.DuckDBPyConnection, schema: str = "marts") -> list[s
     :param schema: the target schema, created if missing
     :returns: the names of the tables built, in build order
     """
-    con.execute(f"create schema if not exists {quote(schema)}")
+    con.execute(f"create schema if not exists {quote(schema)}").fetchall()
     return build_models(con, {m: quote(schema, m) for m in mart_models()})
 
 
@@ -148,21 +148,27 @@ def build_models(con: duckdb.DuckDBPyConnection, relations: Mapping[str, str], *
                                   holiday_dates=list(hols), holiday_names=list(hols.values()))
             kind = "temporary table" if temporary else "table"
             con.execute(f"create or replace {kind} {relations[name]} as {sql}",
-                        {k: parameters[k] for k in wanted})
+                        {k: parameters[k] for k in wanted}).fetchall()
             built.append(name)
         if own:
-            con.execute("commit")
+            con.execute("commit").fetchall()
     except Exception:
         if own:
-            con.execute("rollback")
+            con.execute("rollback").fetchall()
         raise
     return built
 
 
 def _begin(con: duckdb.DuckDBPyConnection) -> bool:
-    """Open a transaction; False when the caller already has one open (it owns atomicity)."""
-    try:
-        con.execute("begin transaction")
-    except duckdb.TransactionException:
+    """Open a transaction unless the caller has one open (then it owns atomicity).
+
+    DuckDB cannot be asked directly, and a failed ``begin`` would abort the caller's
+    transaction; but outside a transaction every statement gets a new transaction id.
+    """
+    def txid() -> int:
+        return con.execute("select txid_current()").fetchall()[0][0]
+
+    if txid() == txid():
         return False
+    con.execute("begin transaction").fetchall()
     return True
