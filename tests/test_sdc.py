@@ -161,3 +161,10 @@ def test_every_subset_of_small_cells_in_a_line_is_protected():
         line = Line(tuple((i, "a") for i in range(4)), (4, "a"))
         hidden = sdc.suppress(values, counts=[(i, "a") for i in range(4)], lines=[line])
         assert sdc.recoverable_lines(hidden, [line], values) == [], pattern
+
+
+def test_initial_hidden_cells_trigger_secondary():
+    values = {(0, "a"): 30.0, (1, "a"): 20.0, (2, "a"): 40.0, (3, "a"): 90.0}
+    line = Line(((0, "a"), (1, "a"), (2, "a")), (3, "a"))
+    hidden = sdc.suppress(values, counts=list(values), lines=[line], initial=[(2, "a")])
+    assert hidden == {(2, "a"), (1, "a")}

@@ -58,7 +58,8 @@ def is_primary(value: float | None, threshold: int = DEFAULT_THRESHOLD) -> bool:
 
 def suppress(values: Mapping[Cell, float | None], *, counts: Iterable[Cell],
              derived: Mapping[Cell, Sequence[Cell]] | None = None,
-             lines: Sequence[Line] = (), threshold: int = DEFAULT_THRESHOLD) -> frozenset[Cell]:
+             lines: Sequence[Line] = (), threshold: int = DEFAULT_THRESHOLD,
+             initial: Iterable[Cell] = ()) -> frozenset[Cell]:
     """The cells to publish as ``c`` under the module's rule.
 
     :param values: every cell's value (``None`` = not available; never suppressed itself).
@@ -67,11 +68,12 @@ def suppress(values: Mapping[Cell, float | None], *, counts: Iterable[Cell],
         denominator cells); hidden when any of those is hidden.
     :param lines: the additive lines of the table (members with a published aggregate).
     :param threshold: counts from 1 to ``threshold - 1`` are hidden.
+    :param initial: cells already hidden for another reason (e.g. by a published table).
     """
     if threshold < 1:
         raise ValueError(f"suppression threshold must be at least 1, not {threshold}")
     derived = derived or {}
-    hidden = {c for c in counts if is_primary(values.get(c), threshold)}
+    hidden = {c for c in counts if is_primary(values.get(c), threshold)} | set(initial)
     changed = True
     while changed:
         changed = False

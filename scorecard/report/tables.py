@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import polars as pl
 
@@ -19,7 +20,8 @@ from ..periods import Period, parse_period
 from . import sdc
 
 __all__ = ["ReportTable", "MetricValues", "PRIMARY_NEED_LABELS", "CP_CATEGORY_LABELS",
-           "REFERRAL_SOURCE_GROUPS", "annual_period", "referral_sources", "cin_by_month",
+           "REFERRAL_SOURCE_GROUPS", "annual_period", "period_kind", "format_value",
+           "referral_sources", "cin_by_month",
            "cin_by_primary_need", "cp_by_latest_category", "cp_per_month", "missing_by_month",
            "rhi_by_month", "contacts_24h_by_month", "all_tables"]
 
@@ -52,6 +54,8 @@ class ReportTable:
     (a share of the year's total).
     ``total_row``: index of the row that aggregates the others (a total or an average)
     in the ``additive`` columns. ``suppressed``: the cells published as ``c``.
+    ``keys``: the metrics row each cell shows, as (metric_id, period, breakdown), so other
+    outputs can hide exactly what the table hides.
     """
 
     name: str
@@ -63,6 +67,7 @@ class ReportTable:
     source: str
     derived: dict[str, tuple[str, ...]] = field(default_factory=dict)
     over_total: dict[str, str] = field(default_factory=dict)
+    keys: dict[sdc.Cell, tuple[str, str, str]] = field(default_factory=dict)
     total_row: int | None = None
     additive: tuple[str, ...] = ()
     suppressed: frozenset[sdc.Cell] = frozenset()
@@ -100,6 +105,10 @@ class ReportTable:
         hidden = sdc.suppress(values, counts=counts, derived=derived, lines=self.lines(),
                               threshold=threshold)
         return replace(self, suppressed=hidden, threshold=threshold)
+
+    def hidden_keys(self) -> set[tuple[str, str, str]]:
+        """The metrics rows (metric_id, period, breakdown) this table hides."""
+        return {self.keys[c] for c in self.suppressed if c in self.keys}
 
     def is_hidden(self, row: int, column: str) -> bool:
         """True when the cell is published as ``c``."""
@@ -164,9 +173,22 @@ class MetricValues:
         n = self.numerator(metric_id, period, breakdown)
         return n if n is not None else self.value(metric_id, period, breakdown)
 
+    def periods(self, metric_id: str, kind: str) -> list[str]:
+        """The periods of ``kind`` (``year`` or ``month``) the metric has values for, sorted."""
+        found = {p for m, p, _ in self._rows if m == metric_id}
+        return sorted(p for p in found if period_kind(p) == kind)
+
     def breakdowns(self, metric_id: str, period: str) -> list[str]:
         """The non-blank breakdowns present for a metric and period, sorted."""
         return sorted(b for m, p, b in self._rows if m == metric_id and p == period and b)
+
+
+def period_kind(period: str) -> str | None:
+    """``year`` or ``month`` for a period label, ``None`` when it is neither."""
+    try:
+        return parse_period(period).kind
+    except ValueError:
+        return None
 
 
 def annual_period(period: str) -> Period:
@@ -208,15 +230,17 @@ def referral_sources(metrics: pl.DataFrame, scorecard: pl.DataFrame, *, period: 
     present = set(mv.breakdowns("referral_source_pct", this)) | set(
         mv.breakdowns("referral_source_pct", prev))
     groups = list(REFERRAL_SOURCE_GROUPS) + sorted(present - set(REFERRAL_SOURCE_GROUPS))
-    rows = []
-    for g in groups:
+    rows, keys = [], {}
+    for i, g in enumerate(groups):
         row = {label: g, sn_col: bench.get(g, (None,) * 3)[0], eng_col: bench.get(g, (None,) * 3)[1]}
         for y, (pc, nc) in cols.items():
             row[pc] = mv.value("referral_source_pct", y, g)
             row[nc] = mv.numerator("referral_source_pct", y, g)
+            keys[(i, pc)] = keys[(i, nc)] = ("referral_source_pct", y, g)
         rows.append(row)
     total = {label: "All referrals"}
     for y, (pc, nc) in cols.items():
+        keys[(len(groups), nc)] = ("referrals", y, "")
         n = mv.value("referrals", y)
         if n is None:
             n = next((d for g in groups if (d := mv.denominator("referral_source_pct", y, g))
@@ -232,7 +256,7 @@ def referral_sources(metrics: pl.DataFrame, scorecard: pl.DataFrame, *, period: 
         "referral_sources", f"Referral source as % of total referrals, {this}",
         _frame(rows, [label], order), (label,), kinds, ("referral_source_pct", "referrals"),
         source, derived={cols[y][0]: (cols[y][1],) for y in (this, prev)},
-        over_total={cols[y][0]: cols[y][1] for y in (this, prev)},
+        over_total={cols[y][0]: cols[y][1] for y in (this, prev)}, keys=keys,
         total_row=len(rows) - 1, additive=(cols[this][1], cols[prev][1]))
 
 
@@ -243,22 +267,24 @@ def _two_year_monthly(metric_id: str, name: str, title: str, *, metrics: pl.Data
     fy = annual_period(period)
     years = (fy.previous(), fy)
     mv = MetricValues(metrics, la_code)
-    rows = []
+    rows, keys = [], {}
     for i, m in enumerate(fy.months()):
         row = {"Month": m.start.strftime("%B")}
         for y in years:
             row[y.label] = mv.value(metric_id, y.months()[i].label)
+            keys[(i, y.label)] = (metric_id, y.months()[i].label, "")
         rows.append(row)
     total_row = None
     if average:
         rows.append({"Month": "Average per month"}
                     | {y.label: mv.value(average, y.label) for y in years})
         total_row = len(rows) - 1
+        keys |= {(total_row, y.label): (average, y.label, "") for y in years}
     ids = (metric_id,) + ((average,) if average else ())
     return ReportTable(name, title, _frame(rows, ["Month"], [y.label for y in years]),
                        ("Month",), {y.label: kind for y in years}, ids,
                        _source(la_name, fy) + f" and {fy.previous().label}",
-                       total_row=total_row,
+                       keys=keys, total_row=total_row,
                        additive=tuple(y.label for y in years) if average else ())
 
 
@@ -282,7 +308,8 @@ def cp_per_month(metrics: pl.DataFrame, *, period: str, la_code: int, la_name: s
 
 
 def _categories(metric_id: str, labels: dict[str, str], years: list[Period], mv: MetricValues,
-                code_heading: str, label_heading: str) -> tuple[list[dict], int]:
+                code_heading: str, label_heading: str
+                ) -> tuple[list[dict], int, dict[sdc.Cell, tuple[str, str, str]]]:
     present = set().union(*(mv.breakdowns(metric_id, y.label) for y in years))
     codes = list(labels) + sorted(present - set(labels))
     rows = [{code_heading: c, label_heading: labels.get(c, "Unrecognised code")}
@@ -292,7 +319,8 @@ def _categories(metric_id: str, labels: dict[str, str], years: list[Period], mv:
         vals = [r[y.label] for r in rows if r[y.label] is not None]
         total[y.label] = sum(vals) if vals else None
     rows.append(total)
-    return rows, len(rows) - 1
+    keys = {(i, y.label): (metric_id, y.label, c) for i, c in enumerate(codes) for y in years}
+    return rows, len(rows) - 1, keys
 
 
 def cin_by_primary_need(metrics: pl.DataFrame, *, period: str, la_code: int,
@@ -300,14 +328,14 @@ def cin_by_primary_need(metrics: pl.DataFrame, *, period: str, la_code: int,
     """Children in need episodes open in the year by primary need, two years."""
     fy = annual_period(period)
     years = [fy.previous(), fy]
-    rows, total_row = _categories("cin_by_primary_need", PRIMARY_NEED_LABELS, years,
+    rows, total_row, keys = _categories("cin_by_primary_need", PRIMARY_NEED_LABELS, years,
                                   MetricValues(metrics, la_code), "Code", "Primary need")
     cols = [y.label for y in years]
     return ReportTable("cin_by_primary_need",
                        f"Children in need episodes by primary need, {years[0].label} and {fy.label}",
                        _frame(rows, ["Code", "Primary need"], cols), ("Code", "Primary need"),
                        {c: "count" for c in cols}, ("cin_by_primary_need",),
-                       _source(la_name, fy) + f" and {years[0].label}",
+                       _source(la_name, fy) + f" and {years[0].label}", keys=keys,
                        total_row=total_row, additive=tuple(cols))
 
 
@@ -315,7 +343,7 @@ def cp_by_latest_category(metrics: pl.DataFrame, *, period: str, la_code: int,
                           la_name: str) -> ReportTable:
     """Child protection plans open in the year by latest category (at close or year end)."""
     fy = annual_period(period)
-    rows, total_row = _categories("cpp_by_latest_category", CP_CATEGORY_LABELS, [fy],
+    rows, total_row, keys = _categories("cpp_by_latest_category", CP_CATEGORY_LABELS, [fy],
                                   MetricValues(metrics, la_code), "Code",
                                   "Latest category (at close/end of period)")
     return ReportTable("cp_by_latest_category",
@@ -324,7 +352,7 @@ def cp_by_latest_category(metrics: pl.DataFrame, *, period: str, la_code: int,
                               [fy.label]),
                        ("Code", "Latest category (at close/end of period)"),
                        {fy.label: "count"}, ("cpp_by_latest_category",), _source(la_name, fy),
-                       total_row=total_row, additive=(fy.label,))
+                       keys=keys, total_row=total_row, additive=(fy.label,))
 
 
 def _one_year_monthly(name: str, title: str, columns: dict[str, tuple[str, str, str]], *,
@@ -335,14 +363,16 @@ def _one_year_monthly(name: str, title: str, columns: dict[str, tuple[str, str, 
     (metric_id, field, kind) where field is ``value``, ``numerator`` or ``denominator``."""
     fy = annual_period(period)
     mv = MetricValues(metrics, la_code)
-    rows = []
-    for p, label in [(m, m.start.strftime("%B %Y")) for m in fy.months()] + [(fy, f"Year {fy.label}")]:
+    rows, keys = [], {}
+    periods = [(m, m.start.strftime("%B %Y")) for m in fy.months()] + [(fy, f"Year {fy.label}")]
+    for i, (p, label) in enumerate(periods):
         rows.append({"Month": label} | {h: getattr(mv, f)(mid, p.label)
                                         for h, (mid, f, _) in columns.items()})
+        keys |= {(i, h): (mid, p.label, "") for h, (mid, _, _) in columns.items()}
     ids = tuple(dict.fromkeys(mid for mid, _, _ in columns.values()))
     return ReportTable(name, title, _frame(rows, ["Month"], list(columns)), ("Month",),
                        {h: k for h, (_, _, k) in columns.items()}, ids, _source(la_name, fy),
-                       derived=derived, total_row=len(rows) - 1, additive=additive)
+                       derived=derived, keys=keys, total_row=len(rows) - 1, additive=additive)
 
 
 def missing_by_month(metrics: pl.DataFrame, *, period: str, la_code: int,
@@ -402,3 +432,31 @@ def all_tables(metrics: pl.DataFrame, scorecard: pl.DataFrame, *, period: str, l
                                    contacts_24h_by_month)]
     return [replace(t.suppressed_with(threshold),
                     provisional=bool(set(t.metric_ids) & provisional_metrics)) for t in tables]
+
+
+#: First characters that make a spreadsheet treat a CSV cell as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(text: str) -> str:
+    """Text for a CSV cell that a spreadsheet will not run as a formula (OWASP: prefix ')."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def write_csv(table: ReportTable, path: Path) -> Path:
+    """Write the published table as CSV; label text that looks like a formula is defused."""
+    pub = table.published().with_columns(
+        [pl.col(c).map_elements(csv_safe, return_dtype=pl.Utf8) for c in table.labels])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pub.write_csv(path, line_terminator="\n")
+    return path
+
+
+def write_index(tables: Iterable[ReportTable], path: Path) -> Path:
+    """``index.csv``: each table's file, title, status and note (source and suppression)."""
+    rows = [{"file": f"{t.name}.csv", "title": csv_safe(t.title),
+             "status": "provisional" if t.provisional else "final", "note": csv_safe(t.note)}
+            for t in tables]
+    pl.DataFrame(rows, schema={"file": pl.Utf8, "title": pl.Utf8, "status": pl.Utf8,
+                               "note": pl.Utf8}).write_csv(path, line_terminator="\n")
+    return path
