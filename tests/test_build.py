@@ -1,0 +1,191 @@
+"""The monthly build end to end on synthetic data: outputs, exit codes, determinism, privacy."""
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+from scorecard import db
+from scorecard.build import build
+from scorecard.config import settings
+from scorecard.errors import ConfigError, ScorecardError, StructuralError
+
+from .conftest import snapshot, tree_state
+
+SCALE = 0.25
+
+
+@pytest.fixture(scope="session")
+def clean_raw(tmp_path_factory):
+    from scorecard.synth import generate
+
+    d = tmp_path_factory.mktemp("clean") / "raw"
+    result = generate(d, scale=SCALE, years=2, start_year=2021, seed=11)
+    return d, result
+
+
+@pytest.fixture(scope="session")
+def clean_build(clean_raw, tmp_path_factory):
+    raw, _ = clean_raw
+    base = tmp_path_factory.mktemp("build")
+    s = settings(raw_dir=raw, out_dir=base / "out", db=base / "sc.duckdb")
+    return build(s, period="2022-23"), s
+
+
+def read_csv(path: Path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_build_writes_every_output_of_the_spec(clean_build):
+    result, s = clean_build
+    out = s.out_dir
+    assert result.exit_code == 0, result.message
+    for name in ("metrics.csv", "scorecard.csv", "validation.csv", "scorecard.html", "reconciliation.csv"):
+        assert (out / name).is_file(), name
+    assert list((out / "validation").glob("**/*.html")), "GX Data Docs missing"
+    assert list((out / "tables").glob("*.csv")) and list((out / "tables").glob("*.xlsx"))
+    assert list((out / "charts").glob("*.png")) and list((out / "charts").glob("*.svg"))
+
+
+def test_metrics_csv_has_the_spec_columns_and_periods(clean_build):
+    _, s = clean_build
+    rows = read_csv(s.out_dir / "metrics.csv")
+    assert list(rows[0]) == ["metric_id", "period", "breakdown", "la_code", "value", "numerator", "denominator"]
+    periods = {r["period"] for r in rows}
+    assert {"2022-23", "2021-22", "2022-04", "2023-03", "2021-04"} <= periods
+    ids = {r["metric_id"] for r in rows}
+    assert {"referrals", "rereferrals_12m_pct", "cin_at_31_march", "cpp_open_month_end",
+            "rhi_completed_72h_pct", "referral_source_pct"} <= ids
+    assert {r["la_code"] for r in rows} == {"370"}
+
+
+def test_validation_csv_has_the_spec_columns_and_no_errors_on_clean_data(clean_build):
+    _, s = clean_build
+    with open(s.out_dir / "validation.csv", newline="") as fh:
+        header = next(csv.reader(fh))
+    assert header == ["check_id", "table", "severity", "record_id", "period", "message"]
+    assert not [r for r in read_csv(s.out_dir / "validation.csv") if r["severity"] == "error"]
+
+
+def test_scorecard_csv_compares_with_benchmarks(clean_build):
+    _, s = clean_build
+    rows = read_csv(s.out_dir / "scorecard.csv")
+    rr = [r for r in rows if r["metric_id"] == "rereferrals_12m_pct" and r["period"] == "2022-23"]
+    assert len(rr) == 1
+    assert float(rr[0]["england"]) == pytest.approx(22.4)
+    assert float(rr[0]["sn_mean"]) == pytest.approx(22.66, abs=0.005)
+    assert rr[0]["rag"] in {"green", "amber", "red"}
+
+
+def test_rerun_on_the_same_inputs_is_byte_identical(clean_raw, clean_build, tmp_path):
+    raw, _ = clean_raw
+    _, first = clean_build
+    second = settings(raw_dir=raw, out_dir=tmp_path / "out2", db=tmp_path / "other.duckdb")
+    assert build(second, period="2022-23").exit_code == 0
+    a = {k: v[2] for k, v in tree_state(first.out_dir).items() if k != "run.log"}
+    b = {k: v[2] for k, v in tree_state(second.out_dir).items() if k != "run.log"}
+    assert a.keys() == b.keys()
+    different = [k for k in a if a[k] != b[k]]
+    assert different == []
+
+
+def test_a_second_build_on_the_same_database_does_not_double_count(clean_raw, tmp_path):
+    raw, _ = clean_raw
+    s = settings(raw_dir=raw, out_dir=tmp_path / "o1", db=tmp_path / "same.duckdb")
+    build(s, period="2022-23")
+    again = build(s.with_(out_dir=tmp_path / "o2"), period="2022-23")
+    assert {f.status for f in again.load.files} == {"duplicate"}
+    assert (tmp_path / "o1" / "metrics.csv").read_bytes() == (tmp_path / "o2" / "metrics.csv").read_bytes()
+    con = db.connect(s.db, read_only=True)
+    assert [r[0] for r in con.execute("select outcome from meta.runs order by run_id").fetchall()] == ["built", "built"]
+    con.close()
+
+
+def test_the_build_never_writes_under_the_raw_folder(clean_raw, tmp_path):
+    raw, _ = clean_raw
+    before = tree_state(raw)
+    build(settings(raw_dir=raw, out_dir=tmp_path / "o", db=tmp_path / "d.duckdb"), period="2022-23")
+    assert tree_state(raw) == before
+
+
+def test_no_raw_child_id_or_date_of_birth_in_any_output(clean_raw, clean_build):
+    _, result = clean_raw
+    _, s = clean_build
+    children = result.tables["children"]
+    ids = set(children["child_id"].to_list())
+    dobs = {d.isoformat() for d in children["date_of_birth"].drop_nulls().to_list()}
+    sample_ids = sorted(ids)[:300]
+    for path in s.out_dir.rglob("*"):
+        if path.suffix.lower() not in (".csv", ".html", ".svg", ".md", ".json", ".log"):
+            continue
+        text = path.read_text(encoding="utf-8", errors="ignore")
+        leaked = [i for i in sample_ids if f"{i}," in text or f",{i}" in text or f">{i}<" in text or f'"{i}"' in text]
+        assert not leaked, f"{path.name} contains raw child ids {leaked[:3]}"
+        if path.suffix.lower() == ".csv":
+            assert "date_of_birth" not in text
+    assert dobs  # the check above had dates to look for
+
+
+def test_error_checks_give_exit_1_with_outputs_written_and_marked(tmp_path):
+    from scorecard.synth import generate
+
+    raw = tmp_path / "raw"
+    generate(raw, scale=0.1, years=2, start_year=2021, seed=3, artefacts=("end_before_start",))
+    s = settings(raw_dir=raw, out_dir=tmp_path / "out", db=tmp_path / "e.duckdb")
+    result = build(s, period="2022-23")
+    assert result.exit_code == 1 and result.errors > 0
+    assert (s.out_dir / "scorecard.html").is_file() and (s.out_dir / "metrics.csv").is_file()
+    errors = [r for r in read_csv(s.out_dir / "validation.csv") if r["severity"] == "error"]
+    assert errors and all(r["record_id"] for r in errors)
+    assert "error" in (s.out_dir / "scorecard.html").read_text().lower()
+
+
+def _prepared(tmp_path, clean_raw):
+    """A database that already holds one good build, and a raw folder copy to spoil."""
+    raw, _ = clean_raw
+    bad = tmp_path / "raw"
+    shutil.copytree(raw, bad)
+    s = settings(raw_dir=raw, out_dir=tmp_path / "o", db=tmp_path / "p.duckdb")
+    build(s, period="2022-23")
+    con = db.connect(s.db, read_only=True)
+    before = snapshot(con)
+    con.close()
+    return s.with_(raw_dir=bad, out_dir=tmp_path / "o2"), before
+
+
+def test_a_structural_error_builds_nothing_and_leaves_the_database_as_it_was(clean_raw, tmp_path):
+    s, before = _prepared(tmp_path, clean_raw)
+    (s.raw_dir / "cp_plans_2099-01.csv").write_text("cp_plan_id,child_id\nX1,C1\n")
+    with pytest.raises(StructuralError, match="cp_plans_2099-01.csv.*cp_plan_start_date"):
+        build(s, period="2022-23")
+    con = db.connect(s.db, read_only=True)
+    assert snapshot(con) == before
+    con.close()
+    assert not s.out_dir.exists()
+
+
+@pytest.mark.parametrize("kwargs, error, fragment", [
+    ({"period": "2022-24"}, ValueError, "neither a financial year"),
+    ({"la_code": 999}, ConfigError, "999"),
+])
+def test_bad_arguments_build_nothing(clean_raw, tmp_path, kwargs, error, fragment):
+    raw, _ = clean_raw
+    s = settings(raw_dir=raw, out_dir=tmp_path / "o", db=tmp_path / "x.duckdb", la_code=kwargs.get("la_code"))
+    with pytest.raises(error, match=fragment):
+        build(s, period=kwargs.get("period", "2022-23"))
+    assert not (tmp_path / "x.duckdb").exists() and not (tmp_path / "o").exists()
+
+
+def test_output_inside_the_raw_folder_is_refused(clean_raw, tmp_path):
+    raw, _ = clean_raw
+    with pytest.raises(ScorecardError, match="must not be inside the raw folder"):
+        build(settings(raw_dir=raw, out_dir=raw / "reports", db=tmp_path / "x.duckdb"))
+
+
+def test_default_period_is_the_latest_complete_financial_year(clean_raw, tmp_path):
+    raw, _ = clean_raw
+    result = build(settings(raw_dir=raw, out_dir=tmp_path / "o", db=tmp_path / "d.duckdb"))
+    assert result.period == "2022-23"

@@ -1,0 +1,83 @@
+"""The command line: thin wrappers, one-line errors with exit status 2, never a traceback."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from scorecard.cli import main
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def test_every_command_has_help_with_an_example(runner):
+    for cmd in ("build", "demo", "synth", "load", "metrics"):
+        res = runner.invoke(main, [cmd, "--help"])
+        assert res.exit_code == 0, cmd
+        assert "Example:" in res.output, cmd
+    assert "refresh" in runner.invoke(main, ["benchmarks", "--help"]).output
+
+
+def test_build_with_a_bad_period_exits_2_with_one_line(runner, tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    res = runner.invoke(main, ["build", "--raw", str(raw), "--out", str(tmp_path / "o"), "--period", "2022-24",
+                               "--db", str(tmp_path / "d.duckdb")])
+    assert res.exit_code == 2
+    assert "neither a financial year" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_build_with_a_structural_error_names_file_and_column(runner, tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "referrals.csv").write_text("referral_id,child_id,referral_source\nR1,C1,6\n")
+    res = runner.invoke(main, ["build", "--raw", str(raw), "--out", str(tmp_path / "o"),
+                               "--db", str(tmp_path / "d.duckdb"), "--quiet"])
+    assert res.exit_code == 2
+    lines = [l for l in res.output.splitlines() if l.strip()]
+    assert lines == ["scorecard: error: referrals.csv, column 'referral_date': missing required column for referrals"]
+
+
+def test_unknown_la_is_refused(runner, tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    res = runner.invoke(main, ["build", "--raw", str(raw), "--out", str(tmp_path / "o"), "--la", "12345",
+                               "--db", str(tmp_path / "d.duckdb")])
+    assert res.exit_code == 2 and "12345" in res.output and "Traceback" not in res.output
+
+
+def test_synth_load_and_metrics_commands(runner, tmp_path):
+    raw, dbfile = tmp_path / "raw", tmp_path / "m.duckdb"
+    res = runner.invoke(main, ["synth", "--out", str(raw), "--scale", "0.05", "--seed", "2",
+                               "--answer-key", str(tmp_path / "key.json")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "key.json").is_file() and not (raw / "key.json").exists()
+    res = runner.invoke(main, ["load", "--raw", str(raw), "--db", str(dbfile)])
+    assert res.exit_code == 0, res.output
+    assert "loaded" in res.output
+    again = runner.invoke(main, ["load", "--raw", str(raw), "--db", str(dbfile)])
+    assert "0 rows loaded" in again.output
+    res = runner.invoke(main, ["metrics", "--period", "2022-23", "--metric", "referrals", "--db", str(dbfile)])
+    assert res.exit_code == 0, res.output
+    lines = res.output.strip().splitlines()
+    assert lines[0] == "metric_id,period,breakdown,la_code,value,numerator,denominator"
+    assert all(l.startswith("referrals,") for l in lines[1:]) and len(lines) > 12
+
+
+def test_plain_log_lines_when_not_on_a_terminal(tmp_path):
+    """Under cron/CI stderr is not a terminal: progress is plain timestamped lines."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "referrals.csv").write_text("referral_id,child_id,referral_date,referral_source\nR1,C1,2023-01-05,6\n")
+    proc = subprocess.run([sys.executable, "-m", "scorecard", "build", "--raw", str(raw), "--out",
+                           str(tmp_path / "o"), "--db", str(tmp_path / "d.duckdb"), "--period", "2022-23"],
+                          capture_output=True, text=True)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "load: referrals.csv" in proc.stderr
+    assert "\x1b[" not in proc.stderr  # no terminal control codes
