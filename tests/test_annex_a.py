@@ -91,7 +91,7 @@ def test_header_variants_offset_header_and_derived_ids(tmp_path):
     assert all(i.startswith("AA3-") for i in ids) and len(set(ids)) == 3
     # derivation is deterministic: same workbook, same ids
     assert _by_table(annex_a.read(path))["referrals"].data["referral_id"].to_list() == ids
-    children = [f for f in frames if f.table == "children"][0]
+    children = next(f for f in frames if f.table == "children")
     assert children.data.select("child_id", "sex").rows() == [("900", "M"), ("901", "F")]
 
 
@@ -182,8 +182,9 @@ def test_missing_and_rhi_lists_link_by_start_time(tmp_path):
 def test_unread_lists_are_ignored_and_blank_list_sheets_skipped(tmp_path):
     path = _workbook(tmp_path / "y.xlsx", {
         "List 2": [["Child Unique ID", "Assessment start date"], ["1", "01/01/2022"]],
-        "List 5": [["Child Unique ID", "Strategy discussion initiating Section 47 Enquiry "
-                                       "Start Date"], ["1", "01/01/2022"]],
+        "List 5": [["Child Unique ID",
+                    "Strategy discussion initiating Section 47 Enquiry Start Date"],
+                   ["1", "01/01/2022"]],
         "List 6": [],
         "List 3": [["Child Unique ID", "Date of referral", "Referral Source"],
                    ["1", "01/01/2022", "6"]],

@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from ..frames import Frame
     from .mapping import Mapping
 
-__all__ = ["reader_for", "normalise_heading", "derive_id", "cell_text", "build_frame"]
+__all__ = ["build_frame", "cell_text", "derive_id", "normalise_heading", "reader_for"]
 
 Reader = Callable[[Path], "list[Frame]"]
 
@@ -82,7 +82,7 @@ def cell_text(value: Any, kind: str = "text") -> str | None:
 
 
 def build_frame(table: str, columns: Sequence[str], rows: list[dict[str, str | None]],
-                row_numbers: list[int], location: str) -> "Frame":
+                row_numbers: list[int], location: str) -> Frame:
     """A :class:`~scorecard.frames.Frame` of Utf8 ``columns`` (in that order) plus ``_row``."""
     import polars as pl
 
@@ -93,7 +93,7 @@ def build_frame(table: str, columns: Sequence[str], rows: list[dict[str, str | N
     return Frame(table=table, data=pl.DataFrame(data), location=location)
 
 
-def reader_for(path: Path, mappings: Iterable["Mapping"] | None = None) -> Reader | None:
+def reader_for(path: Path, mappings: Iterable[Mapping] | None = None) -> Reader | None:
     """The reader for ``path``, or ``None`` when the core loader should read it as canonical.
 
     Order: the exports of the first mapping file with an export whose ``files`` glob matches
@@ -106,7 +106,7 @@ def reader_for(path: Path, mappings: Iterable["Mapping"] | None = None) -> Reade
     if matched:
         # only the first mapping file that matches: a user's mapping overrides a shipped one
         matched = [m for m in matched if m.source == matched[0].source]
-        def read_mapped(p: Path) -> "list[Frame]":
+        def read_mapped(p: Path) -> list[Frame]:
             return [frame for m in matched for frame in m.read(p)]
         return read_mapped
     suffix = path.suffix.lower()

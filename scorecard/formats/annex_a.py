@@ -56,7 +56,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,7 +67,7 @@ from ..errors import StructuralError
 from ..frames import Frame
 from . import build_frame, cell_text, derive_id, normalise_heading
 
-__all__ = ["sniff", "read", "write", "ListSpec", "LISTS", "HEADINGS"]
+__all__ = ["HEADINGS", "LISTS", "ListSpec", "read", "sniff", "write"]
 
 #: How many rows from the top of a sheet are searched for the heading row.
 HEADER_SEARCH_ROWS = 30
@@ -328,12 +327,6 @@ def _match_headings(cells: tuple[Any, ...], wanted: list[str]) -> dict[str, int]
     return found
 
 
-def _rows(ws) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    """(spreadsheet row number, cell values) for every row of a read-only sheet."""
-    for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
-        yield number, row
-
-
 def _read_list(path: Path, ws, spec: ListSpec, seen_children: set[str]) -> list[Frame]:
     """The frames (the list's table and children first seen here) for one list sheet."""
     location = f"{path.name}, sheet {ws.title!r}"
@@ -343,7 +336,7 @@ def _read_list(path: Path, ws, spec: ListSpec, seen_children: set[str]) -> list[
     records: list[dict[str, str | None]] = []
     numbers: list[int] = []
     nonblank = False
-    for number, cells in _rows(ws):
+    for number, cells in enumerate(ws.iter_rows(values_only=True), start=1):
         if header is None:
             if any(c is not None and str(c).strip() for c in cells):
                 nonblank = True

@@ -45,7 +45,7 @@ from ..errors import StructuralError
 from ..frames import Frame
 from . import build_frame, derive_id
 
-__all__ = ["sniff", "read", "write"]
+__all__ = ["read", "sniff", "write"]
 
 _SEX_FROM_CENSUS = {"1": "M", "2": "F", "0": "U", "9": "I"}
 _SEX_TO_CENSUS = {v: k for k, v in _SEX_FROM_CENSUS.items()}
@@ -64,17 +64,17 @@ class _Node:
     attrs: dict[str, str]
     line: int
     parts: list[str] = field(default_factory=list)
-    children: list["_Node"] = field(default_factory=list)
+    children: list[_Node] = field(default_factory=list)
 
     @property
     def text(self) -> str | None:
         text = "".join(self.parts).strip()
         return text or None
 
-    def find(self, tag: str) -> "_Node | None":
+    def find(self, tag: str) -> _Node | None:
         return next((c for c in self.children if c.tag == tag), None)
 
-    def findall(self, tag: str) -> list["_Node"]:
+    def findall(self, tag: str) -> list[_Node]:
         return [c for c in self.children if c.tag == tag]
 
     def value(self, *path: str) -> str | None:
@@ -99,10 +99,10 @@ class _Handler(xml.sax.ContentHandler):
         self.saw_children = False
         self.locator = None
 
-    def setDocumentLocator(self, locator) -> None:  # noqa: N802 (SAX API)
+    def setDocumentLocator(self, locator) -> None:
         self.locator = locator
 
-    def startElement(self, name: str, attrs) -> None:  # noqa: N802
+    def startElement(self, name: str, attrs) -> None:
         tag = name.rsplit(":", 1)[-1]
         if self.root is None:
             self.root = tag
@@ -120,7 +120,7 @@ class _Handler(xml.sax.ContentHandler):
         if self.stack:
             self.stack[-1].parts.append(content)
 
-    def endElement(self, name: str) -> None:  # noqa: N802
+    def endElement(self, name: str) -> None:
         if self.stack:
             node = self.stack.pop()
             if not self.stack:

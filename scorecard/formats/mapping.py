@@ -29,18 +29,19 @@ import csv
 import datetime as dt
 import fnmatch
 import io
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 from .. import schema
 from ..errors import StructuralError
 from ..frames import Frame
 from . import build_frame, cell_text, derive_id, normalise_heading
 
-__all__ = ["Mapping", "load_mappings", "load_mapping_file", "PACKAGE_MAPPINGS"]
+__all__ = ["PACKAGE_MAPPINGS", "Mapping", "load_mapping_file", "load_mappings"]
 
 _EXPORT_KEYS = {"name", "files", "table", "encoding", "delimiter", "sheet", "header_row",
                 "columns", "codes", "dates", "constants", "derive_id"}
