@@ -74,18 +74,40 @@ def _fmt(value: float, kind: str) -> str:
     return text + "%" if kind == "percent" else text
 
 
-def _figure(title: str, note: str, provisional: bool, height: float = 4.8) -> tuple["Figure", "Axes"]:
+def _figure(title: str, note: str, provisional: bool, height: float = 4.8,
+            left: float = 0.9) -> tuple["Figure", "Axes"]:
+    """A 9-inch-wide figure with the title above and the source note below the axes.
+
+    Margins are in inches (``left`` for the category labels) so tall and short charts keep
+    the same spacing."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(9, height))
-    ax = fig.add_axes((0.1, 0.25, 0.86, 0.62))
+    width = 9.0
     if provisional:
         title = "PROVISIONAL: " + title
-    ax.set_title("\n".join(textwrap.wrap(title, 80)), loc="left", fontsize=12,
-                 fontweight="bold", color=OKABE_ITO["vermillion"] if provisional else "black")
-    fig.text(0.01, 0.01, "\n".join(textwrap.wrap(note, 150)), fontsize=7.5, va="bottom",
+    title_lines = textwrap.wrap(title, 85)
+    note_lines = textwrap.wrap(note, 150)
+    top = 0.25 + 0.24 * len(title_lines)
+    bottom = 0.75 + 0.15 * len(note_lines)
+    height = max(height, top + bottom + 1.6)
+    fig = Figure(figsize=(width, height))
+    fig.text(0.1 / width, 1 - 0.12 / height, "\n".join(title_lines), ha="left", va="top",
+             fontsize=12, fontweight="bold",
+             color=OKABE_ITO["vermillion"] if provisional else "black")
+    fig.text(0.1 / width, 0.08 / height, "\n".join(note_lines), fontsize=7.5, va="bottom",
              ha="left", color="#333333")
+    ax = fig.add_axes((left / width, bottom / height, 1 - (left + 0.35) / width,
+                       1 - (top + bottom) / height))
     return fig, ax
+
+
+def _legend(ax: "Axes", series: Sequence[Series], styles: Sequence[tuple[str, str]]) -> None:
+    """Legend with one swatch (colour and hatch) per bar series."""
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(facecolor=c, hatch=h, edgecolor="#222222", label=s.label)
+                       for s, (c, h) in zip(series, styles)],
+              loc="best", frameon=True, framealpha=0.9, edgecolor="#cccccc", fontsize=8)
 
 
 def trend_chart(series: Sequence[Series], months: Sequence[str], *, title: str, kind: str,
@@ -117,8 +139,8 @@ def bar_chart(categories: Sequence[str], series: Sequence[Series], *, title: str
               note: str, provisional: bool = False) -> "Figure":
     """Horizontal grouped bars, first series styled as the LA; values labelled on the bars;
     suppressed bars are absent and labelled ``c``."""
-    height = max(3.6, 1.6 + 0.3 * len(categories) * max(1, len(series)))
-    fig, ax = _figure(title, note, provisional, height)
+    height = 2.2 + 0.22 * len(categories) * max(1, len(series))
+    fig, ax = _figure(title, note, provisional, height, left=2.4)
     n = len(series)
     width = 0.8 / max(n, 1)
     shown = [v for s in series for v, h in zip(s.values, s.hidden) if v is not None and not h]
@@ -133,15 +155,13 @@ def bar_chart(categories: Sequence[str], series: Sequence[Series], *, title: str
                 ax.barh(y, v, height=width * 0.9, color=colour, hatch=hatch,
                         edgecolor="white" if not hatch else "#222222", linewidth=0.4)
                 ax.text(v + top * 0.01, y, _fmt(v, kind), va="center", ha="left", fontsize=8)
-        ax.barh([], [], color=colour, hatch=hatch, edgecolor="#222222", label=s.label)
     ax.set_yticks(range(len(categories)), list(categories))
     ax.invert_yaxis()
     ax.set_xlim(0, top * 1.18)
     ax.set_xlabel(_kind_label(kind))
     ax.grid(axis="x", color="#dddddd", linewidth=0.8)
     if n > 1:
-        ax.legend(loc="lower right", frameon=False, fontsize=8)
-    ax.set_position((0.3, 0.25, 0.66, 0.62))
+        _legend(ax, series, BAR_STYLES)
     return fig
 
 
@@ -263,7 +283,7 @@ def _benchmark_figure(categories: list[str], values: Sequence[float | None],
                       hidden: Sequence[bool], *, kind: str, note: str, title: str,
                       provisional: bool) -> "Figure":
     """One bar per comparator; the LA's bars coloured and hatched, comparators plain."""
-    fig, ax = _figure(title, note, provisional, 3.8)
+    fig, ax = _figure(title, note, provisional, 3.6, left=2.9)
     shown = [v for v, h in zip(values, hidden) if v is not None and not h]
     top = max(shown, default=1.0) or 1.0
     styles = [BAR_STYLES[0], (OKABE_ITO["sky"], "//"), BAR_STYLES[1], BAR_STYLES[2]]
@@ -281,5 +301,4 @@ def _benchmark_figure(categories: list[str], values: Sequence[float | None],
     ax.set_xlim(0, top * 1.18)
     ax.set_xlabel(_kind_label(kind))
     ax.grid(axis="x", color="#dddddd", linewidth=0.8)
-    ax.set_position((0.32, 0.3, 0.64, 0.55))
     return fig

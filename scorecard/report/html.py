@@ -21,7 +21,8 @@ from pathlib import Path
 import polars as pl
 
 from . import sdc
-from .tables import MetricValues, ReportTable, annual_period, period_kind
+from .tables import (CP_CATEGORY_LABELS, PRIMARY_NEED_LABELS, REFERRAL_SOURCE_GROUPS,
+                     MetricValues, ReportTable, annual_period, period_kind)
 
 __all__ = ["render_html", "hidden_metric_values", "sparkline", "NOT_ADDITIVE"]
 
@@ -29,6 +30,11 @@ __all__ = ["render_html", "hidden_metric_values", "sparkline", "NOT_ADDITIVE"]
 #: figure, so they form no line with it.
 NOT_ADDITIVE = frozenset({"missing_children", "cin_open_month_end", "cpp_open_month_end"})
 
+#: Readable names (and display order) of breakdown categories.
+_CATEGORY_NAMES = {**{c: f"{c} {t}" for c, t in PRIMARY_NEED_LABELS.items()},
+                   **{c: f"{t} ({c})" for c, t in CP_CATEGORY_LABELS.items()},
+                   **{g: g for g in REFERRAL_SOURCE_GROUPS}}
+_CATEGORY_ORDER = {c: i for i, c in enumerate(_CATEGORY_NAMES)}
 _RAG_TEXT = {"green": "Green", "amber": "Amber", "red": "Red"}
 _DIRECTION = {"improving": "▲ Improving", "worsening": "▼ Worsening", "no change": "► No change",
               "up": "▲ Up", "down": "▼ Down"}
@@ -149,7 +155,9 @@ def _metric_card(meta: dict, mv: MetricValues, bench: dict[tuple[str, str], dict
         return mv.value(mid, key_period, breakdown), (mid, key_period, breakdown) in hidden
 
     value, is_hidden = shown(target)
-    if "month" in (meta["periods"] or "").split(","):
+    if breakdowns_only := (value is None and bool(mv.breakdowns(mid, target))):
+        pts, spark_label = [], "By category, below"
+    elif "month" in (meta["periods"] or "").split(","):
         months = fy.previous().months() + fy.months()
         pts = [(m.start.strftime("%b %Y"), *shown(m.label)) for m in months]
         spark_label = f"Monthly, {fy.previous().label} and {fy.label}"
@@ -160,22 +168,24 @@ def _metric_card(meta: dict, mv: MetricValues, bench: dict[tuple[str, str], dict
         spark_label = "By year"
     b = bench.get((mid, ""), {})
     breakdowns = []
-    for br in mv.breakdowns(mid, target):
+    for br in sorted(mv.breakdowns(mid, target),
+                     key=lambda c: (_CATEGORY_ORDER.get(c, len(_CATEGORY_ORDER)), c)):
         v, h = shown(target, br)
         bb = bench.get((mid, br), {})
-        breakdowns.append({"label": br, "value": sdc.SUPPRESSED if h else format_metric(v, unit),
+        breakdowns.append({"label": _CATEGORY_NAMES.get(br, f"{br} (unrecognised code)"), "value": sdc.SUPPRESSED if h else format_metric(v, unit),
                            "england": _bench_text(bb.get("england"), unit),
                            "sn": _bench_text(bb.get("sn_mean"), unit),
                            "rank": _rank(bb)})
     rag = (b.get("rag") or "").lower()
     return {
         "id": mid, "title": meta["title"], "description": meta["description"] or "",
-        "value": sdc.SUPPRESSED if is_hidden else format_metric(value, unit),
+        "value": sdc.SUPPRESSED if is_hidden else (
+            "" if breakdowns_only else format_metric(value, unit)),
         "at": at, "unit": unit, "polarity": meta["polarity"],
         "previous": (sdc.SUPPRESSED if (mid, fy.previous().label, "") in hidden
                      else _bench_text(mv.value(mid, fy.previous().label), unit))
         if target == fy.label else "",
-        "spark": sparkline(pts, unit=unit), "spark_label": spark_label,
+        "spark": sparkline(pts, unit=unit) if pts else None, "spark_label": spark_label,
         "england": _bench_text(b.get("england"), unit), "sn": _bench_text(b.get("sn_mean"), unit),
         "quartile": f"Q{b['quartile']}" if b.get("quartile") is not None else "",
         "rank": _rank(b), "benchmark_period": b.get("benchmark_period") or "",
