@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -67,7 +68,7 @@ class AnswerKey:
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> "AnswerKey":
+    def load(cls, path: str | Path) -> AnswerKey:
         """Read a key written by :meth:`save` (ValueError if it is not one)."""
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -107,7 +108,7 @@ class Context:
 
 def _pick(rng: np.random.Generator, df: pl.DataFrame, rate: float, minimum: int = 3) -> pl.DataFrame:
     """About ``rate`` of the rows of ``df`` (at least ``minimum`` when there are enough), in order."""
-    n = min(df.height, max(minimum, int(round(rate * df.height))))
+    n = min(df.height, max(minimum, round(rate * df.height)))
     if n == 0:
         return df.head(0)
     idx = np.sort(rng.choice(df.height, n, replace=False))
@@ -433,7 +434,7 @@ def future_dates(t: dict[str, pl.DataFrame], ctx: Context) -> dict[str, pl.DataF
     """Dates after the extract date (the end of the window + 30 days)."""
     rng, x = ctx.rng("future_dates"), ctx.params.extract_date
     linked = pl.concat([t["assessments"]["referral_id"], t["cin_episodes"]["referral_id"]]).drop_nulls()
-    spec = (("referrals", "referral_date", ~pl.col("referral_id").is_in(linked.unique().sort())),
+    spec = (("referrals", "referral_date", ~pl.col("referral_id").is_in(linked.unique().sort().to_list())),
             ("assessments", "assessment_authorised_date", pl.col("assessment_authorised_date").is_null()),
             ("cin_episodes", "cin_closure_date", pl.col("cin_closure_date").is_null()),
             ("cp_plans", "cp_plan_end_date", pl.col("cp_plan_end_date").is_null()))

@@ -1,10 +1,10 @@
 """``generate()``: synthetic partnership data, migration artefacts on demand, and files."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Iterable
 
 import polars as pl
 
@@ -134,8 +134,9 @@ def generate(out_dir: str | Path | None, *, la_code: int = 370, start_year: int 
 def describe(result: SynthResult) -> str:
     """A few lines for the CLI: what was written, how much, which artefacts."""
     p = result.params
-    lines = [f"Synthetic data for LA {p.la_code}: {p.years} financial year(s) from "
-             f"{p.window_start} to {p.window_end} (plus a look-back year), scale {p.scale:g}, seed {p.seed}."]
+    lines = [(f"Synthetic data for LA {p.la_code}: {p.years} financial year(s) from "
+              f"{p.window_start} to {p.window_end} (plus a look-back year), "
+              f"scale {p.scale:g}, seed {p.seed}.")]
     lines.append("Rows: " + ", ".join(f"{n} {df.height:,}" for n, df in result.tables.items()))
     if result.files:
         folders = sorted({str(f.parent) for f in result.files})

@@ -241,7 +241,7 @@ def simulate(p: Params) -> Simulation:
     """Generate the clean tables for ``p`` (deterministic in ``p.seed``)."""
     rng = np.random.default_rng(np.random.SeedSequence([p.seed, p.la_code, 20_230_331]))
     d_sim, d_hist, d_end = _day(p.sim_start), _day(p.history_start), _day(p.window_end)
-    d_win, d_cut = _day(p.window_start), _day(p.cutover)
+    d_cut = _day(p.cutover)
     yr = 365.25
 
     # ---- referral chains -------------------------------------------------------------
@@ -253,7 +253,7 @@ def simulate(p: Params) -> Simulation:
     band = rng.choice(4, n_child, p=[0.30, 0.27, 0.33, 0.10])
     lo = np.array([0, 5, 10, 16])[band] * yr
     hi = np.array([5, 10, 16, 18])[band] * yr
-    dob = t0 - rng.uniform(lo, hi).astype(np.int64)
+    dob = t0 - rng.uniform(lo, hi).astype(np.int64) - 1
     k = rng.geometric(1 - np.where(prone, P_MORE_REFERRALS[1], P_MORE_REFERRALS[0]))
     R = int(k.sum())
     child = np.repeat(np.arange(n_child), k)

@@ -18,7 +18,7 @@ from ..schema import TABLES
 from .artefacts import AnswerKey
 from .simulate import MAIN_DATE
 
-__all__ = ["FORMATS", "ENCODINGS", "DATE_STYLES", "FLAG_STYLES", "CsvOptions", "write"]
+__all__ = ["FORMATS", "ENCODINGS", "DATE_STYLES", "FLAG_STYLES", "write"]
 
 FORMATS = ("csv", "xlsx", "parquet", "annex_a", "cin_census")
 ENCODINGS = ("utf-8", "utf-8-sig", "cp1252")
