@@ -386,7 +386,7 @@ def load(con: duckdb.DuckDBPyConnection, raw_dir: Path, *, key: bytes, mappings:
     :param transaction: run in a transaction of its own (False: the caller holds one).
     :raises StructuralError: nothing is loaded; the database is unchanged.
     """
-    from .formats import load_mappings
+    from .formats.mapping import load_mappings
 
     raw_dir = Path(raw_dir)
     files, skipped = discover(raw_dir)

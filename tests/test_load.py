@@ -247,7 +247,9 @@ def test_a_failure_midway_rolls_everything_back(con, raw, key, monkeypatch):
     before = snapshot(con)
     (raw / "cp_plans.csv").write_text("cp_plan_id,child_id,cp_plan_start_date,initial_category\nP1,C1,2022-01-01,NEG\n")
     (raw / "referrals_2023-02.csv").write_text(REFERRALS.replace("R", "S"))
-    import scorecard.load as loadmod
+    import importlib
+
+    loadmod = importlib.import_module("scorecard.load")  # scorecard.load is also the function
 
     real = loadmod._ingest
     calls = {"n": 0}
