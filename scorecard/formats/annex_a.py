@@ -81,6 +81,9 @@ HEADINGS: dict[str, tuple[str, ...]] = {
     "date_of_birth": ("Date of Birth", "DOB", "Birth date"),
     "source_system": ("Source system",),
     "legacy_id": ("Legacy ID",),
+    # the child's own migration columns (children table), written after the characteristics
+    "child_source_system": ("Child source system",),
+    "child_legacy_id": ("Child legacy ID",),
     # List 1
     "contact_id": ("Contact ID",),
     "contact_datetime": ("Date of Contact", "Contact date", "Date and time of contact"),
@@ -135,6 +138,8 @@ HEADINGS: dict[str, tuple[str, ...]] = {
 }
 
 _CHILD_COLUMNS = ("child_id", "sex", "ethnicity", "date_of_birth")
+#: list column -> children column for the child's own source system / legacy id
+_CHILD_MIGRATION = {"child_source_system": "source_system", "child_legacy_id": "legacy_id"}
 
 
 @dataclass(frozen=True)
@@ -156,7 +161,7 @@ class ListSpec:
     @property
     def columns(self) -> list[str]:
         """Canonical columns of the table this list can carry (children's columns first)."""
-        cols = [c for c in _CHILD_COLUMNS if c != "child_id"]
+        cols = [c for c in _CHILD_COLUMNS if c != "child_id"] + list(_CHILD_MIGRATION)
         cols += schema.TABLES[self.table].column_names
         return ["child_id"] + [c for c in cols if c != "child_id"]
 
@@ -372,10 +377,12 @@ def _read_list(path: Path, ws, spec: ListSpec, seen_children: set[str]) -> list[
             child = record.get("child_id")
             if child and child not in seen_children:
                 seen_children.add(child)
-                first_rows.append(record)
+                first_rows.append({**{c: record.get(c) for c in _CHILD_COLUMNS},
+                                   **{to: record.get(c) for c, to in _CHILD_MIGRATION.items()}})
                 first_numbers.append(number)
         if first_rows:
             cols = [c for c in _CHILD_COLUMNS if c in header]
+            cols += [to for c, to in _CHILD_MIGRATION.items() if c in header]
             frames.append(build_frame("children", cols, first_rows, first_numbers, location))
     return frames
 
@@ -472,7 +479,8 @@ def write(tables: dict[str, pl.DataFrame], path: Path) -> Path:
     """Write canonical tables as an Annex A workbook (one sheet per list in ``LISTS``).
 
     Each list row carries the child's Gender, Ethnicity and Date of Birth from ``children``
-    (blank when the child is not there). Record ids, ``Referral ID`` links, ``Source system``
+    (blank when the child is not there), and the child's ``Child source system`` /
+    ``Child legacy ID`` when ``children`` has them. Record ids, ``Referral ID`` links, ``Source system``
     and ``Legacy ID`` are written as extra columns so :func:`read` gives back the same records.
     Dates and datetimes become Excel date cells; text (including unparseable dates) is written
     as text; codes use the Annex A spellings. Returns ``path``.
@@ -481,9 +489,14 @@ def write(tables: dict[str, pl.DataFrame], path: Path) -> Path:
 
     path = Path(path)
     children: dict[str, dict[str, Any]] = {}
+    characteristics: list[str] = []
     if "children" in tables and tables["children"].height:
-        for row in tables["children"].iter_rows(named=True):
+        kids = tables["children"]
+        for row in kids.iter_rows(named=True):
             children.setdefault(str(row["child_id"]), row)
+        characteristics = list(_CHILD_COLUMNS[1:]) + [
+            c for c, to in _CHILD_MIGRATION.items()
+            if to in kids.columns and kids[to].null_count() < kids.height]
     wb = xlsxwriter.Workbook(str(path))
     try:
         formats = {"date": wb.add_format({"num_format": "dd/mm/yyyy"}),
@@ -498,8 +511,7 @@ def write(tables: dict[str, pl.DataFrame], path: Path) -> Path:
             core = [c for c in own if c not in (table.id_column, "referral_id",
                                                 "missing_episode_id", *schema.COMMON_COLUMNS)]
             extra = [c for c in own if c not in core]
-            characteristics = list(_CHILD_COLUMNS[1:]) if children else []
-            columns = ["child_id"] + characteristics + core + extra
+            columns = ["child_id", *characteristics, *core, *extra]
             ws = wb.add_worksheet(spec.title)
             for pos, column in enumerate(columns):
                 ws.write_string(0, pos, HEADINGS[column][0], formats["heading"])
@@ -507,7 +519,12 @@ def write(tables: dict[str, pl.DataFrame], path: Path) -> Path:
             for r, row in enumerate(frame.iter_rows(named=True), start=1):
                 child = children.get(str(row["child_id"]), {})
                 for pos, column in enumerate(columns):
-                    value = child.get(column) if column in _CHILD_COLUMNS[1:] else row.get(column)
+                    if column in _CHILD_MIGRATION:
+                        value = child.get(_CHILD_MIGRATION[column])
+                    elif column in _CHILD_COLUMNS[1:]:
+                        value = child.get(column)
+                    else:
+                        value = row.get(column)
                     _write_cell(ws, r, pos, _spelling(column, value), formats)
     finally:
         wb.close()

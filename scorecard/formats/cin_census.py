@@ -19,7 +19,8 @@ deterministically (``CIR-``, ``CIE-``, ``CIA-``, ``CIP-`` + a hash of child id, 
 occurrence). ``_row`` is the line number of the element the record comes from. Values are
 passed through as text (yes/no answers become ``Y``/``N``); the core loader checks them.
 
-Round trips: :func:`write` can add ``Scorecard*`` extension elements (``ScorecardReferral``,
+Round trips: :func:`write` can add ``Scorecard*`` extension elements (``ScorecardChild`` at the
+end of ``Child``, ``ScorecardReferral``,
 ``ScorecardCINepisode`` in ``CINdetails``, ``ScorecardAssessment`` in ``Assessments``,
 ``ScorecardCPP`` in ``ChildProtectionPlans``) whose attributes carry what the census cannot
 hold: the record ids, an episode start date that differs from the referral date, links, and
@@ -51,7 +52,7 @@ _SEX_FROM_CENSUS = {"1": "M", "2": "F", "0": "U", "9": "I"}
 _SEX_TO_CENSUS = {v: k for k, v in _SEX_FROM_CENSUS.items()}
 _YES = {"true", "1", "y", "yes"}
 _NO = {"false", "0", "n", "no"}
-_EXTENSIONS = {"ScorecardReferral": "referrals", "ScorecardCINepisode": "cin_episodes",
+_EXTENSIONS = {"ScorecardChild": "children", "ScorecardReferral": "referrals", "ScorecardCINepisode": "cin_episodes",
                "ScorecardAssessment": "assessments", "ScorecardCPP": "cp_plans"}
 _SNIFF_BYTES = 4096
 
@@ -179,8 +180,9 @@ class _Collector:
             else None,
             "ethnicity": node.value("ChildCharacteristics", "Ethnicity"),
         }
-        if any(characteristics.values()):
-            self._add("children", {"child_id": child, **characteristics}, node.line)
+        extension = node.find("ScorecardChild")
+        if any(characteristics.values()) or extension is not None:
+            self._add("children", {"child_id": child, **characteristics}, node.line, extension)
         for block in node.findall("CINdetails"):
             self.block(child, block)
 
@@ -460,6 +462,8 @@ def _child_element(child: str, grouped: dict[str, dict[str, list[dict]]],
     _sub(chars, "Ethnicity", info.get("ethnicity"))
     for block in _blocks(child, grouped):
         _cin_details(el, block, extensions)
+    if extensions and (common := _common(info)):
+        _extension(el, "ScorecardChild", common)
     return el
 
 
