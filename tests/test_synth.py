@@ -515,3 +515,22 @@ def test_answer_key_never_inside_the_raw_folder(tmp_path):
     bad.write_text("{not json")
     with pytest.raises(ValueError, match="not an answer key"):
         AnswerKey.load(bad)
+
+
+def test_written_files_load_and_only_the_unparseable_cells_are_quarantined(tmp_path):
+    from scorecard import db
+    from scorecard.load import load
+
+    r = generate(tmp_path / "raw", seed=4, scale=0.05, artefacts=["unparseable_dates"], date_style="uk",
+                 encoding="cp1252", flag_style="TrueFalse")
+    con = db.connect(":memory:")
+    load(con, tmp_path / "raw", key=b"k" * 32)
+    rejected = con.execute("""select source_file, source_row, column_name
+        from quarantine.rejected_rows""").fetchall()
+    entries = r.answer_key.for_artefact("unparseable_dates")
+    assert {(Path(f).name, row, col) for f, row, col in rejected} == {
+        (e["file"], e["row"], e["column"]) for e in entries}
+    for table, df in r.tables.items():
+        bad = {i for t, i in r.answer_key.records("unparseable_dates") if t == table}
+        staged = con.execute(f"select count(*) from staging.{table}").fetchone()[0]
+        assert staged == df.height - len(bad), table
