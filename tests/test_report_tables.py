@@ -367,3 +367,53 @@ def test_csv_written_with_formula_text_defused(frames, tmp_path):
     assert tables.csv_safe("-1") == "'-1" and tables.csv_safe("Police") == "Police"
     index = tables.write_index([t], tmp_path / "index.csv")
     assert pl.read_csv(index)["status"].to_list() == ["final"]
+
+
+def test_render_all_writes_everything_identically(tmp_path):
+    from scorecard.report import render_all
+
+    f = synthetic_frames()
+    kw = dict(period="2022-23", la_code=LA, la_name="Barnsley", errors_failed=True, **f)
+    first = render_all(tmp_path / "a", **kw)
+    second = render_all(tmp_path / "b", **kw)
+    rel = [p.relative_to(tmp_path / "a").as_posix() for p in first]
+    assert rel == sorted(rel)
+    assert rel == [p.relative_to(tmp_path / "b").as_posix() for p in second]
+    assert {"scorecard.html", "tables/annual_report_tables.xlsx", "tables/index.csv",
+            "tables/referral_sources.csv", "charts/referral_sources.png",
+            "charts/referral_sources.svg"} <= set(rel)
+    assert len([r for r in rel if r.startswith("tables/") and r.endswith(".csv")]) == 9
+    for a, b in zip(first, second):
+        assert a.read_bytes() == b.read_bytes(), a
+    index = pl.read_csv(tmp_path / "a" / "tables" / "index.csv")
+    assert index.filter(pl.col("status") == "provisional")["file"].to_list() == [
+        "rhi_by_month.csv"]
+    published = pl.read_csv(tmp_path / "a" / "tables" / "missing_by_month.csv",
+                            infer_schema=False)
+    assert published["Individual young people"][4] == "c"
+
+
+def test_render_all_bad_input_is_a_clear_error(tmp_path):
+    from scorecard.errors import ConfigError, ScorecardError
+    from scorecard.report import render_all
+
+    f = synthetic_frames()
+    kw = dict(la_code=LA, la_name="Barnsley", **f)
+    with pytest.raises(ConfigError, match="2022-99"):
+        render_all(tmp_path, period="2022-99", **kw)
+    with pytest.raises(ConfigError, match="threshold"):
+        render_all(tmp_path, period="2022-23", threshold=0, **kw)
+    kw["metrics"] = f["metrics"].drop("numerator")
+    with pytest.raises(ScorecardError, match="metrics frame lacks column.*numerator"):
+        render_all(tmp_path, period="2022-23", **kw)
+    assert not any(tmp_path.iterdir())
+
+
+def test_errors_failed_without_attribution_marks_everything(tmp_path):
+    from scorecard.report import render_all
+
+    f = synthetic_frames()
+    f["impact"] = f["impact"].filter(pl.col("severity") != "error")
+    render_all(tmp_path, period="2022-23", la_code=LA, la_name="Barnsley", errors_failed=True,
+               **f)
+    assert set(pl.read_csv(tmp_path / "tables" / "index.csv")["status"]) == {"provisional"}

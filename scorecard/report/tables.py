@@ -208,8 +208,9 @@ def _pct(num: float | None, den: float | None) -> float | None:
     return None if num is None or not den else num / den * 100
 
 
-def _source(la_name: str, fy: Period) -> str:
-    return f"{la_name} children's social care records, {fy.label} (scorecard metrics)"
+def _source(la_name: str, *years: Period) -> str:
+    labels = " and ".join(y.label for y in sorted(years))
+    return f"{la_name} children's social care records, {labels} (scorecard metrics)"
 
 
 def referral_sources(metrics: pl.DataFrame, scorecard: pl.DataFrame, *, period: str,
@@ -251,7 +252,7 @@ def referral_sources(metrics: pl.DataFrame, scorecard: pl.DataFrame, *, period: 
     kinds = {c: ("count" if c.endswith("number") else "percent") for c in order}
     bench_src = sorted({s for s in scorecard.filter(
         pl.col("metric_id") == "referral_source_pct").get_column("source").to_list() if s})
-    source = _source(la_name, fy) + "".join(f"; {s}" for s in bench_src)
+    source = _source(la_name, fy.previous(), fy) + "".join(f"; {s}" for s in bench_src)
     return ReportTable(
         "referral_sources", f"Referral source as % of total referrals, {this}",
         _frame(rows, [label], order), (label,), kinds, ("referral_source_pct", "referrals"),
@@ -283,7 +284,7 @@ def _two_year_monthly(metric_id: str, name: str, title: str, *, metrics: pl.Data
     ids = (metric_id,) + ((average,) if average else ())
     return ReportTable(name, title, _frame(rows, ["Month"], [y.label for y in years]),
                        ("Month",), {y.label: kind for y in years}, ids,
-                       _source(la_name, fy) + f" and {fy.previous().label}",
+                       _source(la_name, *years),
                        keys=keys, total_row=total_row,
                        additive=tuple(y.label for y in years) if average else ())
 
@@ -335,7 +336,7 @@ def cin_by_primary_need(metrics: pl.DataFrame, *, period: str, la_code: int,
                        f"Children in need episodes by primary need, {years[0].label} and {fy.label}",
                        _frame(rows, ["Code", "Primary need"], cols), ("Code", "Primary need"),
                        {c: "count" for c in cols}, ("cin_by_primary_need",),
-                       _source(la_name, fy) + f" and {years[0].label}", keys=keys,
+                       _source(la_name, *years), keys=keys,
                        total_row=total_row, additive=tuple(cols))
 
 
