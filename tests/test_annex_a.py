@@ -229,3 +229,42 @@ def test_unreadable_workbook_is_structural(tmp_path):
     path.write_bytes(b"PK\x03\x04 truncated")
     with pytest.raises(StructuralError, match="cannot open as an Excel workbook"):
         annex_a.read(path)
+
+
+def test_placeholder_dates_before_excel_1900_bug_survive(tmp_path):
+    import datetime as dt
+
+    import polars as pl
+
+    tables = canon.canonical_tables()
+    tables["referrals"] = tables["referrals"].with_columns(
+        pl.when(pl.col("referral_id") == "R1").then(pl.lit(dt.date(1900, 1, 1)))
+        .otherwise(pl.col("referral_date")).alias("referral_date"))
+    tables["children"] = tables["children"].with_columns(
+        pl.when(pl.col("child_id") == "C002").then(pl.lit(dt.date(1899, 12, 31)))
+        .otherwise(pl.col("date_of_birth")).alias("date_of_birth"))
+    frames = annex_a.read(annex_a.write(tables, tmp_path / "old.xlsx"))
+    for table in ("referrals", "children"):
+        assert canon.read_back(frames, table) == canon.as_text(tables[table])
+
+
+def test_children_in_no_list_get_a_children_sheet(tmp_path):
+    import polars as pl
+
+    tables = canon.canonical_tables()
+    extra = pl.DataFrame({"child_id": ["C999"], "sex": ["F"]}).with_columns(
+        pl.lit(None, pl.Date).alias("date_of_birth"))
+    tables["children"] = pl.concat([tables["children"], extra], how="diagonal")
+    path = annex_a.write(tables, tmp_path / "kids.xlsx")
+    ws = openpyxl.load_workbook(path)["Children"]
+    assert [[c.value for c in row][:2] for row in ws.iter_rows()] == [
+        ["Child Unique ID", "Gender"], ["C999", "b) Female"]]
+    frames = annex_a.read(path)
+    assert canon.read_back(frames, "children") == canon.as_text(tables["children"])
+
+
+def test_workbook_named_after_a_canonical_extract_stays_canonical(tmp_path):
+    path = _workbook(tmp_path / "missing_episodes_2023-01.xlsx",
+                     {"missing_episodes": [["missing_episode_id", "child_id"]]})
+    assert annex_a.sniff(path)  # the sheet name alone looks like a supplementary list ...
+    assert reader_for(path, []) is None  # ... but the file name says canonical

@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..schema import TABLES, extract_name
+
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from ..frames import Frame
     from .mapping import Mapping
@@ -99,7 +101,8 @@ def reader_for(path: Path, mappings: Iterable[Mapping] | None = None) -> Reader 
     Order: the exports of the first mapping file with an export whose ``files`` glob matches
     (all its matching exports are read and their frames concatenated, so one file may feed
     several tables; ``mappings`` lists user mapping files before the shipped ones), then
-    CIN census XML for ``.xml``, then Annex A for workbooks that sniff as Annex A.
+    CIN census XML for ``.xml``, then Annex A for workbooks that sniff as Annex A and are not
+    named after a canonical extract (``missing_episodes.xlsx`` stays canonical).
     """
     path = Path(path)
     matched = [m for m in (mappings or ()) if m.matches(path)]
@@ -113,7 +116,8 @@ def reader_for(path: Path, mappings: Iterable[Mapping] | None = None) -> Reader 
     if suffix == ".xml":
         from . import cin_census
         return cin_census.read
-    if suffix in (".xlsx", ".xlsm"):
+    if suffix in (".xlsx", ".xlsm") and extract_name(path.stem) not in TABLES:
+        # a workbook named after a canonical extract is canonical, whatever its sheets say
         from . import annex_a
         if annex_a.sniff(path):
             return annex_a.read

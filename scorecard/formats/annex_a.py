@@ -19,6 +19,7 @@ List 6 (children in need)       cin_episodes
 List 7 (child protection)       cp_plans
 ``Missing episodes``            missing_episodes     not an Ofsted list, see below
 ``Return interviews``           return_interviews    not an Ofsted list, see below
+``Children``                    children             not an Ofsted list, see below
 every list above                children             Gender, Ethnicity, Date of Birth
 ==============================  ===================  =====================================
 
@@ -37,6 +38,11 @@ interview" (``Return interview ID``, ``Missing episode ID``, ``Child Unique ID``
 ``Date and time return interview completed``). When the interview list has no
 ``Missing episode ID`` column but has ``Date and time missing episode started``, the episode id
 is derived exactly as the missing list derives it.
+
+Children: each child's characteristics come from the first row where the child appears (any
+list). :func:`write` adds a ``Children`` sheet (``Child Unique ID``, ``Gender``, ``Ethnicity``,
+``Date of Birth``) only for children of the ``children`` table who appear in no list, so a round
+trip keeps them.
 
 Record ids: Annex A has none, so each record gets ``derive_id(prefix, child id, key date)``
 (``AA1-``, ``AA3-``, ``AA4-``, ``AA6-``, ``AA7-``, ``AAM-``, ``AAR-``; a second record of the same
@@ -176,6 +182,7 @@ LISTS: dict[str, ListSpec] = {s.key: s for s in (
     ListSpec("missing", "Missing episodes", "missing_episodes", "AAM", "missing_start_datetime"),
     ListSpec("rhi", "Return interviews", "return_interviews", "AAR", "rhi_offered_date",
              links=("missing_start_datetime",)),
+    ListSpec("children", "Children", "children", "", "date_of_birth"),
 )}
 
 # --------------------------------------------------------------------------- code spellings
@@ -286,6 +293,8 @@ def _list_key(sheet_name: str) -> str | None:
         return "rhi"
     if "missing" in name:
         return "missing"
+    if name in ("children", "child characteristics", "child details"):
+        return "children"
     return None
 
 
@@ -369,9 +378,13 @@ def _read_list(path: Path, ws, spec: ListSpec, seen_children: set[str]) -> list[
     for record in records:
         for column in record:
             record[column] = translate(column, record[column])
-    _fill_ids(spec, records)
-    frames = [build_frame(spec.table, _table_columns(spec, header), records, numbers, location)]
-    if any(c in header for c in ("sex", "ethnicity", "date_of_birth")):
+    frames = []
+    if spec.table != "children":
+        _fill_ids(spec, records)
+        frames.append(build_frame(spec.table, _table_columns(spec, header), records, numbers,
+                                  location))
+    if spec.table == "children" or any(c in header for c in ("sex", "ethnicity",
+                                                               "date_of_birth")):
         first_rows, first_numbers = [], []
         for record, number in zip(records, numbers):
             child = record.get("child_id")
@@ -502,16 +515,25 @@ def write(tables: dict[str, pl.DataFrame], path: Path) -> Path:
         formats = {"date": wb.add_format({"num_format": "dd/mm/yyyy"}),
                    "datetime": wb.add_format({"num_format": "dd/mm/yyyy hh:mm:ss"}),
                    "heading": wb.add_format({"bold": True, "text_wrap": True})}
+        listed: set[str] = set()
         for spec in LISTS.values():
             if spec.table not in tables:
                 continue
             frame = tables[spec.table]
+            if spec.table == "children":
+                frame = frame.filter(~frame["child_id"].cast(pl.Utf8).is_in(list(listed)))
+                if not frame.height:
+                    continue
+            else:
+                listed.update(str(c) for c in frame["child_id"].to_list())
             table = schema.TABLES[spec.table]
             own = [c for c in table.column_names if c in frame.columns and c != "child_id"]
             core = [c for c in own if c not in (table.id_column, "referral_id",
                                                 "missing_episode_id", *schema.COMMON_COLUMNS)]
             extra = [c for c in own if c not in core]
-            columns = ["child_id", *characteristics, *core, *extra]
+            columns = ["child_id", *characteristics]
+            if spec.table != "children":
+                columns += core + extra
             ws = wb.add_worksheet(spec.title)
             for pos, column in enumerate(columns):
                 ws.write_string(0, pos, HEADINGS[column][0], formats["heading"])
@@ -531,11 +553,20 @@ def write(tables: dict[str, pl.DataFrame], path: Path) -> Path:
     return path
 
 
+#: Excel serials before this are ambiguous (the 1900 leap-year bug): such dates are written
+#: as ISO text instead of date cells.
+_FIRST_SAFE_EXCEL_DAY = dt.date(1900, 3, 1)
+
+
 def _write_cell(ws, row: int, col: int, value: Any, formats: dict) -> None:
     """One cell: dates as Excel dates, everything else as text (never re-interpreted)."""
     if value is None:
         return
-    if isinstance(value, dt.datetime):
+    if isinstance(value, dt.date) and (
+            value.date() if isinstance(value, dt.datetime) else value) < _FIRST_SAFE_EXCEL_DAY:
+        ws.write_string(row, col, value.isoformat(sep=" ") if isinstance(value, dt.datetime)
+                        else value.isoformat())
+    elif isinstance(value, dt.datetime):
         ws.write_datetime(row, col, value, formats["datetime"])
     elif isinstance(value, dt.date):
         ws.write_datetime(row, col, dt.datetime.combine(value, dt.time()), formats["date"])
