@@ -36,7 +36,10 @@ _CATEGORY_NAMES = {**{c: f"{c} {t}" for c, t in PRIMARY_NEED_LABELS.items()},
                    **{g: g for g in REFERRAL_SOURCE_GROUPS}}
 _CATEGORY_ORDER = {c: i for i, c in enumerate(_CATEGORY_NAMES)}
 _RAG_TEXT = {"green": "Green", "amber": "Amber", "red": "Red"}
-_DIRECTION = {"improving": "▲ Improving", "worsening": "▼ Worsening", "no change": "► No change",
+#: Direction of travel. Improving/worsening already say good or bad, so they carry no arrow
+#: (an upward arrow for a falling "lower is better" figure would mislead); neutral metrics
+#: say only which way the figure moved.
+_DIRECTION = {"improving": "Improving", "worsening": "Worsening", "no change": "No change",
               "up": "▲ Up", "down": "▼ Down"}
 Key = tuple[str, str, str]
 
