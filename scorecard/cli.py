@@ -88,6 +88,7 @@ def handled(fn):
 def main() -> None:
     """Safeguarding partnership scorecard: load, validate, compute, benchmark, publish."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 
 _db_option = click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -164,27 +165,37 @@ def demo(raw_dir, out_dir, db, seed, quiet):
 @click.option("--scale", type=float, default=1.0, show_default=True, help="Volume multiplier (1 = a Barnsley-sized LA).")
 @click.option("--years", type=int, default=2, show_default=True, help="Number of financial years.")
 @click.option("--start-year", type=int, default=2021, show_default=True, help="First financial year (2021 = 2021-22).")
-@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same files.")
 @_la_option
 @click.option("--artefact", "artefacts", multiple=True, help="Migration artefact to inject (repeatable).")
+@click.option("--cutover", default="2022-07-01", show_default=True, help="TED -> Mosaic cut-over date.")
 @click.option("--format", "formats", multiple=True, default=("csv",), show_default=True,
-              help="csv, xlsx, parquet, annex_a or cin_census (repeatable).")
+              help="csv, xlsx, parquet, annex_a or cin_census (repeatable; several go to sub-folders).")
+@click.option("--encoding", default="utf-8", show_default=True, help="CSV encoding: utf-8, utf-8-sig or cp1252.")
+@click.option("--date-style", default="iso", show_default=True, help="CSV dates: iso or uk (DD/MM/YYYY).")
+@click.option("--flag-style", default="YN", show_default=True, help="CSV flags: YN, YesNo, 10 or TrueFalse.")
+@click.option("--split-monthly", is_flag=True, help="One file per extract per month (referrals_2022-04.csv ...).")
 @click.option("--answer-key", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to save the artefact answer key (JSON; never inside --out).")
 @handled
-def synth(out_dir, scale, years, start_year, seed, la_code, artefacts, formats, answer_key):
+def synth(out_dir, scale, years, start_year, seed, la_code, artefacts, cutover, formats, encoding, date_style,
+          flag_style, split_monthly, answer_key):
     """Generate synthetic extracts (no real child's data) for demos, tests and benchmarks.
+
+    Artefacts: cutover_gap, duplicate_migration, placeholder_dates, end_before_start,
+    overlapping_plans, orphan_rhi, mismatched_rhi, rhi_completed_not_accepted,
+    rhi_completed_before_return, invalid_codes, code_drift, discontinued_code,
+    unparseable_dates, future_dates.
 
     Example: scorecard synth --out data/raw/synthetic --artefact duplicate_migration --answer-key key.json
     """
-    from . import synth as synthmod
+    from .synth import describe, generate
 
-    result = synthmod.generate(out_dir, la_code=la_code or make_settings().la_code, start_year=start_year,
-                               years=years, seed=seed, scale=scale, artefacts=tuple(artefacts),
-                               formats=tuple(formats))
-    if answer_key:
-        result.answer_key.save(answer_key)
-    click.echo(f"wrote {len(result.files)} file(s) to {out_dir}")
+    result = generate(out_dir, la_code=la_code or make_settings().la_code, start_year=start_year,
+                      years=years, seed=seed, scale=scale, artefacts=tuple(artefacts), cutover=cutover,
+                      formats=tuple(formats), encoding=encoding, date_style=date_style, flag_style=flag_style,
+                      split_monthly=split_monthly, answer_key_path=answer_key)
+    click.echo(describe(result))
 
 
 @main.command()
