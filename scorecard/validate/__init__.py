@@ -29,7 +29,7 @@ from .report import ValidationResult, impact_frame, summary_text, validation_fra
 
 __all__ = ["validate", "ValidationResult", "measure"]
 
-_VOLUME_INDEX = ["table_name", "period", "records", "neighbour_median"]
+_VOLUME_INDEX = ["table_name", "period", "records", "neighbour_level"]
 _SHARES_INDEX = ["table_name", "column_name", "code", "period", "share_before_pct", "share_after_pct"]
 
 

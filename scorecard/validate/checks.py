@@ -20,7 +20,7 @@ import pandas as pd
 from ..schema import TABLES
 
 __all__ = [
-    "PRIMARY_DATE", "CODED_COLUMNS", "PLACEHOLDER_DATES", "DerivedCheck", "derived_checks", "table_frame",
+    "PRIMARY_DATE", "CODED_COLUMNS", "PLACEHOLDER_DATES", "DISCONTINUED_CODES", "DerivedCheck", "derived_checks", "table_frame",
     "volumes_frame", "code_shares_frame", "detect_extract_date", "detect_cutover", "quarantine_rows",
 ]
 
@@ -48,6 +48,14 @@ CODED_COLUMNS: dict[str, tuple[str, ...]] = {
 PLACEHOLDER_DATES = tuple(date.fromisoformat(d) for d in (
     "1900-01-01", "1899-12-30", "1899-12-31", "1901-01-01", "1970-01-01",
     "2099-12-31", "2999-12-31", "3000-01-01", "9999-12-31"))
+#: codes the new case-management system no longer offers: records dated on or after the
+#: cut-over should not carry them. MUL ("multiple", which the DfE list marks as not
+#: recommended) is not offered by Mosaic; extend this for other local changes.
+DISCONTINUED_CODES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("cp_plans", "initial_category"): ("MUL",),
+    ("cp_plans", "latest_category"): ("MUL",),
+}
+
 #: columns never handed to Great Expectations (their values would appear in Data Docs)
 _PRIVATE = {"date_of_birth"}
 
@@ -81,9 +89,10 @@ def derived_checks(cutover: date | None) -> list[DerivedCheck]:
         if name in PRIMARY_DATE:
             out.append(DerivedCheck(name, "chk_same_content", _sql("same_content.sql").format(
                 content=_content_columns(name), date=PRIMARY_DATE[name], **ids)))
-        for col in CODED_COLUMNS.get(name, ()):
-            out.append(DerivedCheck(name, f"chk_discontinued_{col}", _sql("discontinued_code.sql").format(
-                date=PRIMARY_DATE[name], column=col, **ids), needs_cutover=True))
+        for tname, col in DISCONTINUED_CODES:
+            if tname == name:
+                out.append(DerivedCheck(name, f"chk_discontinued_{col}", _sql("discontinued_code.sql").format(
+                    date=PRIMARY_DATE[name], column=col, **ids), needs_cutover=True))
     out.append(DerivedCheck("cin_episodes", "chk_overlap", _sql("overlap.sql").format(
         table="cin_episodes", id="cin_episode_id", start="cin_start_date", end="cin_closure_date")))
     out.append(DerivedCheck("cp_plans", "chk_overlap", _sql("overlap.sql").format(
@@ -120,9 +129,11 @@ def table_frame(con: duckdb.DuckDBPyConnection, table: str, columns: set[str],
         joins.append(f"left join (select record_id, string_agg(distinct detail, '; ' order by detail) as detail "
                      f"from ({c.sql}) group by record_id) as c{i} on c{i}.record_id = t.{t.id_column}")
     sql = f"select {', '.join(select)} from staging.{table} as t {' '.join(joins)}"
-    for name in ("extract_date", "cutover"):
+    values = {"extract_date": extract_date, "cutover": cutover,
+              "codes": [c for (tn, _), cs in DISCONTINUED_CODES.items() if tn == table for c in cs]}
+    for name, value in values.items():
         if re.search(r"\$" + name + r"\b", sql):
-            params[name] = extract_date if name == "extract_date" else cutover
+            params[name] = value
     return con.execute(sql, params).df()
 
 

@@ -78,7 +78,7 @@ def impact_frame(rows: pl.DataFrame,
         without = recompute({table: ids}).select(*key, pl.col("value").alias("value_without"))
         joined = base.join(without, on=key, how="full", coalesce=True, nulls_equal=True)
         changed = joined.filter(
-            (pl.col("value") - pl.col("value_without")).abs().fill_null(1.0) > 1e-9
+            ((pl.col("value") - pl.col("value_without")).abs() > 1e-9)
             | (pl.col("value").is_null() != pl.col("value_without").is_null()))
         changed = changed.filter(pl.col("period").map_elements(lambda p: _in_period(p, period),
                                                                return_dtype=pl.Boolean))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import warnings
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -113,8 +114,10 @@ class GXRunner:
                 kept.append(e)
             else:
                 out.skipped.append(e["meta"]["check_id"])
-        gx_suite = self.context.suites.add(ExpectationSuite(
-            name=name, expectations=kept, meta=suite.get("meta", {})))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            gx_suite = self.context.suites.add(ExpectationSuite(
+                name=name, expectations=kept, meta=suite.get("meta", {})))
         asset = self.datasource.add_dataframe_asset(name)
         batch = asset.add_batch_definition_whole_dataframe("whole")
         vd = self.context.validation_definitions.add(gx.ValidationDefinition(
@@ -124,7 +127,10 @@ class GXRunner:
             actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
             result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns},
         ))
-        result = checkpoint.run(batch_parameters={"dataframe": frame}, expectation_parameters=parameters)
+        with warnings.catch_warnings():  # GX deprecation notices are not the user's business
+            warnings.simplefilter("ignore", DeprecationWarning)
+            result = checkpoint.run(batch_parameters={"dataframe": frame},
+                                    expectation_parameters=parameters)
         for suite_result in result.run_results.values():
             for r in suite_result.results:
                 meta = r.expectation_config.meta or {}

@@ -1,11 +1,13 @@
--- Each code's share of one coded column in the six months before and after the cut-over,
+-- Each code's share of one coded column (among records where it is recorded) in the six
+-- months before and after the cut-over,
 -- with a two-proportion z statistic (null where the shares differ by under 5 points or
 -- either side holds under 30 records). Placeholders (schema identifiers only): {table},
 -- {date}, {column}. Parameter: $cutover.
 with windowed as (
     select {column} as code, {date} < $cutover as before
     from staging.{table}
-    where {date} >= $cutover - interval 6 month
+    where {column} is not null
+        and {date} >= $cutover - interval 6 month
         and {date} < $cutover + interval 6 month
 ),
 
@@ -16,7 +18,7 @@ totals as (
 
 codes as (
     select
-        coalesce(code, '(blank)') as code,
+        code,
         count(*) filter (where before) as k1,
         count(*) filter (where not before) as k2
     from windowed

@@ -1,7 +1,9 @@
--- Records per calendar month for one table, with the median of up to two months either side.
--- ratio = records / neighbour median (null where the neighbours hold fewer than 10 records,
--- so small counts are not judged). Only whole months from the first to the last before the
--- extract month. Placeholders (schema identifiers only): {table}, {date}. Parameter: $extract_date.
+-- Records per calendar month for one table. neighbour_level is the lower of the mean of the
+-- two months before and the mean of the two months after (so a ramp-up at the start of the
+-- data is not a gap); ratio = records / neighbour_level (null where that level is under 10
+-- records, so small counts are not judged). Only months with two months of data on each side are
+-- judged (the first and last months of an extract are often part-filled), and only months
+-- before the extract month. Placeholders (schema identifiers only): {table}, {date}. Parameter: $extract_date.
 with counts as (
     select date_trunc('month', {date})::date as month_start, count(*) as records
     from staging.{table}
@@ -29,11 +31,17 @@ with_neighbours as (
     select
         a.month_start,
         a.records,
-        median(b.records) as neighbour_median
+        least(
+            avg(b.records) filter (where b.month_start < a.month_start),
+            avg(b.records) filter (where b.month_start > a.month_start)
+        ) as neighbour_level
     from filled as a
     join filled as b
         on b.month_start between a.month_start - interval 2 month and a.month_start + interval 2 month
         and b.month_start <> a.month_start
+    cross join bounds
+    where a.month_start >= bounds.first_month + interval 2 month
+        and a.month_start <= bounds.last_month - interval 2 month
     group by all
 )
 
@@ -41,6 +49,6 @@ select
     '{table}' as table_name,
     strftime(month_start, '%Y-%m') as period,
     records,
-    neighbour_median,
-    case when neighbour_median >= 10 then records / neighbour_median end as ratio
+    neighbour_level,
+    case when neighbour_level >= 10 then records / neighbour_level end as ratio
 from with_neighbours

@@ -1,0 +1,268 @@
+"""Tests for scorecard.validate: hand-built staging tables with one known problem per record,
+then the synthetic generator's artefacts checked against its answer key."""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from scorecard import schema
+from scorecard.db import connect
+from scorecard.validate import validate
+from scorecard.validate.report import VALIDATION_COLUMNS
+
+EXTRACT = date(2023, 4, 30)
+
+
+def stage(con, tables: dict[str, list[dict]]) -> None:
+    """Insert rows (dicts of canonical columns) into staging tables."""
+    for name, rows in tables.items():
+        t = schema.TABLES[name]
+        types = {"id": pl.Utf8, "text": pl.Utf8, "code": pl.Utf8, "date": pl.Date,
+                 "datetime": pl.Datetime("us"), "flag": pl.Boolean}
+        df = pl.DataFrame(rows, schema={c.name: types[c.kind] for c in t.columns}, orient="row")
+        con.register("_rows", df.to_arrow())
+        con.execute(f"insert into staging.{name} by name select * from _rows")
+        con.unregister("_rows")
+
+
+def clean_tables() -> dict[str, list[dict]]:
+    """A small, consistent case history (TED before 2022-07-01, MOSAIC after)."""
+    d, dt = date, datetime
+    return {
+        "children": [dict(child_id="PA", date_of_birth=d(2015, 1, 1)),
+                     dict(child_id="PB", date_of_birth=d(2012, 6, 1))],
+        "referrals": [dict(referral_id="R1", child_id="PA", referral_date=d(2022, 1, 10), referral_source="6",
+                           referral_nfa=False, source_system="TED"),
+                      dict(referral_id="R2", child_id="PB", referral_date=d(2022, 9, 1), referral_source="2A",
+                           referral_nfa=False, source_system="MOSAIC")],
+        "assessments": [dict(assessment_id="A1", child_id="PA", referral_id="R1",
+                             assessment_start_date=d(2022, 1, 11), assessment_authorised_date=d(2022, 2, 1))],
+        "cin_episodes": [dict(cin_episode_id="C1", child_id="PA", referral_id="R1", cin_start_date=d(2022, 1, 10),
+                              cin_closure_date=d(2022, 5, 1), reason_for_closure="RC1", primary_need_code="N1"),
+                         dict(cin_episode_id="C2", child_id="PA", cin_start_date=d(2022, 6, 1),
+                              primary_need_code="N2")],
+        "cp_plans": [dict(cp_plan_id="CP1", child_id="PA", cp_plan_start_date=d(2022, 2, 1),
+                          cp_plan_end_date=d(2022, 4, 1), initial_category="NEG", source_system="TED"),
+                     dict(cp_plan_id="CP2", child_id="PA", cp_plan_start_date=d(2022, 4, 1),
+                          initial_category="EMO", source_system="TED")],
+        "missing_episodes": [dict(missing_episode_id="M1", child_id="PB", missing_start_datetime=dt(2022, 9, 2, 20),
+                                  missing_end_datetime=dt(2022, 9, 3, 8), missing_type="M", looked_after=False)],
+        "return_interviews": [dict(rhi_id="I1", missing_episode_id="M1", child_id="PB",
+                                   rhi_offered_date=d(2022, 9, 3), rhi_accepted=True,
+                                   rhi_completed_datetime=dt(2022, 9, 4, 10))],
+        "contacts": [dict(contact_id="K1", child_id="PA", contact_datetime=dt(2022, 1, 9, 9),
+                          decision_datetime=dt(2022, 1, 9, 15), contact_source="6")],
+    }
+
+
+def problem_tables() -> dict[str, list[dict]]:
+    """The clean history plus one record per problem, named after the check it should fail."""
+    d, dt = date, datetime
+    t = clean_tables()
+    t["children"] += [dict(child_id="PDOB", date_of_birth=d(1900, 1, 1))]
+    t["referrals"] += [
+        dict(referral_id="BADCODE", child_id="PB", referral_date=d(2022, 3, 1), referral_source="POL"),
+        dict(referral_id="FUTURE", child_id="PB", referral_date=d(2024, 1, 1), referral_source="6"),
+        dict(referral_id="DUP", child_id="PB", referral_date=d(2022, 3, 2), referral_source="6"),
+        dict(referral_id="DUP", child_id="PB", referral_date=d(2022, 3, 3), referral_source="6"),
+        dict(referral_id="COPY", child_id="PA", referral_date=d(2022, 1, 10), referral_source="6",
+             referral_nfa=False, source_system="MOSAIC", legacy_id="R1"),
+    ]
+    t["cin_episodes"] += [
+        dict(cin_episode_id="PLACEHOLDER", child_id="PB", cin_start_date=d(1900, 1, 1), primary_need_code="N1"),
+        dict(cin_episode_id="CLOSEDNOREASON", child_id="PX", cin_start_date=d(2022, 1, 1),
+             cin_closure_date=d(2022, 2, 1), primary_need_code="N4"),
+        dict(cin_episode_id="REASONNOCLOSE", child_id="PY", cin_start_date=d(2022, 1, 1),
+             reason_for_closure="RC2", primary_need_code="N4"),
+        dict(cin_episode_id="CLOSEBEFORE", child_id="PZ", cin_start_date=d(2022, 3, 1),
+             cin_closure_date=d(2022, 2, 1), reason_for_closure="RC1", primary_need_code="N4"),
+        dict(cin_episode_id="CINOVERLAP", child_id="PA", cin_start_date=d(2022, 3, 1),
+             cin_closure_date=d(2022, 4, 1), reason_for_closure="RC1", primary_need_code="N5"),
+    ]
+    t["cp_plans"] += [
+        dict(cp_plan_id="ENDBEFORE", child_id="PB", cp_plan_start_date=d(2022, 3, 1),
+             cp_plan_end_date=d(2022, 2, 1), initial_category="PHY", source_system="TED"),
+        dict(cp_plan_id="CPOVERLAP", child_id="PA", cp_plan_start_date=d(2022, 5, 1),
+             initial_category="NEG", source_system="TED"),
+        dict(cp_plan_id="MULAFTER", child_id="PC", cp_plan_start_date=d(2022, 9, 1),
+             initial_category="MUL", source_system="MOSAIC"),
+        dict(cp_plan_id="UNBORN", child_id="PA", cp_plan_start_date=d(2014, 12, 1),
+             cp_plan_end_date=d(2015, 1, 5), initial_category="NEG", source_system="TED"),
+    ]
+    t["missing_episodes"] += [
+        dict(missing_episode_id="BACKFIRST", child_id="PB", missing_start_datetime=dt(2022, 10, 2, 20),
+             missing_end_datetime=dt(2022, 10, 1, 8), missing_type="M"),
+    ]
+    t["return_interviews"] += [
+        dict(rhi_id="ORPHAN", missing_episode_id="NOPE", child_id="PB", rhi_accepted=True),
+        dict(rhi_id="OTHERCHILD", missing_episode_id="M1", child_id="PA", rhi_accepted=True),
+        dict(rhi_id="NOTACCEPTED", missing_episode_id="M1", child_id="PB", rhi_accepted=False,
+             rhi_completed_datetime=dt(2022, 9, 4, 11)),
+        dict(rhi_id="TOOEARLY", missing_episode_id="M1", child_id="PB", rhi_accepted=True,
+             rhi_completed_datetime=dt(2022, 9, 3, 7)),
+    ]
+    return t
+
+
+EXPECTED = {
+    "children.implausible_date_of_birth": {"PDOB"},
+    "referrals.invalid_code.referral_source": {"BADCODE"},
+    "referrals.future_date.referral_date": {"FUTURE"},
+    "referrals.duplicate_id": {"DUP"},
+    "referrals.migrated_twice_legacy_id": {"COPY"},
+    "referrals.migrated_twice_same_content": {"COPY"},
+    "cin_episodes.placeholder_date.cin_start_date": {"PLACEHOLDER"},
+    "cin_episodes.dfe_8805_closure_without_reason": {"CLOSEDNOREASON"},
+    "cin_episodes.dfe_8810_reason_without_closure": {"REASONNOCLOSE"},
+    "cin_episodes.dfe_8630_closure_before_start": {"CLOSEBEFORE"},
+    "cin_episodes.dfe_8820_overlap": {"CINOVERLAP"},
+    "cp_plans.dfe_8925_end_before_start": {"ENDBEFORE"},
+    "cp_plans.dfe_8935_overlap": {"CPOVERLAP"},
+    "cp_plans.discontinued_code.initial_category": {"MULAFTER"},
+    "cp_plans.before_birth.cp_plan_start_date": {"UNBORN"},
+    "missing_episodes.end_before_start": {"BACKFIRST"},
+    "return_interviews.orphan": {"ORPHAN"},
+    "return_interviews.child_mismatch": {"OTHERCHILD"},
+    "return_interviews.completed_not_accepted": {"NOTACCEPTED"},
+    "return_interviews.completed_before_return": {"TOOEARLY"},
+    "load.unparseable_date": {"R9"},
+}
+
+
+def referral_counts(con):
+    """A stand-in metric engine: referrals per financial year and month, minus exclusions."""
+    def recompute(exclude: dict[str, set[str]]) -> pl.DataFrame:
+        ids = sorted(exclude.get("referrals", set())) or ["\x00"]
+        rows = con.execute(
+            "select strftime(referral_date, '%Y-%m') as period, count(*)::double as value "
+            "from staging.referrals where referral_date is not null and not list_contains($ids, referral_id) "
+            "group by all order by period", {"ids": ids}).fetchall()
+        return pl.DataFrame([("referrals", p, "", 370, v, None, None) for p, v in rows],
+                            schema={"metric_id": pl.Utf8, "period": pl.Utf8, "breakdown": pl.Utf8,
+                                    "la_code": pl.Int64, "value": pl.Float64, "numerator": pl.Float64,
+                                    "denominator": pl.Float64}, orient="row")
+    return recompute
+
+
+@pytest.fixture(scope="module")
+def problems(tmp_path_factory):
+    con = connect(":memory:")
+    stage(con, problem_tables())
+    con.execute("insert into quarantine.rejected_rows values (1, 'referrals.csv', 5, 'referrals', 'R9', "
+                "'referral_date', '31/02/2022', 'unparseable date (expected YYYY-MM-DD)')")
+    out = tmp_path_factory.mktemp("problems")
+    result = validate(con, out, extract_date=EXTRACT, recompute=referral_counts(con))
+    return con, result, out
+
+
+def _flagged(result, check_id: str) -> set[str]:
+    return set(result.rows.filter(pl.col("check_id") == check_id)["record_id"].to_list())
+
+
+def test_clean_data_raises_no_error(tmp_path):
+    con = connect(":memory:")
+    stage(con, clean_tables())
+    result = validate(con, extract_date=EXTRACT)
+    assert result.errors == 0, result.rows.filter(pl.col("severity") == "error")
+    assert result.cutover == date(2022, 9, 1)          # the first MOSAIC record
+    assert "Cut-over detected" in result.summary_text
+
+
+@pytest.mark.parametrize("check_id", sorted(EXPECTED))
+def test_each_problem_flags_exactly_its_record(problems, check_id):
+    _, result, _ = problems
+    assert _flagged(result, check_id) == EXPECTED[check_id]
+
+
+def test_nothing_else_is_an_error(problems):
+    _, result, _ = problems
+    errors = result.rows.filter(pl.col("severity") == "error")
+    unexpected = errors.filter(~pl.col("check_id").is_in(list(EXPECTED))
+                               & ~pl.col("record_id").is_in(["PLACEHOLDER", "DUP", "FUTURE", "PDOB"]))
+    assert unexpected.is_empty(), unexpected
+
+
+def test_severities_and_dfe_codes(problems):
+    _, result, _ = problems
+    sev = dict(result.rows.select("check_id", "severity").unique().iter_rows())
+    assert sev["cp_plans.dfe_8925_end_before_start"] == "error"
+    assert sev["cp_plans.before_birth.cp_plan_start_date"] == "warning"
+    assert sev["cp_plans.discontinued_code.initial_category"] == "warning"
+    assert sev["load.unparseable_date"] == "error"
+    assert "8925" in result.rows.filter(pl.col("check_id").str.contains("8925"))["message"][0]
+
+
+def test_outputs_written(problems):
+    _, result, out = problems
+    text = (out / "validation.csv").read_text()
+    assert text.splitlines()[0] == ",".join(VALIDATION_COLUMNS)
+    assert "load.unparseable_date" in text and "31/02/2022" in text
+    assert (out / "validation" / "index.html").exists()
+    html = "".join(p.read_text(errors="ignore") for p in (out / "validation").rglob("*.html"))
+    assert "return_interviews" in html           # the SQL-derived checks reached GX's Data Docs
+    summary = (out / "validation_summary.md").read_text()
+    assert "referrals.migrated_twice_legacy_id" in summary and result.summary_text == summary
+    assert result.errors + result.warnings == result.rows.height
+
+
+def test_impact_of_removing_suspect_records(problems):
+    _, result, _ = problems
+    imp = result.impact.filter(pl.col("check_id") == "referrals.migrated_twice_legacy_id")
+    row = imp.filter(pl.col("period") == "2022-01").row(0, named=True)
+    assert (row["value"], row["value_without"], row["change"], row["records"]) == (2.0, 1.0, -1.0, 1)
+    assert "referrals 2022-01: 2 -> 1" in result.summary_text
+
+
+def test_reruns_are_byte_identical(problems, tmp_path):
+    con, _, out = problems
+    again = validate(con, tmp_path, extract_date=EXTRACT, recompute=referral_counts(con))
+    assert (tmp_path / "validation.csv").read_bytes() == (out / "validation.csv").read_bytes()
+    assert again.summary_text == (out / "validation_summary.md").read_text()
+
+
+def test_no_cutover_skips_cutover_checks():
+    con = connect(":memory:")
+    tables = clean_tables()
+    for rows in tables.values():
+        for r in rows:
+            r.pop("source_system", None)
+    tables["cp_plans"].append(dict(cp_plan_id="MUL1", child_id="PB", cp_plan_start_date=date(2022, 9, 1),
+                                   initial_category="MUL"))
+    stage(con, tables)
+    result = validate(con, extract_date=EXTRACT)
+    assert result.cutover is None
+    assert "no cut-over detected" in result.summary_text.lower()
+    assert "migration.code_drift" in result.summary_text
+    assert _flagged(result, "cp_plans.discontinued_code.initial_category") == set()
+
+
+def test_personal_data_kept_out():
+    con = connect(":memory:")
+    stage(con, {"children": [dict(child_id="PQ", date_of_birth=date(2031, 5, 17))]})
+    con.execute("insert into quarantine.rejected_rows values (1, 'children.csv', 3, 'children', 'Jane Raw', "
+                "'date_of_birth', '17/13/2011', 'unparseable date (expected YYYY-MM-DD)')")
+    result = validate(con, extract_date=EXTRACT)
+    text = result.rows.write_csv()
+    assert _flagged(result, "children.implausible_date_of_birth") == {"PQ"}
+    assert "2031" not in text and "17/13/2011" not in text and "Jane Raw" not in text
+
+
+def test_suites_use_the_dfe_code_lists():
+    from scorecard.validate.suites import load_suite
+
+    sets = {e["kwargs"]["column"]: e["kwargs"]["value_set"]
+            for name in ("referrals", "cin_episodes", "cp_plans", "missing_episodes")
+            for e in load_suite(name)["expectations"] if e["type"] == "expect_column_values_to_be_in_set"}
+    assert sets["referral_source"] == list(schema.REFERRAL_SOURCES)
+    assert sets["primary_need_code"] == list(schema.PRIMARY_NEED_CODES)
+    assert sets["reason_for_closure"] == list(schema.REASONS_FOR_CLOSURE)
+    assert sets["initial_category"] == list(schema.CP_CATEGORIES)
+    assert sets["missing_type"] == list(schema.MISSING_TYPES)
+    for f in Path(__file__).parents[1].joinpath("expectations").glob("*.json"):
+        suite = json.loads(f.read_text())
+        assert suite["name"] == f.stem
+        assert all({"check_id", "severity", "message"} <= set(e["meta"]) for e in suite["expectations"])
