@@ -336,14 +336,15 @@ def _ingest(con: duckdb.DuckDBPyConnection, frame_table: str, label: str, rel: s
     return read, rejected
 
 
-def _frames_for(con, path: Path, rel: str, mappings, tmp: Path) -> list[tuple[str, Callable[[], None], str]]:
+def _frames_for(con, path: Path, rel: str, mappings, tmp: Path, key: bytes) -> list[tuple[str, Callable[[], None], str]]:
     """How to read ``path``: a list of (table, function filling temp table ``_in``, location)."""
     from . import formats  # local: format readers pull in XML/Excel machinery
 
     reader = formats.reader_for(path, mappings)
     if reader is not None:
         try:
-            frames = reader(path)
+            with formats.id_key(key):
+                frames = reader(path)
         except StructuralError:
             raise
         except Exception as exc:  # a reader bug or unexpected content must not be a traceback
@@ -429,7 +430,7 @@ def _load_file(con, path: Path, rel: str, key: bytes, maps, run_id, tmp: Path) -
     _run(con, "update meta.loads set status = 'superseded', message = 'replaced by a newer version of the file' "
                 "where source_file = $f and status = 'loaded'", {"f": rel})
     results = []
-    for table, fill, location in _frames_for(con, path, rel, maps, tmp):
+    for table, fill, location in _frames_for(con, path, rel, maps, tmp, key):
         load_id = con.execute("select coalesce(max(load_id), 0) + 1 from meta.loads").fetchall()[0][0]
         fill()
         read, rejected = _ingest(con, table, location, rel, key, load_id)

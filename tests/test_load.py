@@ -355,3 +355,15 @@ def test_pseudonyms_are_keyed():
     assert a == pseudonymise([" C1 "], b"k" * 16)[" C1 "]
     assert a != pseudonymise(["C1"], b"j" * 16)["C1"]
     assert a.startswith("P") and len(a) == 17
+
+
+def test_ids_derived_for_formats_without_ids_are_keyed():
+    """A derived id hashes the raw child id: keyed, it cannot be reversed by guessing ids."""
+    from scorecard.formats import derive_id, id_key
+
+    with id_key(b"a" * 16):
+        a = derive_id("AA3", "C1", "2023-01-05")
+        assert a == derive_id("AA3", "C1", "2023-01-05")
+    with id_key(b"b" * 16):
+        b = derive_id("AA3", "C1", "2023-01-05")
+    assert a != b and a.startswith("AA3-")

@@ -17,10 +17,13 @@ Importing this package is cheap: the format modules are imported only when neede
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import hashlib
+import hmac
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from ..frames import Frame
     from .mapping import Mapping
 
-__all__ = ["build_frame", "cell_text", "derive_id", "normalise_heading", "reader_for"]
+__all__ = ["build_frame", "cell_text", "derive_id", "id_key", "normalise_heading", "reader_for"]
 
 Reader = Callable[[Path], "list[Frame]"]
 
@@ -43,10 +46,26 @@ def normalise_heading(text: object) -> str:
     return _NON_ALNUM.sub(" ", str(text).lower()).strip()
 
 
+#: Key for derived ids, set by the loader (:func:`id_key`) so that a derived id, which hashes
+#: the raw child id, cannot be reversed by guessing ids and dates.
+_ID_KEY: contextvars.ContextVar[bytes] = contextvars.ContextVar("scorecard_id_key", default=b"")
+
+
+@contextlib.contextmanager
+def id_key(key: bytes) -> Iterator[None]:
+    """Derive record ids with ``key`` (the pseudonymisation key) inside this block."""
+    token = _ID_KEY.set(key)
+    try:
+        yield
+    finally:
+        _ID_KEY.reset(token)
+
+
 def derive_id(prefix: str, *parts: object) -> str:
     """A deterministic record id for formats that carry none: ``prefix`` + 12 hex digits of
-    SHA-256 over the parts (e.g. list, child id, date, occurrence)."""
-    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()
+    HMAC-SHA256 over the parts (e.g. list, child id, date, occurrence), keyed with the
+    pseudonymisation key while the loader reads (so the id reveals nothing about the child)."""
+    digest = hmac.new(_ID_KEY.get(), "\x1f".join(str(p) for p in parts).encode(), hashlib.sha256).hexdigest()
     return f"{prefix}-{digest[:12]}"
 
 
