@@ -131,13 +131,15 @@ def _excluded_marts(con: duckdb.DuckDBPyConnection, exclude: Mapping[str, Iterab
 
 
 def _condition(kind: str, start: str, end: str | None) -> str:
+    """The join condition putting mart row ``m`` in period ``p`` (a blank end is open; it is
+    written with ``coalesce`` so that DuckDB can use a range join)."""
     s = f"m.{quote(start)}"
     if kind == "flow":
         return f"{s} between p.start_date and p.end_date"
-    e = f"m.{quote(end)}"
+    e = f"coalesce(m.{quote(end)}, date '9999-12-31')"
     if kind == "open_at_end":
-        return f"{s} <= p.end_date and ({e} is null or {e} > p.end_date)"
-    return f"{s} <= p.end_date and ({e} is null or {e} >= p.start_date)"
+        return f"{s} <= p.end_date and {e} > p.end_date"
+    return f"{s} <= p.end_date and {e} >= p.start_date"
 
 
 def _coverage(con, relation: str, start: str, end: str | None) -> tuple[date | None, date | None]:

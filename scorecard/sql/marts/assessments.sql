@@ -1,6 +1,6 @@
 -- assessments: one row per assessment, with the working days from start to authorisation.
 --
--- Grain: assessment_id (the latest version of a repeated id: highest load_id, then source_row).
+-- Grain: assessment_id (for an id repeated inside one file, its last row).
 -- working_days_to_authorised: working days (weekends and England and Wales bank holidays
 --   excluded) after assessment_start_date up to and including assessment_authorised_date; the
 --   start day is day 0, so an assessment authorised on the day it starts took 0 working days.
@@ -12,11 +12,28 @@ with
 
 source as (
 
-    select *
-    from {{ source('assessments') }}
-    qualify row_number() over (
-        partition by assessment_id order by load_id desc nulls last, source_row desc nulls last
-    ) = 1
+    select * from {{ source('assessments') }}
+
+),
+
+repeated as (
+
+    -- ids repeated inside one file (staging keeps only the latest file for an id)
+    select assessment_id, max(source_row) as last_row
+    from source
+    group by assessment_id
+    having count(*) > 1
+
+),
+
+latest as (
+
+    -- one row per id: the last row of a repeated id
+    select source.*
+    from source
+    anti join repeated
+        on repeated.assessment_id = source.assessment_id
+        and source.source_row < repeated.last_row
 
 ),
 
@@ -30,20 +47,20 @@ calendar as (
 final as (
 
     select
-        source.assessment_id,
-        source.child_id,
-        source.referral_id,
-        source.assessment_start_date,
-        source.assessment_authorised_date,
+        latest.assessment_id,
+        latest.child_id,
+        latest.referral_id,
+        latest.assessment_start_date,
+        latest.assessment_authorised_date,
         case
-            when source.assessment_authorised_date >= source.assessment_start_date
+            when latest.assessment_authorised_date >= latest.assessment_start_date
                 then authorised.working_day_number - started.working_day_number
         end as working_days_to_authorised,
         coalesce(working_days_to_authorised <= 45, false) as is_within_45wd
-    from source
-    left join calendar as started on started.calendar_date = source.assessment_start_date
+    from latest
+    left join calendar as started on started.calendar_date = latest.assessment_start_date
     left join calendar as authorised
-        on authorised.calendar_date = source.assessment_authorised_date
+        on authorised.calendar_date = latest.assessment_authorised_date
 
 )
 

@@ -1,6 +1,6 @@
 -- cin_episodes: one row per child in need episode.
 --
--- Grain: cin_episode_id (the latest version of a repeated id: highest load_id, then source_row).
+-- Grain: cin_episode_id (for an id repeated inside one file, its last row).
 -- An episode is open at date D when cin_start_date <= D and (cin_closure_date is blank or
 -- cin_closure_date > D): an episode closing on the last day of a month is not open at that
 -- month end. primary_need_code is the breakdown of cin_by_primary_need.
@@ -9,11 +9,28 @@ with
 
 source as (
 
-    select *
-    from {{ source('cin_episodes') }}
-    qualify row_number() over (
-        partition by cin_episode_id order by load_id desc nulls last, source_row desc nulls last
-    ) = 1
+    select * from {{ source('cin_episodes') }}
+
+),
+
+repeated as (
+
+    -- ids repeated inside one file (staging keeps only the latest file for an id)
+    select cin_episode_id, max(source_row) as last_row
+    from source
+    group by cin_episode_id
+    having count(*) > 1
+
+),
+
+latest as (
+
+    -- one row per id: the last row of a repeated id
+    select source.*
+    from source
+    anti join repeated
+        on repeated.cin_episode_id = source.cin_episode_id
+        and source.source_row < repeated.last_row
 
 ),
 
@@ -27,7 +44,7 @@ final as (
         cin_closure_date,
         reason_for_closure,
         coalesce(primary_need_code, 'Unknown') as primary_need_code
-    from source
+    from latest
 
 )
 

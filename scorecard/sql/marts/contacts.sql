@@ -1,6 +1,6 @@
 -- contacts: one row per contact, with whether it was concluded within 24 hours.
 --
--- Grain: contact_id (the latest version of a repeated id: highest load_id, then source_row).
+-- Grain: contact_id (for an id repeated inside one file, its last row).
 -- is_concluded_24h: decision_datetime is at most 24 hours after contact_datetime
 --   (decision_datetime - contact_datetime <= 24 hours, read literally: a decision recorded
 --   before the contact counts, and validation flags it). No decision counts as not concluded.
@@ -10,11 +10,28 @@ with
 
 source as (
 
-    select *
-    from {{ source('contacts') }}
-    qualify row_number() over (
-        partition by contact_id order by load_id desc nulls last, source_row desc nulls last
-    ) = 1
+    select * from {{ source('contacts') }}
+
+),
+
+repeated as (
+
+    -- ids repeated inside one file (staging keeps only the latest file for an id)
+    select contact_id, max(source_row) as last_row
+    from source
+    group by contact_id
+    having count(*) > 1
+
+),
+
+latest as (
+
+    -- one row per id: the last row of a repeated id
+    select source.*
+    from source
+    anti join repeated
+        on repeated.contact_id = source.contact_id
+        and source.source_row < repeated.last_row
 
 ),
 
@@ -31,7 +48,7 @@ final as (
         date_diff('second', contact_datetime, decision_datetime) / 3600.0 as hours_to_decision,
         coalesce(decision_datetime <= contact_datetime + interval 24 hours, false)
             as is_concluded_24h
-    from source
+    from latest
 
 )
 

@@ -1,19 +1,35 @@
 -- missing_episodes: one row per missing (or away) episode.
 --
--- Grain: missing_episode_id (the latest version of a repeated id: highest load_id, then
--- source_row). missing_start_date puts the episode in a period; return_datetime is
--- missing_end_datetime (blank: not yet returned).
+-- Grain: missing_episode_id (for an id repeated inside one file, its last row).
+-- missing_start_date puts the episode in a period; return_datetime is missing_end_datetime
+-- (blank: not yet returned).
 
 with
 
 source as (
 
-    select *
-    from {{ source('missing_episodes') }}
-    qualify row_number() over (
-        partition by missing_episode_id
-        order by load_id desc nulls last, source_row desc nulls last
-    ) = 1
+    select * from {{ source('missing_episodes') }}
+
+),
+
+repeated as (
+
+    -- ids repeated inside one file (staging keeps only the latest file for an id)
+    select missing_episode_id, max(source_row) as last_row
+    from source
+    group by missing_episode_id
+    having count(*) > 1
+
+),
+
+latest as (
+
+    -- one row per id: the last row of a repeated id
+    select source.*
+    from source
+    anti join repeated
+        on repeated.missing_episode_id = source.missing_episode_id
+        and source.source_row < repeated.last_row
 
 ),
 
@@ -28,7 +44,7 @@ final as (
         cast(missing_end_datetime as date) as return_date,
         missing_type,
         looked_after
-    from source
+    from latest
 
 )
 

@@ -1,7 +1,7 @@
 -- return_interviews: one row per return home interview linked to its missing episode, with
 -- the child's return time and whether the interview was completed within 72 hours of it.
 --
--- Grain: rhi_id (the latest version of a repeated id: highest load_id, then source_row).
+-- Grain: rhi_id (for an id repeated inside one file, its last row).
 -- Only interviews whose missing_episode_id matches an episode are kept (an orphan has no
 -- return to count from; validation reports orphans). return_date puts a row in a period.
 -- is_offered: rhi_offered_date is present.
@@ -14,11 +14,28 @@ with
 
 source as (
 
-    select *
-    from {{ source('return_interviews') }}
-    qualify row_number() over (
-        partition by rhi_id order by load_id desc nulls last, source_row desc nulls last
-    ) = 1
+    select * from {{ source('return_interviews') }}
+
+),
+
+repeated as (
+
+    -- ids repeated inside one file (staging keeps only the latest file for an id)
+    select rhi_id, max(source_row) as last_row
+    from source
+    group by rhi_id
+    having count(*) > 1
+
+),
+
+latest as (
+
+    -- one row per id: the last row of a repeated id
+    select source.*
+    from source
+    anti join repeated
+        on repeated.rhi_id = source.rhi_id
+        and source.source_row < repeated.last_row
 
 ),
 
@@ -32,25 +49,25 @@ episodes as (
 final as (
 
     select
-        source.rhi_id,
-        source.missing_episode_id,
-        source.child_id,
+        latest.rhi_id,
+        latest.missing_episode_id,
+        latest.child_id,
         episodes.episode_child_id,
         episodes.return_datetime,
         episodes.return_date,
-        source.rhi_offered_date,
-        source.rhi_accepted,
-        source.rhi_completed_datetime,
-        date_diff('second', episodes.return_datetime, source.rhi_completed_datetime) / 3600.0
+        latest.rhi_offered_date,
+        latest.rhi_accepted,
+        latest.rhi_completed_datetime,
+        date_diff('second', episodes.return_datetime, latest.rhi_completed_datetime) / 3600.0
             as hours_to_completion,
-        source.rhi_offered_date is not null as is_offered,
-        source.rhi_offered_date is not null and coalesce(source.rhi_accepted, false)
+        latest.rhi_offered_date is not null as is_offered,
+        latest.rhi_offered_date is not null and coalesce(latest.rhi_accepted, false)
             as is_accepted,
         coalesce(
-            source.rhi_completed_datetime <= episodes.return_datetime + interval 72 hours, false
+            latest.rhi_completed_datetime <= episodes.return_datetime + interval 72 hours, false
         ) as is_completed_72h
-    from source
-    inner join episodes on episodes.missing_episode_id = source.missing_episode_id
+    from latest
+    inner join episodes on episodes.missing_episode_id = latest.missing_episode_id
 
 )
 
