@@ -10,7 +10,6 @@ everything and the database is exactly as it was.
 from __future__ import annotations
 
 import codecs
-import datetime as dt
 import hashlib
 import hmac
 import logging
@@ -195,26 +194,12 @@ def _parquet_to_temp(con: duckdb.DuckDBPyConnection, path: Path, label: str) -> 
     _number_rows(con)
 
 
-def _cell_text(v) -> str | None:
-    if v is None:
-        return None
-    if isinstance(v, bool):
-        return "True" if v else "False"
-    if isinstance(v, dt.datetime):
-        return v.strftime("%Y-%m-%d %H:%M:%S") if (v.hour or v.minute or v.second) else v.strftime("%Y-%m-%d")
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if isinstance(v, dt.time):
-        return v.strftime("%H:%M:%S")
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
-
-
 def read_canonical_xlsx(path: Path, label: str, extract: str) -> Frame:
     """A canonical-layout workbook: the sheet named after the extract, else the first sheet;
     the header is the first non-empty row."""
     import openpyxl
+
+    from .formats import cell_text
 
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -238,7 +223,7 @@ def read_canonical_xlsx(path: Path, label: str, extract: str) -> Frame:
                 continue
             row_numbers.append(n)
             for i in range(len(header)):
-                cols[i].append(_cell_text(values[i]) if i < len(values) else None)
+                cols[i].append(cell_text(values[i]) if i < len(values) else None)
     finally:
         wb.close()
     data = {h if h else f"column_{i + 1}": c for i, (h, c) in enumerate(zip(header, cols))}
