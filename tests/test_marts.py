@@ -48,8 +48,8 @@ def test_models_are_the_expected_files_in_the_dbt_shape():
     assert set(models) == EXPECTED_MARTS
     for name, sql in models.items():
         assert sql.startswith(f"-- {name}: "), name           # header comment names the model
-        assert re.search(r"^source as \(", sql, re.M), name   # a source CTE
-        assert re.search(r"^final as \(", sql, re.M), name
+        assert re.search(r"^source as \(", sql, re.MULTILINE), name   # a source CTE
+        assert re.search(r"^final as \(", sql, re.MULTILINE), name
         assert sql.rstrip().endswith("select * from final"), name
         assert "staging." not in sql and "marts." not in sql, name  # only source()/ref()
 

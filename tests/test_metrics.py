@@ -15,7 +15,14 @@ import pytest
 
 from scorecard import db as dbmod
 from scorecard.errors import ConfigError
-from scorecard.metrics import METRICS, DuplicateMetricError, Metric, build_marts, catalogue, compute
+from scorecard.metrics import (
+    METRICS,
+    DuplicateMetricError,
+    Metric,
+    build_marts,
+    catalogue,
+    compute,
+)
 from scorecard.metrics.compute import CATALOGUE_SCHEMA, METRICS_SCHEMA, period_set
 from scorecard.metrics.definitions import Registry
 from scorecard.schema import TABLES

@@ -14,4 +14,4 @@ from .compute import catalogue, compute
 from .definitions import METRICS, DuplicateMetricError, Metric
 from .marts import build_marts
 
-__all__ = ["METRICS", "Metric", "DuplicateMetricError", "catalogue", "compute", "build_marts"]
+__all__ = ["METRICS", "DuplicateMetricError", "Metric", "build_marts", "catalogue", "compute"]

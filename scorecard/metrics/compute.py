@@ -15,8 +15,8 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
-from typing import Callable, Iterable, Mapping
 
 import duckdb
 import polars as pl
@@ -28,7 +28,7 @@ from . import child_protection, children_in_need, front_door, missing  # noqa: F
 from .definitions import METRICS, Metric
 from .marts import build_marts, build_models, mart_models, mart_sources, quote
 
-__all__ = ["compute", "catalogue", "period_set", "METRICS_SCHEMA", "CATALOGUE_SCHEMA"]
+__all__ = ["CATALOGUE_SCHEMA", "METRICS_SCHEMA", "catalogue", "compute", "period_set"]
 
 #: Interface 2: the metrics frame.
 METRICS_SCHEMA = {"metric_id": pl.Utf8, "period": pl.Utf8, "breakdown": pl.Utf8,

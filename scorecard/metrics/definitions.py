@@ -20,11 +20,20 @@ denominator is taken over the whole period (all categories).
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
-__all__ = ["Metric", "Registry", "DuplicateMetricError", "METRICS", "register",
-           "UNITS", "POLARITIES", "KINDS", "GROUPS"]
+__all__ = [
+    "GROUPS",
+    "KINDS",
+    "METRICS",
+    "POLARITIES",
+    "UNITS",
+    "DuplicateMetricError",
+    "Metric",
+    "Registry",
+    "register",
+]
 
 UNITS = ("count", "percent", "rate_per_10k", "mean")
 POLARITIES = ("higher", "lower", "neutral")

@@ -9,19 +9,25 @@ ever render identifiers. Data values reach the SQL as named parameters (``$first
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from datetime import date
 from functools import lru_cache
 from graphlib import CycleError, TopologicalSorter
 from importlib import resources
-from typing import Iterable, Mapping
 
 import duckdb
 
 from ..schema import TABLES
 from .workdays import bank_holidays
 
-__all__ = ["build_marts", "build_models", "mart_models", "mart_sources", "quote",
-           "CALENDAR_LIMITS"]
+__all__ = [
+    "CALENDAR_LIMITS",
+    "build_marts",
+    "build_models",
+    "mart_models",
+    "mart_sources",
+    "quote",
+]
 
 #: The calendar (and so working-day counts) spans the assessments' dates within these limits;
 #: a placeholder date outside them (1900-01-01, 9999-12-31) gets no working-day count.
@@ -57,27 +63,30 @@ def _render(template: str, *, source, ref) -> str:
     return _environment().from_string(template).render(source=source, ref=ref)
 
 
+def _reads(name: str, template: str, models: Mapping[str, str]) -> tuple[set[str], set[str]]:
+    """The staging tables and marts that model ``name`` names with source() and ref()."""
+    sources: set[str] = set()
+    refs: set[str] = set()
+
+    def source(table: str) -> str:
+        if table not in TABLES:
+            raise ValueError(f"mart {name!r} reads unknown staging table {table!r}")
+        sources.add(table)
+        return table
+
+    def ref(model: str) -> str:
+        if model not in models:
+            raise ValueError(f"mart {name!r} refers to unknown mart {model!r}")
+        refs.add(model)
+        return model
+
+    _render(template, source=source, ref=ref)
+    return sources, refs
+
+
 def _order(models: Mapping[str, str]) -> list[tuple[str, set[str], set[str]]]:
     """Models in dependency order, each with the staging tables and marts it reads."""
-    deps: dict[str, tuple[set[str], set[str]]] = {}
-    for name, template in models.items():
-        sources: set[str] = set()
-        refs: set[str] = set()
-
-        def source(table: str, _s=sources) -> str:
-            if table not in TABLES:
-                raise ValueError(f"mart {name!r} reads unknown staging table {table!r}")
-            _s.add(table)
-            return table
-
-        def ref(model: str, _r=refs) -> str:
-            if model not in models:
-                raise ValueError(f"mart {name!r} refers to unknown mart {model!r}")
-            _r.add(model)
-            return model
-
-        _render(template, source=source, ref=ref)
-        deps[name] = (sources, refs)
+    deps = {name: _reads(name, template, models) for name, template in models.items()}
     try:
         order = list(TopologicalSorter({n: r for n, (_, r) in deps.items()}).static_order())
     except CycleError as exc:

@@ -7,8 +7,8 @@ day is day 0: the working days from ``start`` to ``end`` are the working days st
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import Iterable
 
 __all__ = ["bank_holidays", "is_working_day", "working_days"]
 
