@@ -266,3 +266,98 @@ def test_suites_use_the_dfe_code_lists():
         suite = json.loads(f.read_text())
         assert suite["name"] == f.stem
         assert all({"check_id", "severity", "message"} <= set(e["meta"]) for e in suite["expectations"])
+
+
+# ----------------------------------------------------------- synthetic artefacts (answer key)
+#: the checks that catch each artefact the generator injects (check id fragments)
+ARTEFACT_CHECKS = {
+    "duplicate_migration": (".migrated_twice_legacy_id",),
+    "placeholder_dates": (".placeholder_date.", "children.implausible_date_of_birth"),
+    "end_before_start": ("dfe_8630_", "dfe_8925_", "missing_episodes.end_before_start"),
+    "overlapping_plans": ("dfe_8820_overlap", "dfe_8935_overlap"),
+    "orphan_rhi": ("return_interviews.orphan",),
+    "mismatched_rhi": ("return_interviews.child_mismatch",),
+    "rhi_completed_not_accepted": ("return_interviews.completed_not_accepted",),
+    "rhi_completed_before_return": ("return_interviews.completed_before_return",),
+    "invalid_codes": (".invalid_code.",),
+    "discontinued_code": (".discontinued_code.",),
+    "future_dates": (".future_date.",),
+}
+#: artefacts validated together (they touch different records and different checks)
+GROUPS = {
+    "clean": (),
+    "g1": ("duplicate_migration", "orphan_rhi", "mismatched_rhi", "rhi_completed_not_accepted",
+           "invalid_codes", "discontinued_code"),
+    "g2": ("overlapping_plans", "end_before_start", "rhi_completed_before_return", "future_dates"),
+    "g3": ("placeholder_dates", "code_drift", "cutover_gap"),
+}
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    synth = pytest.importorskip("scorecard.synth")
+    out = {}
+    for group, artefacts in GROUPS.items():
+        res = synth.generate(None, scale=0.3, years=2, seed=3, artefacts=artefacts)
+        con = connect(":memory:")
+        stage(con, {name: df.to_dicts() for name, df in res.tables.items()})
+        out[group] = (res, validate(con, extract_date=res.params.extract_date))
+    return out
+
+
+def _group_of(artefact: str) -> str:
+    return next(g for g, arts in GROUPS.items() if artefact in arts)
+
+
+def test_clean_synthetic_data_has_no_error(synthetic):
+    _, result = synthetic["clean"]
+    assert result.errors == 0, result.rows.filter(pl.col("severity") == "error")
+    assert result.cutover == date(2022, 7, 1)
+
+
+@pytest.mark.parametrize("artefact", sorted(ARTEFACT_CHECKS))
+def test_artefact_caught_with_exactly_the_answer_key_records(synthetic, artefact):
+    res, result = synthetic[_group_of(artefact)]
+    expected = res.answer_key.records(artefact)
+    assert expected
+    hit = result.rows.filter(pl.any_horizontal(
+        pl.col("check_id").str.contains(f, literal=True) for f in ARTEFACT_CHECKS[artefact]))
+    assert set(hit.select("table", "record_id").iter_rows()) == expected
+
+
+def _period_rows(result, check_id: str) -> set[tuple[str, str, str]]:
+    rows = result.rows.filter(pl.col("check_id") == check_id)
+    return set(rows.select("table", "period", "message").iter_rows())
+
+
+def test_cutover_gap_flags_the_cutover_month(synthetic):
+    res, result = synthetic["g3"]
+    _, clean = synthetic["clean"]
+    new = {(t, p) for t, p, _ in _period_rows(result, "volume.monthly_gap") - _period_rows(clean, "volume.monthly_gap")}
+    keyed = {(e["table"], e["period"]) for e in res.answer_key.for_artefact("cutover_gap") if not e["record_id"]}
+    assert new <= keyed
+    assert {("referrals", "2022-07"), ("contacts", "2022-07"), ("cin_episodes", "2022-07")} <= new
+
+
+def test_code_drift_flags_the_code_at_the_cutover(synthetic):
+    _, result = synthetic["g3"]
+    _, clean = synthetic["clean"]
+    new = _period_rows(result, "migration.code_drift") - _period_rows(clean, "migration.code_drift")
+    assert {(t, p) for t, p, _ in new} == {("cin_episodes", "2022-07")}
+    assert any("primary_need_code, code N0," in m for _, _, m in new)
+
+
+def test_unparseable_dates_reported_from_quarantine(tmp_path):
+    synth = pytest.importorskip("scorecard.synth")
+    from scorecard.load import load
+
+    res = synth.generate(tmp_path / "raw", scale=0.1, years=1, seed=2, artefacts=["unparseable_dates"])
+    con = connect(":memory:")
+    load(con, tmp_path / "raw", key=b"k" * 32)
+    result = validate(con, extract_date=res.params.extract_date)
+    rows = result.rows.filter(pl.col("check_id").str.starts_with("load."))
+    expected = res.answer_key.records("unparseable_dates")
+    assert rows.height == len(expected)
+    assert set(rows["severity"]) == {"error"}
+    assert {(t, r) for t, r in rows.select("table", "record_id").iter_rows() if t != "children"} == \
+        {(t, r) for t, r in expected if t != "children"}
