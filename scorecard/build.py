@@ -129,13 +129,11 @@ def _build(con, settings, requested, la_name, key, raw_dir, out_dir, say, timing
     t0 = time.perf_counter()
     say("reports: writing tables, charts, workbook and scorecard page")
     out_dir.mkdir(parents=True, exist_ok=True)
-    files = [
-        write_csv(metrics, out_dir / "metrics.csv"),
-        write_csv(scorecard, out_dir / "scorecard.csv"),
-        write_csv(reconciliation, out_dir / "reconciliation.csv"),
-    ]
-    files += result.write(out_dir)
-    files += report.render_all(out_dir, metrics=metrics, scorecard=scorecard, validation=result.rows,
+    write_csv(metrics, out_dir / "metrics.csv")
+    write_csv(scorecard, out_dir / "scorecard.csv")
+    write_csv(reconciliation, out_dir / "reconciliation.csv")
+    result.write(out_dir)
+    report.render_all(out_dir, metrics=metrics, scorecard=scorecard, validation=result.rows,
                                impact=result.impact, catalogue=catalogue, period=per.label,
                                la_code=settings.la_code, la_name=la_name,
                                threshold=settings.suppress_below, errors_failed=result.errors > 0)
@@ -148,6 +146,7 @@ def _build(con, settings, requested, la_name, key, raw_dir, out_dir, say, timing
                                                    "la": settings.la_code}),
                  "start": started, "outcome": outcome, "code": exit_code, "msg": loaded.summary()})
     _write_run_log(out_dir, started, per, settings, loaded, result, timings, exit_code)
+    files = sorted(p for p in out_dir.rglob("*") if p.is_file())
     return BuildResult(exit_code, per.label, settings.la_code, out_dir, files, loaded, result.errors,
                        result.warnings, timings, outcome)
 

@@ -3,6 +3,7 @@ browser (Debian's Chromium) rendering it."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -159,6 +160,8 @@ def test_sparkline_geometry():
 @pytest.fixture(scope="module")
 def browser(page, tmp_path_factory):
     if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):  # CI installs it (.ci/run): its absence there is a failure
+            pytest.fail("Chromium not installed in CI (apt-get install -y chromium)")
         pytest.skip("Chromium not installed (apt-get install -y chromium)")
     path, text, _ = page
     work = tmp_path_factory.mktemp("browser")
