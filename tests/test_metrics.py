@@ -272,6 +272,18 @@ def test_every_metric_reads_existing_mart_columns(con, metric: Metric):
             con.execute(f'select {expr} from marts."{metric.mart}"').fetchall()
 
 
+def test_benchmark_series_exist_in_the_benchmarks_module():
+    from scorecard.benchmarks import COMPARATORS, RECONCILED
+
+    known = {s for s in [*COMPARATORS.values(), *RECONCILED.values()] if s}
+    named = {s for m in METRICS if m.benchmark for s in m.benchmark.split(",")}
+    assert named <= known
+    # every comparator the scorecard uses is named by its metric
+    assert {s for s in COMPARATORS.values() if s} <= named
+    for (metric_id, _), series in COMPARATORS.items():
+        assert metric_id in METRICS and (series is None or series in METRICS[metric_id].benchmark)
+
+
 def test_catalogue_follows_interface_3():
     cat = catalogue()
     assert dict(cat.schema) == CATALOGUE_SCHEMA

@@ -29,7 +29,7 @@ register(Metric(
     periods=("year",), mart="cp_plans", kind="open_at_end",
     date_column="cp_plan_start_date", end_column="cp_plan_end_date",
     numerator="count(distinct child_id)",
-    benchmark="d1_cpps_at31march:CPP_At31",
+    benchmark="cpp_at_31_march",
 ))
 register(Metric(
     id="cpp_rate_per_10k", title="Children on a CP plan per 10,000 children", group=GROUP,
@@ -38,13 +38,13 @@ register(Metric(
     periods=("year",), mart="cp_plans", kind="open_at_end",
     date_column="cp_plan_start_date", end_column="cp_plan_end_date",
     numerator="count(distinct child_id)",
-    benchmark="d1_cpps_at31march:CPP_At31_rate",
+    benchmark="cpp_rate_per_10k",
 ))
 register(Metric(
     id="cpp_starts", title="CP plans starting", group=GROUP, unit="count", polarity="neutral",
     description="CP plans starting in the period.",
     periods=("year",), mart="cp_plans", date_column="cp_plan_start_date",
-    numerator="count(*)",
+    numerator="count(*)", benchmark="cpp_starts",
 ))
 register(Metric(
     id="cpp_second_or_subsequent_pct", title="CP plans that are a second or subsequent plan",
@@ -53,7 +53,7 @@ register(Metric(
                 "(earlier start date) at any time.",
     periods=("year",), mart="cp_plans", date_column="cp_plan_start_date",
     numerator="count(*) filter (where is_second_or_subsequent)", denominator="count(*)",
-    benchmark="d3_cpps_subsequent_plan:CPP_subsequent_percent",
+    benchmark="cpp_second_or_subsequent_pct",
 ))
 register(Metric(
     id="cpp_ended_2yrs_plus_pct", title="CP plans ending that lasted 2 years or more",
@@ -61,7 +61,7 @@ register(Metric(
     description="% of plans ending in the period that lasted 730 days or more (end - start).",
     periods=("year",), mart="cp_plans", date_column="cp_plan_end_date",
     numerator="count(*) filter (where is_2yrs_plus)", denominator="count(*)",
-    benchmark="d4_cpps_ceased_by_duration:2_years_or_more_percent",
+    benchmark="cpp_ended_2yrs_plus_pct",
 ))
 register(Metric(
     id="cpp_by_latest_category", title="CP plans by latest category", group=GROUP, unit="count",

@@ -24,7 +24,7 @@ register(Metric(
     periods=("year",), mart="cin_episodes", kind="open_at_end",
     date_column="cin_start_date", end_column="cin_closure_date",
     numerator="count(distinct child_id)",
-    benchmark="b1_children_in_need:At31_episodes",
+    benchmark="cin_at_31_march",
 ))
 register(Metric(
     id="cin_rate_per_10k", title="Children in need per 10,000 children", group=GROUP,
@@ -33,7 +33,7 @@ register(Metric(
     periods=("year",), mart="cin_episodes", kind="open_at_end",
     date_column="cin_start_date", end_column="cin_closure_date",
     numerator="count(distinct child_id)",
-    benchmark="b1_children_in_need:At31_rate",
+    benchmark="cin_rate_per_10k",
 ))
 register(Metric(
     id="cin_by_primary_need", title="CIN episodes by primary need", group=GROUP, unit="count",

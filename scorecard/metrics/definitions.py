@@ -68,7 +68,8 @@ class Metric:
     :param breakdown: mart column whose values split the metric, or ``None``
     :param breakdown_values: categories always reported (zero when absent)
     :param of: for ``mean_of_months``, the monthly metric averaged
-    :param benchmark: the published comparator series (DfE table:column), or ``""``
+    :param benchmark: the published DfE series it is compared or reconciled with (names in
+        ``scorecard.benchmarks``; several are comma-separated, one per breakdown), or ``""``
     """
 
     id: str

@@ -29,7 +29,7 @@ register(Metric(
     id="referrals", title="Referrals", group=GROUP, unit="count", polarity="neutral",
     description="Referrals with referral_date in the period.",
     periods=("month", "year"), mart="referrals", date_column="referral_date",
-    numerator="count(*)",
+    numerator="count(*)", benchmark="referrals",
 ))
 register(Metric(
     id="referrals_rate_per_10k", title="Referrals per 10,000 children", group=GROUP,
@@ -37,7 +37,7 @@ register(Metric(
     description="Referrals in the year / ONS mid-year 0-17 population (calendar year YYYY for "
                 "YYYY-YY) x 10,000.",
     periods=("year",), mart="referrals", date_column="referral_date",
-    numerator="count(*)", benchmark="c1_children_in_need_referrals_and_rereferrals:referral_rate",
+    numerator="count(*)", benchmark="referrals_rate_per_10k",
 ))
 register(Metric(
     id="rereferrals_12m_pct", title="Re-referrals within 12 months", group=GROUP,
@@ -46,7 +46,7 @@ register(Metric(
                 "dated on or after (referral_date - 1 year) and strictly before referral_date.",
     periods=("year",), mart="referrals", date_column="referral_date",
     numerator="count(*) filter (where is_rereferral_12m)", denominator="count(*)",
-    benchmark="c1_children_in_need_referrals_and_rereferrals:rereferral_percent",
+    benchmark="rereferrals_pct",
 ))
 register(Metric(
     id="referrals_nfa_pct", title="Referrals closed with no further action", group=GROUP,
@@ -54,6 +54,7 @@ register(Metric(
     description="% of referrals in the period with referral_nfa = Y.",
     periods=("year",), mart="referrals", date_column="referral_date",
     numerator="count(*) filter (where is_nfa)", denominator="count(*)",
+    benchmark="referrals_nfa_pct",
 ))
 register(Metric(
     id="referral_source_pct", title="Referrals by source", group=GROUP, unit="percent",
@@ -64,7 +65,8 @@ register(Metric(
     periods=("year",), mart="referrals", date_column="referral_date",
     numerator="count(*)", denominator="count(*)",
     breakdown="source_group", breakdown_values=SOURCE_GROUPS,
-    benchmark="c2_children_in_need_referrals_by_source:source_percent",
+    benchmark=("referral_source_police_pct,referral_source_schools_pct,"
+               "referral_source_health_pct"),
 ))
 register(Metric(
     id="assessments_within_45wd_pct", title="Assessments authorised within 45 working days",
@@ -74,5 +76,5 @@ register(Metric(
                 "excluded; the start day is day 0).",
     periods=("year",), mart="assessments", date_column="assessment_authorised_date",
     numerator="count(*) filter (where is_within_45wd)", denominator="count(*)",
-    benchmark="c3_assessments_completed:within_45_days_percent",
+    benchmark="assessments_45wd_pct",
 ))
