@@ -33,29 +33,29 @@ def clean_tables() -> dict[str, list[dict]]:
     """A small, consistent case history (TED before 2022-07-01, MOSAIC after)."""
     d, dt = date, datetime
     return {
-        "children": [dict(child_id="PA", date_of_birth=d(2015, 1, 1)),
-                     dict(child_id="PB", date_of_birth=d(2012, 6, 1))],
-        "referrals": [dict(referral_id="R1", child_id="PA", referral_date=d(2022, 1, 10), referral_source="6",
-                           referral_nfa=False, source_system="TED"),
-                      dict(referral_id="R2", child_id="PB", referral_date=d(2022, 9, 1), referral_source="2A",
-                           referral_nfa=False, source_system="MOSAIC")],
-        "assessments": [dict(assessment_id="A1", child_id="PA", referral_id="R1",
-                             assessment_start_date=d(2022, 1, 11), assessment_authorised_date=d(2022, 2, 1))],
-        "cin_episodes": [dict(cin_episode_id="C1", child_id="PA", referral_id="R1", cin_start_date=d(2022, 1, 10),
-                              cin_closure_date=d(2022, 5, 1), reason_for_closure="RC1", primary_need_code="N1"),
-                         dict(cin_episode_id="C2", child_id="PA", cin_start_date=d(2022, 6, 1),
-                              primary_need_code="N2")],
-        "cp_plans": [dict(cp_plan_id="CP1", child_id="PA", cp_plan_start_date=d(2022, 2, 1),
-                          cp_plan_end_date=d(2022, 4, 1), initial_category="NEG", source_system="TED"),
-                     dict(cp_plan_id="CP2", child_id="PA", cp_plan_start_date=d(2022, 4, 1),
-                          initial_category="EMO", source_system="TED")],
-        "missing_episodes": [dict(missing_episode_id="M1", child_id="PB", missing_start_datetime=dt(2022, 9, 2, 20),
-                                  missing_end_datetime=dt(2022, 9, 3, 8), missing_type="M", looked_after=False)],
-        "return_interviews": [dict(rhi_id="I1", missing_episode_id="M1", child_id="PB",
-                                   rhi_offered_date=d(2022, 9, 3), rhi_accepted=True,
-                                   rhi_completed_datetime=dt(2022, 9, 4, 10))],
-        "contacts": [dict(contact_id="K1", child_id="PA", contact_datetime=dt(2022, 1, 9, 9),
-                          decision_datetime=dt(2022, 1, 9, 15), contact_source="6")],
+        "children": [{"child_id": "PA", "date_of_birth": d(2015, 1, 1)},
+                     {"child_id": "PB", "date_of_birth": d(2012, 6, 1)}],
+        "referrals": [{"referral_id": "R1", "child_id": "PA", "referral_date": d(2022, 1, 10), "referral_source": "6",
+                           "referral_nfa": False, "source_system": "TED"},
+                      {"referral_id": "R2", "child_id": "PB", "referral_date": d(2022, 9, 1), "referral_source": "2A",
+                           "referral_nfa": False, "source_system": "MOSAIC"}],
+        "assessments": [{"assessment_id": "A1", "child_id": "PA", "referral_id": "R1",
+                             "assessment_start_date": d(2022, 1, 11), "assessment_authorised_date": d(2022, 2, 1)}],
+        "cin_episodes": [{"cin_episode_id": "C1", "child_id": "PA", "referral_id": "R1", "cin_start_date": d(2022, 1, 10),
+                              "cin_closure_date": d(2022, 5, 1), "reason_for_closure": "RC1", "primary_need_code": "N1"},
+                         {"cin_episode_id": "C2", "child_id": "PA", "cin_start_date": d(2022, 6, 1),
+                              "primary_need_code": "N2"}],
+        "cp_plans": [{"cp_plan_id": "CP1", "child_id": "PA", "cp_plan_start_date": d(2022, 2, 1),
+                          "cp_plan_end_date": d(2022, 4, 1), "initial_category": "NEG", "source_system": "TED"},
+                     {"cp_plan_id": "CP2", "child_id": "PA", "cp_plan_start_date": d(2022, 4, 1),
+                          "initial_category": "EMO", "source_system": "TED"}],
+        "missing_episodes": [{"missing_episode_id": "M1", "child_id": "PB", "missing_start_datetime": dt(2022, 9, 2, 20),
+                                  "missing_end_datetime": dt(2022, 9, 3, 8), "missing_type": "M", "looked_after": False}],
+        "return_interviews": [{"rhi_id": "I1", "missing_episode_id": "M1", "child_id": "PB",
+                                   "rhi_offered_date": d(2022, 9, 3), "rhi_accepted": True,
+                                   "rhi_completed_datetime": dt(2022, 9, 4, 10)}],
+        "contacts": [{"contact_id": "K1", "child_id": "PA", "contact_datetime": dt(2022, 1, 9, 9),
+                          "decision_datetime": dt(2022, 1, 9, 15), "contact_source": "6"}],
     }
 
 
@@ -63,47 +63,47 @@ def problem_tables() -> dict[str, list[dict]]:
     """The clean history plus one record per problem, named after the check it should fail."""
     d, dt = date, datetime
     t = clean_tables()
-    t["children"] += [dict(child_id="PDOB", date_of_birth=d(1900, 1, 1))]
+    t["children"] += [{"child_id": "PDOB", "date_of_birth": d(1900, 1, 1)}]
     t["referrals"] += [
-        dict(referral_id="BADCODE", child_id="PB", referral_date=d(2022, 3, 1), referral_source="POL"),
-        dict(referral_id="FUTURE", child_id="PB", referral_date=d(2024, 1, 1), referral_source="6"),
-        dict(referral_id="DUP", child_id="PB", referral_date=d(2022, 3, 2), referral_source="6"),
-        dict(referral_id="DUP", child_id="PB", referral_date=d(2022, 3, 3), referral_source="6"),
-        dict(referral_id="COPY", child_id="PA", referral_date=d(2022, 1, 10), referral_source="6",
-             referral_nfa=False, source_system="MOSAIC", legacy_id="R1"),
+        {"referral_id": "BADCODE", "child_id": "PB", "referral_date": d(2022, 3, 1), "referral_source": "POL"},
+        {"referral_id": "FUTURE", "child_id": "PB", "referral_date": d(2024, 1, 1), "referral_source": "6"},
+        {"referral_id": "DUP", "child_id": "PB", "referral_date": d(2022, 3, 2), "referral_source": "6"},
+        {"referral_id": "DUP", "child_id": "PB", "referral_date": d(2022, 3, 3), "referral_source": "6"},
+        {"referral_id": "COPY", "child_id": "PA", "referral_date": d(2022, 1, 10), "referral_source": "6",
+             "referral_nfa": False, "source_system": "MOSAIC", "legacy_id": "R1"},
     ]
     t["cin_episodes"] += [
-        dict(cin_episode_id="PLACEHOLDER", child_id="PB", cin_start_date=d(1900, 1, 1), primary_need_code="N1"),
-        dict(cin_episode_id="CLOSEDNOREASON", child_id="PX", cin_start_date=d(2022, 1, 1),
-             cin_closure_date=d(2022, 2, 1), primary_need_code="N4"),
-        dict(cin_episode_id="REASONNOCLOSE", child_id="PY", cin_start_date=d(2022, 1, 1),
-             reason_for_closure="RC2", primary_need_code="N4"),
-        dict(cin_episode_id="CLOSEBEFORE", child_id="PZ", cin_start_date=d(2022, 3, 1),
-             cin_closure_date=d(2022, 2, 1), reason_for_closure="RC1", primary_need_code="N4"),
-        dict(cin_episode_id="CINOVERLAP", child_id="PA", cin_start_date=d(2022, 3, 1),
-             cin_closure_date=d(2022, 4, 1), reason_for_closure="RC1", primary_need_code="N5"),
+        {"cin_episode_id": "PLACEHOLDER", "child_id": "PB", "cin_start_date": d(1900, 1, 1), "primary_need_code": "N1"},
+        {"cin_episode_id": "CLOSEDNOREASON", "child_id": "PX", "cin_start_date": d(2022, 1, 1),
+             "cin_closure_date": d(2022, 2, 1), "primary_need_code": "N4"},
+        {"cin_episode_id": "REASONNOCLOSE", "child_id": "PY", "cin_start_date": d(2022, 1, 1),
+             "reason_for_closure": "RC2", "primary_need_code": "N4"},
+        {"cin_episode_id": "CLOSEBEFORE", "child_id": "PZ", "cin_start_date": d(2022, 3, 1),
+             "cin_closure_date": d(2022, 2, 1), "reason_for_closure": "RC1", "primary_need_code": "N4"},
+        {"cin_episode_id": "CINOVERLAP", "child_id": "PA", "cin_start_date": d(2022, 3, 1),
+             "cin_closure_date": d(2022, 4, 1), "reason_for_closure": "RC1", "primary_need_code": "N5"},
     ]
     t["cp_plans"] += [
-        dict(cp_plan_id="ENDBEFORE", child_id="PB", cp_plan_start_date=d(2022, 3, 1),
-             cp_plan_end_date=d(2022, 2, 1), initial_category="PHY", source_system="TED"),
-        dict(cp_plan_id="CPOVERLAP", child_id="PA", cp_plan_start_date=d(2022, 5, 1),
-             initial_category="NEG", source_system="TED"),
-        dict(cp_plan_id="MULAFTER", child_id="PC", cp_plan_start_date=d(2022, 9, 1),
-             initial_category="MUL", source_system="MOSAIC"),
-        dict(cp_plan_id="UNBORN", child_id="PA", cp_plan_start_date=d(2014, 12, 1),
-             cp_plan_end_date=d(2015, 1, 5), initial_category="NEG", source_system="TED"),
+        {"cp_plan_id": "ENDBEFORE", "child_id": "PB", "cp_plan_start_date": d(2022, 3, 1),
+             "cp_plan_end_date": d(2022, 2, 1), "initial_category": "PHY", "source_system": "TED"},
+        {"cp_plan_id": "CPOVERLAP", "child_id": "PA", "cp_plan_start_date": d(2022, 5, 1),
+             "initial_category": "NEG", "source_system": "TED"},
+        {"cp_plan_id": "MULAFTER", "child_id": "PC", "cp_plan_start_date": d(2022, 9, 1),
+             "initial_category": "MUL", "source_system": "MOSAIC"},
+        {"cp_plan_id": "UNBORN", "child_id": "PA", "cp_plan_start_date": d(2014, 12, 1),
+             "cp_plan_end_date": d(2015, 1, 5), "initial_category": "NEG", "source_system": "TED"},
     ]
     t["missing_episodes"] += [
-        dict(missing_episode_id="BACKFIRST", child_id="PB", missing_start_datetime=dt(2022, 10, 2, 20),
-             missing_end_datetime=dt(2022, 10, 1, 8), missing_type="M"),
+        {"missing_episode_id": "BACKFIRST", "child_id": "PB", "missing_start_datetime": dt(2022, 10, 2, 20),
+             "missing_end_datetime": dt(2022, 10, 1, 8), "missing_type": "M"},
     ]
     t["return_interviews"] += [
-        dict(rhi_id="ORPHAN", missing_episode_id="NOPE", child_id="PB", rhi_accepted=True),
-        dict(rhi_id="OTHERCHILD", missing_episode_id="M1", child_id="PA", rhi_accepted=True),
-        dict(rhi_id="NOTACCEPTED", missing_episode_id="M1", child_id="PB", rhi_accepted=False,
-             rhi_completed_datetime=dt(2022, 9, 4, 11)),
-        dict(rhi_id="TOOEARLY", missing_episode_id="M1", child_id="PB", rhi_accepted=True,
-             rhi_completed_datetime=dt(2022, 9, 3, 7)),
+        {"rhi_id": "ORPHAN", "missing_episode_id": "NOPE", "child_id": "PB", "rhi_accepted": True},
+        {"rhi_id": "OTHERCHILD", "missing_episode_id": "M1", "child_id": "PA", "rhi_accepted": True},
+        {"rhi_id": "NOTACCEPTED", "missing_episode_id": "M1", "child_id": "PB", "rhi_accepted": False,
+             "rhi_completed_datetime": dt(2022, 9, 4, 11)},
+        {"rhi_id": "TOOEARLY", "missing_episode_id": "M1", "child_id": "PB", "rhi_accepted": True,
+             "rhi_completed_datetime": dt(2022, 9, 3, 7)},
     ]
     return t
 
@@ -230,8 +230,8 @@ def test_no_cutover_skips_cutover_checks():
     for rows in tables.values():
         for r in rows:
             r.pop("source_system", None)
-    tables["cp_plans"].append(dict(cp_plan_id="MUL1", child_id="PB", cp_plan_start_date=date(2022, 9, 1),
-                                   initial_category="MUL"))
+    tables["cp_plans"].append({"cp_plan_id": "MUL1", "child_id": "PB", "cp_plan_start_date": date(2022, 9, 1),
+                                   "initial_category": "MUL"})
     stage(con, tables)
     result = validate(con, extract_date=EXTRACT)
     assert result.cutover is None
@@ -242,7 +242,7 @@ def test_no_cutover_skips_cutover_checks():
 
 def test_personal_data_kept_out():
     con = connect(":memory:")
-    stage(con, {"children": [dict(child_id="PQ", date_of_birth=date(2031, 5, 17))]})
+    stage(con, {"children": [{"child_id": "PQ", "date_of_birth": date(2031, 5, 17)}]})
     con.execute("insert into quarantine.rejected_rows values (1, 'children.csv', 3, 'children', 'Jane Raw', "
                 "'date_of_birth', '17/13/2011', 'unparseable date (expected YYYY-MM-DD)')")
     result = validate(con, extract_date=EXTRACT)

@@ -15,9 +15,9 @@ import resource
 import tempfile
 import time
 import weakref
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 import pandas as pd
@@ -27,7 +27,7 @@ from ..schema import TABLES
 from . import checks
 from .report import ValidationResult, impact_frame, summary_text, validation_frame
 
-__all__ = ["validate", "ValidationResult", "measure"]
+__all__ = ["ValidationResult", "measure", "validate"]
 
 _VOLUME_INDEX = ["table_name", "period", "records", "neighbour_level"]
 _SHARES_INDEX = ["table_name", "column_name", "code", "period", "share_before_pct", "share_after_pct"]

@@ -20,8 +20,18 @@ import pandas as pd
 from ..schema import TABLES
 
 __all__ = [
-    "PRIMARY_DATE", "CODED_COLUMNS", "PLACEHOLDER_DATES", "DISCONTINUED_CODES", "DerivedCheck", "derived_checks", "table_frame",
-    "volumes_frame", "code_shares_frame", "detect_extract_date", "detect_cutover", "quarantine_rows",
+    "CODED_COLUMNS",
+    "DISCONTINUED_CODES",
+    "PLACEHOLDER_DATES",
+    "PRIMARY_DATE",
+    "DerivedCheck",
+    "code_shares_frame",
+    "derived_checks",
+    "detect_cutover",
+    "detect_extract_date",
+    "quarantine_rows",
+    "table_frame",
+    "volumes_frame",
 ]
 
 #: the date that places a record in a month (volume and cut-over checks)

@@ -3,17 +3,24 @@ and the files written to the build's output folder."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable
 
 import polars as pl
 
 from ..periods import parse_period
 
-__all__ = ["VALIDATION_COLUMNS", "IMPACT_SCHEMA", "ValidationResult", "validation_frame",
-           "impact_frame", "summary_text", "TABLE_METRICS"]
+__all__ = [
+    "IMPACT_SCHEMA",
+    "TABLE_METRICS",
+    "VALIDATION_COLUMNS",
+    "ValidationResult",
+    "impact_frame",
+    "summary_text",
+    "validation_frame",
+]
 
 VALIDATION_COLUMNS = ["check_id", "table", "severity", "record_id", "period", "message"]
 
@@ -105,10 +112,10 @@ def summary_text(rows: pl.DataFrame, impact: pl.DataFrame, *, extract_date: date
     warnings = rows.height - errors
     out = ["# Validation summary", "",
            f"Extract date: {extract_date.isoformat()}. {cutover_note[0].upper() + cutover_note[1:]}.", "",
-           f"{errors} error(s) (impossible or contradictory records) and {warnings} warning(s) "
+           (f"{errors} error(s) (impossible or contradictory records) and {warnings} warning(s) "
            "(suspicious: someone should look). Validation never changes or drops data: the "
            "records below are still counted in the metrics unless the loader quarantined them "
-           "(check ids starting `load.`).", ""]
+           "(check ids starting `load.`)."), ""]
     if rows.is_empty():
         out += ["Every check passed.", ""]
     else:

@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["load_suite", "suite_columns", "SuiteRun", "GXRunner"]
+__all__ = ["GXRunner", "SuiteRun", "load_suite", "suite_columns"]
 
 _COLUMN_KEYS = ("column", "column_A", "column_B")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
