@@ -11,6 +11,8 @@ frames. Quarantined load rows join the same report. Nothing here changes or drop
 """
 from __future__ import annotations
 
+import datetime
+
 import resource
 import tempfile
 import time
@@ -63,7 +65,7 @@ def validate(con: duckdb.DuckDBPyConnection, out_dir: Path | None = None, *,
               "placeholder_dates": [pd.Timestamp(d) for d in checks.PLACEHOLDER_DATES]}
 
     docs = Path(tempfile.mkdtemp(prefix="scorecard-validation-"))
-    runner = GXRunner(docs)
+    runner = GXRunner(docs, run_time=datetime.datetime.combine(extract_date, datetime.time(), datetime.timezone.utc))
     derived = checks.derived_checks(cutover)
     rows: list[dict[str, str]] = checks.quarantine_rows(con)
     skipped: list[str] = []

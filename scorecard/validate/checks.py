@@ -138,7 +138,9 @@ def table_frame(con: duckdb.DuckDBPyConnection, table: str, columns: set[str],
         select.append(f"c{i}.detail as {c.column}")
         joins.append(f"left join (select record_id, string_agg(distinct detail, '; ' order by detail) as detail "
                      f"from ({c.sql}) group by record_id) as c{i} on c{i}.record_id = t.{t.id_column}")
-    sql = f"select {', '.join(select)} from staging.{table} as t {' '.join(joins)}"
+    # a fixed row order, so the Data Docs (which list failing row positions) are reproducible
+    sql = (f"select {', '.join(select)} from staging.{table} as t {' '.join(joins)} "
+           f"order by t.source_file, t.source_row, t.{t.id_column}")
     values = {"extract_date": extract_date, "cutover": cutover,
               "codes": [c for (tn, _), cs in DISCONTINUED_CODES.items() if tn == table for c in cs]}
     for name, value in values.items():

@@ -2,6 +2,7 @@
 and the files written to the build's output folder."""
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -192,3 +193,26 @@ class ValidationResult:
             if target.exists():
                 shutil.rmtree(target)
             shutil.copytree(self.docs_dir, target)
+            _stabilise_docs(target)
+
+
+_RENDER_TIME = re.compile(r"\d{8}T\d{6}\.\d{6}Z")
+_RANDOM_IDS = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b|\b[0-9a-f]{32}\b")
+
+
+def _stabilise_docs(folder: Path) -> None:
+    """Make the GX Data Docs byte-identical between runs on the same inputs.
+
+    GX stamps each page with the time it was rendered and with random ids (collapse-panel
+    UUIDs, validation result ids). The run time GX is given is already fixed (the extract date);
+    render times and random ids are replaced by that run time and by ids numbered in order of
+    appearance, which keeps every in-page link working.
+    """
+    for page in sorted(folder.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        run_times = sorted(set(re.findall(r"/(\d{8}T\d{6}\.\d{6}Z)/", page.as_posix())))
+        fixed = run_times[0] if run_times else "00000000T000000.000000Z"
+        text = _RENDER_TIME.sub(fixed, text)
+        ids: dict[str, str] = {}
+        text = _RANDOM_IDS.sub(lambda m: ids.setdefault(m.group(0), f"id{len(ids) + 1:06d}"), text)
+        page.write_text(text, encoding="utf-8")

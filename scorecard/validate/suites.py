@@ -9,6 +9,8 @@ GX is imported lazily: it takes seconds to import.
 """
 from __future__ import annotations
 
+import datetime
+
 import json
 import logging
 import re
@@ -77,12 +79,15 @@ def _exception(info: dict[str, Any] | None) -> str:
 class GXRunner:
     """An ephemeral GX context with one pandas datasource and a Data Docs site at ``docs_dir``."""
 
-    def __init__(self, docs_dir: Path):
+    def __init__(self, docs_dir: Path, run_time: datetime.datetime | None = None):
+        """:param run_time: the time stamped on every validation in the Data Docs; fixed (the
+            extract date) so that re-running on the same inputs gives byte-identical docs."""
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         logging.getLogger("great_expectations").setLevel(logging.ERROR)
         self._gx = gx
+        self.run_time = run_time
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self.context.add_data_docs_site(site_name="scorecard", site_config={
@@ -130,7 +135,7 @@ class GXRunner:
         with warnings.catch_warnings():  # GX deprecation notices are not the user's business
             warnings.simplefilter("ignore", DeprecationWarning)
             result = checkpoint.run(batch_parameters={"dataframe": frame},
-                                    expectation_parameters=parameters)
+                                    expectation_parameters=parameters, run_id=self._run_id())
         for suite_result in result.run_results.values():
             for r in suite_result.results:
                 meta = r.expectation_config.meta or {}
@@ -142,6 +147,13 @@ class GXRunner:
                     continue
                 out.rows.extend(self._rows(r, meta, table_of, index_columns))
         return out
+
+    def _run_id(self):
+        from great_expectations.core.run_identifier import RunIdentifier
+
+        if self.run_time is None:
+            return None
+        return RunIdentifier(run_name="scorecard", run_time=self.run_time)
 
     @staticmethod
     def _rows(r: Any, meta: dict[str, Any], table_of: str | None,
