@@ -6,6 +6,7 @@ Schemas: ``raw`` (as loaded, VARCHAR, plus provenance), ``quarantine`` (rejected
 from __future__ import annotations
 
 import contextlib
+import os
 from importlib import resources
 from pathlib import Path
 from typing import Iterator
@@ -17,6 +18,10 @@ from .errors import BusyError, ScorecardError
 from .schema import TABLES
 
 __all__ = ["connect", "sql_text", "exclusive", "ensure_schema", "RAW_META_COLUMNS"]
+
+#: DuckDB's memory ceiling: it spills to disk beyond it, so a 100x-Barnsley load peaks near
+#: 2 GB instead of taking most of the machine (``$SCORECARD_MEMORY_LIMIT`` overrides it)
+DEFAULT_MEMORY_LIMIT = "2GB"
 
 #: provenance columns every raw table starts with
 RAW_META_COLUMNS = ("load_id", "source_file", "source_row", "_rejected", "_extras")
@@ -71,12 +76,14 @@ def connect(path: str | Path = ":memory:", *, read_only: bool = False) -> duckdb
 
     :param path: database file, or ``":memory:"``.
     :param read_only: open an existing database read-only (for analysts).
+    :raises BusyError: another process holds the database.
     """
     target = str(path)
+    config = {"memory_limit": os.environ.get("SCORECARD_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)}
     if target != ":memory:" and not read_only:
         Path(target).parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(target, read_only=read_only)
+        con = duckdb.connect(target, read_only=read_only, config=config)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise BusyError(f"{target}: the database is in use by another process; try again when it has finished") from None

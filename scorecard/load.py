@@ -268,19 +268,23 @@ def _normalise_columns(con: duckdb.DuckDBPyConnection, table: Table, label: str)
     return extras
 
 
+def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
+    """The HMAC-SHA256 inner and outer pads of ``key`` (RFC 2104), for ``sc_pseudonym``."""
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
+
+
 def _pseudonymise_temp(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
-    """Replace ``child_id`` in ``_norm`` by its keyed pseudonym (blank stays blank)."""
-    ids = [r[0] for r in con.execute(
-        "select distinct trim(child_id) from _norm where sc_blank(child_id) is not null").fetchall()]
-    mapping = pseudonymise(ids, key)
-    con.register("_pseudo", pa.table({"raw_id": list(mapping), "pseudo": list(mapping.values())}))
-    try:
-        _run(con, """
-            create or replace temp table _ready as
-            select n.* replace (coalesce(p.pseudo, n.child_id) as child_id)
-            from _norm n left join _pseudo p on trim(n.child_id) = p.raw_id""")
-    finally:
-        con.unregister("_pseudo")
+    """Replace ``child_id`` in ``_norm`` by its keyed pseudonym (blank stays blank), in SQL:
+    the same value :func:`pseudonymise` gives, millions of rows a second."""
+    ipad, opad = hmac_pads(key)
+    _run(con, """
+        create or replace temp table _ready as
+        select * replace (case when sc_blank(child_id) is null then child_id
+                               else sc_pseudonym(child_id, $ipad, $opad) end as child_id)
+        from _norm""", {"ipad": ipad, "opad": opad})
     _run(con, "drop table _norm")
 
 

@@ -367,3 +367,15 @@ def test_ids_derived_for_formats_without_ids_are_keyed():
     with id_key(b"b" * 16):
         b = derive_id("AA3", "C1", "2023-01-05")
     assert a != b and a.startswith("AA3-")
+
+
+@pytest.mark.parametrize("key", [b"k" * 16, b"a-very-long-key-" * 8])
+def test_sql_pseudonyms_equal_the_reference_hmac(key):
+    from scorecard.load import hmac_pads
+
+    con = db.connect(":memory:")
+    ipad, opad = hmac_pads(key)
+    ids = ["C1", " C2 ", "Zoë", "0012345"]
+    got = [con.execute("select sc_pseudonym($v, $i, $o)", {"v": v, "i": ipad, "o": opad}).fetchall()[0][0]
+           for v in ids]
+    assert got == [pseudonymise([v], key)[v] for v in ids]

@@ -20,24 +20,28 @@ create or replace macro sc_excel_serial(s) as (
     end
 );
 
--- a date-time in any of the forms extracts.md allows; a bare date means 00:00
+-- a date-time in any of the forms extracts.md allows; a bare date means 00:00.
+-- ISO forms first (a cast, fast), then UK day-first forms (only for text with a '/'),
+-- then Excel serials; coalesce only evaluates a later form where the earlier ones failed.
 create or replace macro sc_datetime(s) as (
     case
         when sc_blank(s) is null then null
         else coalesce(
-            try_strptime(trim(s), '%Y-%m-%d %H:%M:%S'),
-            try_strptime(trim(s), '%Y-%m-%d %H:%M'),
-            try_strptime(trim(s), '%Y-%m-%dT%H:%M:%S'),
-            try_strptime(trim(s), '%Y-%m-%dT%H:%M'),
-            try_strptime(trim(s), '%Y-%m-%d %H:%M:%S.%f'),
-            try_strptime(trim(s), '%Y-%m-%d'),
-            try_strptime(trim(s), '%d/%m/%Y %H:%M:%S'),
-            try_strptime(trim(s), '%d/%m/%Y %H:%M'),
-            try_strptime(trim(s), '%d/%m/%Y'),
+            try_cast(trim(s) as timestamp),
+            case when contains(s, '/') then coalesce(
+                try_strptime(trim(s), '%d/%m/%Y'),
+                try_strptime(trim(s), '%d/%m/%Y %H:%M'),
+                try_strptime(trim(s), '%d/%m/%Y %H:%M:%S')
+            ) end,
             sc_excel_serial(s)
         )
     end
 );
+
+-- keyed pseudonym: 'P' + the first 16 hex digits of HMAC-SHA256(key, trimmed id); the key
+-- arrives only as its inner and outer pads (bound parameters), never stored
+create or replace macro sc_pseudonym(s, ipad, opad) as
+    'P' || substr(sha256(opad || unhex(sha256(ipad || encode(trim(s))))), 1, 16);
 
 -- a date; a date-time at any time of day is accepted and truncated to its date
 create or replace macro sc_date(s) as cast(sc_datetime(s) as date);
