@@ -22,17 +22,12 @@ from .config import Settings, pseudonym_key
 from .errors import ConfigError, ScorecardError
 from .load import LoadReport, load
 from .periods import Period, latest_complete, parse_period
+from .schema import TABLES
 
 __all__ = ["build", "BuildResult", "latest_data_date", "write_csv"]
 
 log = logging.getLogger(__name__)
 
-#: the dated column of each staged table that says how far the data reaches
-_DATE_COLUMNS = {
-    "referrals": "referral_date", "contacts": "contact_datetime", "assessments": "assessment_start_date",
-    "cin_episodes": "cin_start_date", "cp_plans": "cp_plan_start_date",
-    "missing_episodes": "missing_start_datetime",
-}
 
 
 @dataclass
@@ -60,8 +55,9 @@ def write_csv(frame: pl.DataFrame, path: Path) -> Path:
 
 def latest_data_date(con: duckdb.DuckDBPyConnection) -> dt.date | None:
     """The latest plausible record date in staging (ignoring dates in the future)."""
-    parts = [f"select max(cast({c} as date)) as d from staging.{t} where cast({c} as date) <= current_date"
-             for t, c in _DATE_COLUMNS.items()]
+    parts = [f"select max(cast({t.date_column} as date)) as d from staging.{t.name} "
+             f"where cast({t.date_column} as date) <= current_date"
+             for t in TABLES.values() if t.date_column]
     return con.execute(f"select max(d) from ({' union all '.join(parts)})").fetchall()[0][0]
 
 

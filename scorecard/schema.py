@@ -30,6 +30,8 @@ class Table:
     id_column: str
     columns: tuple[Column, ...]
     optional_table: bool = False
+    #: the date that places a record in a month (its creation in the case-management system)
+    date_column: str | None = None
 
     @property
     def column_names(self) -> list[str]:
@@ -46,7 +48,7 @@ class Table:
         raise KeyError(name)
 
 
-def _t(name: str, id_column: str, spec: str, optional: bool = False) -> Table:
+def _t(name: str, id_column: str, spec: str, optional: bool = False, date: str | None = None) -> Table:
     """Build a table from ``"*col:kind, col:kind"`` (``*`` = required)."""
     cols = []
     for part in spec.split(","):
@@ -56,7 +58,7 @@ def _t(name: str, id_column: str, spec: str, optional: bool = False) -> Table:
         cols.append(Column(col, kind, req))
     # every table may carry the migration columns
     cols += [Column("source_system", "code"), Column("legacy_id", "id")]
-    return Table(name, id_column, tuple(cols), optional)
+    return Table(name, id_column, tuple(cols), optional, date)
 
 
 #: Columns every table may carry (used by the migration checks).
@@ -67,25 +69,25 @@ TABLES: dict[str, Table] = {
     for t in [
         _t("contacts", "contact_id",
            "*contact_id:id, *child_id:id, *contact_datetime:datetime, contact_source:code, "
-           "decision_datetime:datetime, contact_outcome:text", optional=True),
+           "decision_datetime:datetime, contact_outcome:text", optional=True, date="contact_datetime"),
         _t("referrals", "referral_id",
            "*referral_id:id, *child_id:id, *referral_date:date, *referral_source:code, "
-           "referral_nfa:flag"),
+           "referral_nfa:flag", date="referral_date"),
         _t("assessments", "assessment_id",
            "*assessment_id:id, *child_id:id, referral_id:id, *assessment_start_date:date, "
-           "assessment_authorised_date:date", optional=True),
+           "assessment_authorised_date:date", optional=True, date="assessment_start_date"),
         _t("cin_episodes", "cin_episode_id",
            "*cin_episode_id:id, *child_id:id, referral_id:id, *cin_start_date:date, "
-           "cin_closure_date:date, reason_for_closure:code, *primary_need_code:code"),
+           "cin_closure_date:date, reason_for_closure:code, *primary_need_code:code", date="cin_start_date"),
         _t("cp_plans", "cp_plan_id",
            "*cp_plan_id:id, *child_id:id, *cp_plan_start_date:date, cp_plan_end_date:date, "
-           "*initial_category:code, latest_category:code"),
+           "*initial_category:code, latest_category:code", date="cp_plan_start_date"),
         _t("missing_episodes", "missing_episode_id",
            "*missing_episode_id:id, *child_id:id, *missing_start_datetime:datetime, "
-           "missing_end_datetime:datetime, missing_type:code, looked_after:flag"),
+           "missing_end_datetime:datetime, missing_type:code, looked_after:flag", date="missing_start_datetime"),
         _t("return_interviews", "rhi_id",
            "*rhi_id:id, *missing_episode_id:id, *child_id:id, rhi_offered_date:date, "
-           "*rhi_accepted:flag, rhi_completed_datetime:datetime"),
+           "*rhi_accepted:flag, rhi_completed_datetime:datetime", date="rhi_offered_date"),
         _t("children", "child_id",
            "*child_id:id, date_of_birth:date, sex:code, ethnicity:code", optional=True),
     ]

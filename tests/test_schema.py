@@ -24,3 +24,10 @@ def test_extract_name_is_the_prefix_before_the_date_part(stem, name):
 def test_unknown_table_names_the_known_ones():
     with pytest.raises(KeyError, match="referrals"):
         table("placements")
+
+
+def test_every_record_table_names_the_date_that_places_it_in_a_month():
+    dated = {n: t.date_column for n, t in TABLES.items() if t.date_column}
+    assert set(dated) == set(TABLES) - {"children"}
+    for n, col in dated.items():
+        assert TABLES[n].column(col).kind in ("date", "datetime")

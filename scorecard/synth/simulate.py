@@ -38,16 +38,8 @@ EPOCH = date(1970, 1, 1)
 DAY = 86_400
 
 #: the column that dates a record (its creation in the case-management system)
-MAIN_DATE = {
-    "contacts": "contact_datetime",
-    "referrals": "referral_date",
-    "assessments": "assessment_start_date",
-    "cin_episodes": "cin_start_date",
-    "cp_plans": "cp_plan_start_date",
-    "missing_episodes": "missing_start_datetime",
-    "return_interviews": "rhi_offered_date",
-    "children": "date_of_birth",
-}
+MAIN_DATE = {**{t.name: t.date_column for t in TABLES.values() if t.date_column},
+             "children": "date_of_birth"}
 
 # --- calibration (scale = 1.0; Barnsley 2022/23 and DfE CIN/CP statistics) -------------
 REFERRALS_PER_YEAR = 3380.0

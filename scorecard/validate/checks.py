@@ -35,15 +35,7 @@ __all__ = [
 ]
 
 #: the date that places a record in a month (volume and cut-over checks)
-PRIMARY_DATE: dict[str, str] = {
-    "contacts": "contact_datetime",
-    "referrals": "referral_date",
-    "assessments": "assessment_start_date",
-    "cin_episodes": "cin_start_date",
-    "cp_plans": "cp_plan_start_date",
-    "missing_episodes": "missing_start_datetime",
-    "return_interviews": "rhi_offered_date",
-}
+PRIMARY_DATE: dict[str, str] = {t.name: t.date_column for t in TABLES.values() if t.date_column}
 
 #: coded columns watched for drift and discontinued codes around the cut-over
 CODED_COLUMNS: dict[str, tuple[str, ...]] = {
