@@ -15,11 +15,12 @@ DEMO_ARTEFACTS = ("cutover_gap", "duplicate_migration", "rhi_completed_not_accep
 
 
 def run_demo(*, raw_dir: Path = Path("data/raw/demo"), out_dir: Path = Path("reports/demo"),
-             db: Path = Path("data/processed/demo.duckdb"), seed: int = 1,
+             db: Path = Path("data/processed/demo.duckdb"), seed: int = 1, scale: float = 1.0,
              artefacts: tuple[str, ...] = DEMO_ARTEFACTS,
              progress: Callable[[str], None] | None = None) -> BuildResult:
     """Generate two financial years of synthetic extracts into ``raw_dir`` (replacing any earlier
-    demo data there), rebuild ``db`` from scratch and write the reports to ``out_dir``."""
+    demo data there), rebuild ``db`` from scratch and write the reports to ``out_dir``.
+    The answer key of the injected artefacts is saved beside the database, not in ``raw_dir``."""
     from .synth import generate
 
     say = progress or (lambda m: None)
@@ -27,7 +28,7 @@ def run_demo(*, raw_dir: Path = Path("data/raw/demo"), out_dir: Path = Path("rep
     say(f"demo: generating synthetic extracts in {raw_dir}")
     if raw_dir.exists():
         shutil.rmtree(raw_dir)
-    result = generate(raw_dir, seed=seed, artefacts=artefacts)
+    result = generate(raw_dir, seed=seed, scale=scale, artefacts=artefacts)
     result.answer_key.save(db.parent / "demo_answer_key.json")
     for p in (db, Path(str(db) + ".wal")):
         p.unlink(missing_ok=True)
