@@ -86,6 +86,8 @@ class GXRunner:
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         logging.getLogger("great_expectations").setLevel(logging.ERROR)
+        # GX sets this one module's logger to INFO itself, which prints a line on every run
+        logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
         self._gx = gx
         self.run_time = run_time
         self.context = gx.get_context(mode="ephemeral")
