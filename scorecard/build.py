@@ -111,36 +111,42 @@ def _build(con, settings, requested, la_name, key, raw_dir, out_dir, say, timing
     from . import report
 
     run_id = con.execute("select coalesce(max(run_id), 0) + 1 from meta.runs").fetchall()[0][0]
-    # everything that changes the database is one transaction: any failure before the
-    # outputs are written leaves the database exactly as it was
-    con.execute("begin transaction")
+    # Everything that changes the database is one transaction, committed only once every
+    # output is written: any failure before that (bad input, an unwritable output folder)
+    # leaves the database exactly as it was, as exit status 2 promises.
+    con.execute("begin transaction").fetchall()
     try:
-        computed = _compute(con, settings, requested, key, raw_dir, run_id, say, timings, step)
-        con.execute("commit")
+        loaded, per, result, metrics, catalogue, scorecard, reconciliation = _compute(
+            con, settings, requested, key, raw_dir, run_id, say, timings, step)
+
+        t0 = time.perf_counter()
+        say("reports: writing tables, charts, workbook and scorecard page")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        write_csv(metrics, out_dir / "metrics.csv")
+        write_csv(scorecard, out_dir / "scorecard.csv")
+        write_csv(reconciliation, out_dir / "reconciliation.csv")
+        result.write(out_dir)
+        report.render_all(out_dir, metrics=metrics, scorecard=scorecard, validation=result.rows,
+                          impact=result.impact, catalogue=catalogue, period=per.label,
+                          la_code=settings.la_code, la_name=la_name,
+                          threshold=settings.suppress_below, errors_failed=result.errors > 0)
+        step("reports", t0)
+
+        exit_code = 1 if result.errors else 0
+        outcome = "built with errors" if exit_code else "built"
+        con.execute(
+            "insert into meta.runs values ($id, 'build', $args, $start, current_timestamp, $outcome, $code, $msg)",
+            {"id": run_id, "args": json.dumps({"raw": str(raw_dir), "out": str(out_dir), "period": per.label,
+                                               "la": settings.la_code}),
+             "start": started, "outcome": outcome, "code": exit_code, "msg": loaded.summary()}).fetchall()
+        con.execute("commit").fetchall()
+    except OSError as exc:
+        con.execute("rollback").fetchall()
+        raise ScorecardError(f"{exc.filename or out_dir}: cannot write the outputs: {exc.strerror or exc}; "
+                             "nothing was built") from None
     except BaseException:
-        con.execute("rollback")
+        con.execute("rollback").fetchall()
         raise
-    loaded, per, result, metrics, catalogue, scorecard, reconciliation = computed
-
-    t0 = time.perf_counter()
-    say("reports: writing tables, charts, workbook and scorecard page")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_csv(metrics, out_dir / "metrics.csv")
-    write_csv(scorecard, out_dir / "scorecard.csv")
-    write_csv(reconciliation, out_dir / "reconciliation.csv")
-    result.write(out_dir)
-    report.render_all(out_dir, metrics=metrics, scorecard=scorecard, validation=result.rows,
-                               impact=result.impact, catalogue=catalogue, period=per.label,
-                               la_code=settings.la_code, la_name=la_name,
-                               threshold=settings.suppress_below, errors_failed=result.errors > 0)
-    step("reports", t0)
-
-    exit_code = 1 if result.errors else 0
-    outcome = "built with errors" if exit_code else "built"
-    con.execute("insert into meta.runs values ($id, 'build', $args, $start, current_timestamp, $outcome, $code, $msg)",
-                {"id": run_id, "args": json.dumps({"raw": str(raw_dir), "out": str(out_dir), "period": per.label,
-                                                   "la": settings.la_code}),
-                 "start": started, "outcome": outcome, "code": exit_code, "msg": loaded.summary()})
     _write_run_log(out_dir, started, per, settings, loaded, result, timings, exit_code)
     files = sorted(p for p in out_dir.rglob("*") if p.is_file())
     return BuildResult(exit_code, per.label, settings.la_code, out_dir, files, loaded, result.errors,

@@ -276,15 +276,16 @@ def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
     return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
 
 
-def _pseudonymise_temp(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
+def _pseudonymise_temp(con: duckdb.DuckDBPyConnection, key: bytes, table: Table) -> None:
     """Replace ``child_id`` in ``_norm`` by its keyed pseudonym (blank stays blank), in SQL:
-    the same value :func:`pseudonymise` gives, millions of rows a second."""
+    the same value :func:`pseudonymise` gives, millions of rows a second. In ``children`` the
+    ``legacy_id`` is a person id from the old system, so it is pseudonymised the same way."""
     ipad, opad = hmac_pads(key)
-    _run(con, """
-        create or replace temp table _ready as
-        select * replace (case when sc_blank(child_id) is null then child_id
-                               else sc_pseudonym(child_id, $ipad, $opad) end as child_id)
-        from _norm""", {"ipad": ipad, "opad": opad})
+    person_ids = ["child_id"] + (["legacy_id"] if table.id_column == "child_id" else [])
+    replaced = ", ".join(f"case when sc_blank({c}) is null then {c} else sc_pseudonym({c}, $ipad, $opad) end as {c}"
+                         for c in person_ids)
+    _run(con, f"create or replace temp table _ready as select * replace ({replaced}) from _norm",
+         {"ipad": ipad, "opad": opad})
     _run(con, "drop table _norm")
 
 
@@ -307,7 +308,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, frame_table: str, label: str, rel: s
     """``_in`` -> quarantine + ``raw.<table>``; returns (rows read, rows rejected)."""
     table = TABLES[frame_table]
     _normalise_columns(con, table, label)
-    _pseudonymise_temp(con, key)
+    _pseudonymise_temp(con, key, table)
     _run(con, f"create or replace temp table _problems as {_problems_sql(table)}")
     _run(
         con,         "insert into quarantine.rejected_rows select $load_id, $file, _row, $table, record_id, "

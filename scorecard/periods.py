@@ -56,6 +56,8 @@ def financial_year_of(d: date) -> Period:
 def parse_period(text: str) -> Period:
     """Parse ``2022-23`` (financial year) or ``2022-07`` (month).
 
+    Text that reads both ways (``2010-11``, ``2011-12``) is the financial year.
+
     >>> parse_period("2022-23").end
     datetime.date(2023, 3, 31)
     >>> parse_period("2022-07").label

@@ -189,3 +189,14 @@ def test_default_period_is_the_latest_complete_financial_year(clean_raw, tmp_pat
     raw, _ = clean_raw
     result = build(settings(raw_dir=raw, out_dir=tmp_path / "o", db=tmp_path / "d.duckdb"))
     assert result.period == "2022-23"
+
+
+def test_an_unwritable_output_folder_builds_nothing_and_leaves_the_database_as_it_was(clean_raw, tmp_path):
+    s, before = _prepared(tmp_path, clean_raw)
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("a file where the output folder should go")
+    with pytest.raises(ScorecardError, match="cannot write the outputs"):
+        build(s.with_(out_dir=blocker / "out", raw_dir=clean_raw[0]), period="2022-23")
+    con = db.connect(s.db, read_only=True)
+    assert snapshot(con) == before
+    con.close()

@@ -379,3 +379,22 @@ def test_sql_pseudonyms_equal_the_reference_hmac(key):
     got = [con.execute("select sc_pseudonym($v, $i, $o)", {"v": v, "i": ipad, "o": opad}).fetchall()[0][0]
            for v in ids]
     assert got == [pseudonymise([v], key)[v] for v in ids]
+
+
+def test_a_quarantined_correction_does_not_bring_back_the_older_version(con, raw, key):
+    head = "referral_id,child_id,referral_date,referral_source\n"
+    (raw / "referrals_2023-01.csv").write_text(head + "R1,C1,2023-01-05,6\nR2,C2,2023-01-06,6\n")
+    load(con, raw, key=key)
+    (raw / "referrals_2023-02.csv").write_text(head + "R1,C1,31/02/2023,2A\n")  # bad correction of R1
+    load(con, raw, key=key)
+    assert [r[0] for r in staged(con, "referrals")] == ["R2"]  # R1 is out until corrected, and reported
+    assert con.execute("select record_id from quarantine.rejected_rows").fetchall() == [("R1",)]
+
+
+def test_legacy_person_ids_of_children_are_pseudonymised_like_child_ids(con, raw, key):
+    (raw / "children.csv").write_text("child_id,legacy_id,source_system\nM-77,TED-9,MOSAIC\nTED-9,,TED\n")
+    load(con, raw, key=key)
+    rows = dict(con.execute("select child_id, legacy_id from staging.children").fetchall())
+    ted = pseudonymise(["TED-9"], key)["TED-9"]
+    assert rows[pseudonymise(["M-77"], key)["M-77"]] == ted and ted in rows  # the link survives
+    assert "TED-9" not in repr(snapshot(con))

@@ -1,12 +1,12 @@
 -- staging.return_interviews: the return interviews extract typed (see scorecard/sql/macros.sql).
 -- One row per rhi_id version: a later file supersedes an earlier one for the same id,
 -- repeats inside one file are kept so validation can see them. Quarantined rows and loads
--- that were superseded are excluded. child_id is already pseudonymised by the loader.
+-- that were superseded are excluded; a quarantined latest version hides the older ones.
+-- child_id (and children.legacy_id) is already pseudonymised by the loader.
 with source as (
     select *
     from raw.return_interviews
-    where not _rejected
-        and load_id in (select load_id from meta.loads where status = 'loaded')
+    where load_id in (select load_id from meta.loads where status = 'loaded')
 ),
 
 latest as (
@@ -35,7 +35,9 @@ renamed as (
         source_file,
         source_row
     from latest
-    where load_id = latest_load_id
+    -- the latest version decides, even when it was quarantined: a rejected correction must
+    -- not silently bring back the older version of the record
+    where load_id = latest_load_id and not _rejected
 )
 
 select * from renamed
