@@ -54,6 +54,7 @@ from pathlib import Path
 import polars as pl
 
 from scorecard.errors import ConfigError, StructuralError
+from scorecard.metrics.front_door import SOURCE_GROUPS  # one definition of the source groups
 from scorecard.periods import parse_period
 
 __all__ = [
@@ -70,10 +71,6 @@ MARKERS = frozenset({"c", "z", "x", "k", "u", "low", "-", "blank"})
 
 #: Statistical-neighbour groupings and the last financial year each is in force for.
 GROUPINGS = {"april_2021": "2024-25", "may_2025": None}
-
-#: Referral source groups of ``referral_source_pct`` (metrics.md), in report order.
-SOURCE_GROUPS = ("Police", "Schools/Education", "Health", "Local Authority", "Family/Friend",
-                 "Legal Agency", "Other")
 
 #: Oldest DfE ``time_period`` kept in the package data (keeps the wheel small).
 FIRST_YEAR = 2018
