@@ -3,7 +3,6 @@ accessible styling, provisional marking, byte-identical re-runs."""
 from __future__ import annotations
 
 import struct
-import zlib
 from pathlib import Path
 
 import pytest
