@@ -48,7 +48,6 @@ def metrics(period: str, *, metric: str | Iterable[str] | None = None, breakdown
     :param db: database path; or pass an open ``con``.
     :param as_pandas: return a pandas DataFrame instead of polars.
     """
-    from . import benchmarks
     from .metrics import build_marts, compute
 
     s = make_settings(la_code=la_code)
@@ -56,8 +55,7 @@ def metrics(period: str, *, metric: str | Iterable[str] | None = None, breakdown
     con = con or open_db(db)
     try:
         build_marts(con)
-        frame = compute(con, period, la_code=s.la_code, population=benchmarks.population,
-                        metric_ids=_as_list(metric))
+        frame = compute(con, period, la_code=s.la_code, metric_ids=_as_list(metric))
     finally:
         if own:
             con.close()

@@ -6,13 +6,15 @@
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -27,7 +29,6 @@ from .schema import TABLES
 __all__ = ["build", "BuildResult", "latest_data_date", "write_csv"]
 
 log = logging.getLogger(__name__)
-
 
 
 @dataclass
@@ -70,6 +71,51 @@ def _default_period(con: duckdb.DuckDBPyConnection) -> Period:
     return latest_complete(last)
 
 
+@dataclass
+class _Run:
+    """One build's state, handed from step to step (load, marts, validate, metrics,
+    benchmarks, reports): its inputs, then what each step produced."""
+
+    con: duckdb.DuckDBPyConnection
+    settings: Settings
+    key: bytes
+    la_name: str
+    requested: Period | None
+    say: Callable[[str], None]
+    run_id: int = 0
+    started: dt.datetime = field(default_factory=dt.datetime.now)
+    timings: dict[str, float] = field(default_factory=dict)
+    loaded: LoadReport | None = None
+    period: Period | None = None
+    validation: Any = None  # scorecard.validate.ValidationResult
+    metrics: pl.DataFrame | None = None
+    catalogue: pl.DataFrame | None = None
+    scorecard: pl.DataFrame | None = None
+    reconciliation: pl.DataFrame | None = None
+
+    @property
+    def raw_dir(self) -> Path:
+        return Path(self.settings.raw_dir)
+
+    @property
+    def out_dir(self) -> Path:
+        return Path(self.settings.out_dir)
+
+    @contextlib.contextmanager
+    def step(self, name: str, message: str) -> Iterator[None]:
+        """Announce a step and time it into ``timings[name]``."""
+        self.say(message)
+        t0 = time.perf_counter()
+        yield
+        self.timings[name] = round(time.perf_counter() - t0, 3)
+
+    def recompute(self, exclude: dict[str, set[str]]) -> pl.DataFrame:
+        """The metrics without the records in ``exclude`` (for the validation impact)."""
+        from .metrics import compute
+
+        return compute(self.con, self.period.label, la_code=self.settings.la_code, exclude=exclude)
+
+
 def build(settings: Settings, *, period: str | None = None, wait: float = 0.0,
           progress: Callable[[str], None] | None = None) -> BuildResult:
     """Run the whole monthly build and write every output under ``settings.out_dir``.
@@ -79,17 +125,10 @@ def build(settings: Settings, *, period: str | None = None, wait: float = 0.0,
     :param wait: seconds to wait for another build holding the database before refusing.
     :param progress: called with a short message at each step.
     """
-    say = progress or (lambda msg: log.info(msg))
-    timings: dict[str, float] = {}
-    started = dt.datetime.now()
-
-    def step(name: str, t0: float) -> None:
-        timings[name] = round(time.perf_counter() - t0, 3)
-
-    from . import benchmarks
+    from . import reference
 
     requested = parse_period(period) if period else None  # ValueError -> exit 2 in the CLI
-    la_name = benchmarks.la_name(settings.la_code)  # ConfigError for an unknown LA
+    la_name = reference.la_name(settings.la_code)  # ConfigError for an unknown LA
     if settings.suppress_below < 1:
         raise ConfigError("the suppression threshold must be at least 1")
     raw_dir = Path(settings.raw_dir)
@@ -101,111 +140,116 @@ def build(settings: Settings, *, period: str | None = None, wait: float = 0.0,
     with dbmod.exclusive(settings.db, wait=wait):
         con = dbmod.connect(settings.db)
         try:
-            return _build(con, settings, requested, la_name, key, raw_dir, out_dir, say, timings, step,
-                          started)
+            run = _Run(con, settings, key, la_name, requested, progress or (lambda msg: log.info(msg)))
+            return _build(run)
         finally:
             con.close()
 
 
-def _build(con, settings, requested, la_name, key, raw_dir, out_dir, say, timings, step, started):
-    from . import report
-
-    run_id = con.execute("select coalesce(max(run_id), 0) + 1 from meta.runs").fetchall()[0][0]
+def _build(run: _Run) -> BuildResult:
+    con = run.con
+    run.run_id = con.execute("select coalesce(max(run_id), 0) + 1 from meta.runs").fetchall()[0][0]
     # Everything that changes the database is one transaction, committed only once every
     # output is written: any failure before that (bad input, an unwritable output folder)
     # leaves the database exactly as it was, as exit status 2 promises.
     con.execute("begin transaction").fetchall()
     try:
-        loaded, per, result, metrics, catalogue, scorecard, reconciliation = _compute(
-            con, settings, requested, key, raw_dir, run_id, say, timings, step)
-
-        t0 = time.perf_counter()
-        say("reports: writing tables, charts, workbook and scorecard page")
-        out_dir.mkdir(parents=True, exist_ok=True)
-        write_csv(metrics, out_dir / "metrics.csv")
-        write_csv(scorecard, out_dir / "scorecard.csv")
-        write_csv(reconciliation, out_dir / "reconciliation.csv")
-        result.write(out_dir)
-        report.render_all(out_dir, metrics=metrics, scorecard=scorecard, validation=result.rows,
-                          impact=result.impact, catalogue=catalogue, period=per.label,
-                          la_code=settings.la_code, la_name=la_name,
-                          threshold=settings.suppress_below, errors_failed=result.errors > 0)
-        step("reports", t0)
-
-        exit_code = 1 if result.errors else 0
+        _load_step(run)
+        _validate_step(run)
+        _metrics_step(run)
+        _benchmarks_step(run)
+        _report_step(run)
+        exit_code = 1 if run.validation.errors else 0
         outcome = "built with errors" if exit_code else "built"
         con.execute(
             "insert into meta.runs values ($id, 'build', $args, $start, current_timestamp, $outcome, $code, $msg)",
-            {"id": run_id, "args": json.dumps({"raw": str(raw_dir), "out": str(out_dir), "period": per.label,
-                                               "la": settings.la_code}),
-             "start": started, "outcome": outcome, "code": exit_code, "msg": loaded.summary()}).fetchall()
+            {"id": run.run_id, "args": json.dumps({"raw": str(run.raw_dir), "out": str(run.out_dir),
+                                                   "period": run.period.label, "la": run.settings.la_code}),
+             "start": run.started, "outcome": outcome, "code": exit_code,
+             "msg": run.loaded.summary()}).fetchall()
         con.execute("commit").fetchall()
     except OSError as exc:
         con.execute("rollback").fetchall()
-        raise ScorecardError(f"{exc.filename or out_dir}: cannot write the outputs: {exc.strerror or exc}; "
-                             "nothing was built") from None
+        raise ScorecardError(f"{exc.filename or run.out_dir}: cannot write the outputs: "
+                             f"{exc.strerror or exc}; nothing was built") from None
     except BaseException:
         con.execute("rollback").fetchall()
         raise
-    _write_run_log(out_dir, started, per, settings, loaded, result, timings, exit_code)
-    files = sorted(p for p in out_dir.rglob("*") if p.is_file())
-    return BuildResult(exit_code, per.label, settings.la_code, out_dir, files, loaded, result.errors,
-                       result.warnings, timings, outcome)
+    _write_run_log(run, exit_code)
+    files = sorted(p for p in run.out_dir.rglob("*") if p.is_file())
+    return BuildResult(exit_code, run.period.label, run.settings.la_code, run.out_dir, files,
+                       run.loaded, run.validation.errors, run.validation.warnings, run.timings,
+                       outcome)
 
 
-def _compute(con, settings, requested, key, raw_dir, run_id, say, timings, step):
-    """Load, marts, validation, metrics and benchmarks (inside the caller's transaction)."""
-    from . import benchmarks
-    from .metrics import build_marts, catalogue as metric_catalogue, compute
+def _load_step(run: _Run) -> None:
+    """Load the raw folder (inside the caller's transaction), build the marts, fix the period."""
+    from .metrics import build_marts
+
+    with run.step("load", "load: reading extracts"):
+        run.loaded = load(run.con, run.raw_dir, key=run.key, mappings=run.settings.mappings,
+                          run_id=run.run_id, progress=lambda f: run.say(f"load: {f}"),
+                          transaction=False)
+    run.say(f"load: {run.loaded.summary()}")
+    t0 = time.perf_counter()
+    build_marts(run.con)
+    run.timings["marts"] = round(time.perf_counter() - t0, 3)
+    run.period = run.requested or _default_period(run.con)
+
+
+def _validate_step(run: _Run) -> None:
     from .validate import validate
 
-    t0 = time.perf_counter()
-    say("load: reading extracts")
-    loaded = load(con, raw_dir, key=key, mappings=settings.mappings, run_id=run_id,
-                  progress=lambda f: say(f"load: {f}"), transaction=False)
-    step("load", t0)
-    say(f"load: {loaded.summary()}")
-
-    t0 = time.perf_counter()
-    build_marts(con)
-    step("marts", t0)
-    per = requested or _default_period(con)
-
-    def recompute(exclude: dict[str, set[str]]) -> pl.DataFrame:
-        return compute(con, per.label, la_code=settings.la_code,
-                                     population=benchmarks.population, exclude=exclude)
-
-    t0 = time.perf_counter()
-    say("validate: running expectation suites and cross-table checks")
-    result = validate(con, None, recompute=recompute, period=per.label)
-    step("validate", t0)
-    say(f"validate: {result.errors} error(s), {result.warnings} warning(s)")
-
-    t0 = time.perf_counter()
-    say(f"metrics: computing {per.label}")
-    metrics = compute(con, per.label, la_code=settings.la_code,
-                                    population=benchmarks.population)
-    catalogue = metric_catalogue()
-    step("metrics", t0)
-
-    t0 = time.perf_counter()
-    say("benchmarks: comparing with England, region and statistical neighbours")
-    fy = per.financial_year.label
-    scorecard = benchmarks.compare(metrics, la_code=settings.la_code, period=fy,
-                                   grouping=settings.sn_grouping, catalogue=catalogue)
-    reconciliation = benchmarks.reconcile(metrics, la_code=settings.la_code, period=fy)
-    step("benchmarks", t0)
-    return loaded, per, result, metrics, catalogue, scorecard, reconciliation
+    with run.step("validate", "validate: running expectation suites and cross-table checks"):
+        run.validation = validate(run.con, None, recompute=run.recompute, period=run.period.label)
+    run.say(f"validate: {run.validation.errors} error(s), {run.validation.warnings} warning(s)")
 
 
-def _write_run_log(out_dir: Path, started, per, settings, loaded, result, timings, exit_code) -> None:
+def _metrics_step(run: _Run) -> None:
+    from .metrics import catalogue, compute
+
+    with run.step("metrics", f"metrics: computing {run.period.label}"):
+        run.metrics = compute(run.con, run.period.label, la_code=run.settings.la_code)
+        run.catalogue = catalogue()
+
+
+def _benchmarks_step(run: _Run) -> None:
+    from . import benchmarks
+
+    with run.step("benchmarks", "benchmarks: comparing with England, region and statistical neighbours"):
+        fy = run.period.financial_year.label
+        run.scorecard = benchmarks.compare(run.metrics, la_code=run.settings.la_code, period=fy,
+                                           grouping=run.settings.sn_grouping, catalogue=run.catalogue)
+        run.reconciliation = benchmarks.reconcile(run.metrics, la_code=run.settings.la_code, period=fy)
+
+
+def _report_step(run: _Run) -> None:
+    from . import report
+
+    with run.step("reports", "reports: writing tables, charts, workbook and scorecard page"):
+        out_dir = run.out_dir
+        out_dir.mkdir(parents=True, exist_ok=True)
+        write_csv(run.metrics, out_dir / "metrics.csv")
+        write_csv(run.scorecard, out_dir / "scorecard.csv")
+        write_csv(run.reconciliation, out_dir / "reconciliation.csv")
+        run.validation.write(out_dir)
+        report.render_all(out_dir, metrics=run.metrics, scorecard=run.scorecard,
+                          validation=run.validation.rows, impact=run.validation.impact,
+                          catalogue=run.catalogue, period=run.period.label,
+                          la_code=run.settings.la_code, la_name=run.la_name,
+                          threshold=run.settings.suppress_below,
+                          errors_failed=run.validation.errors > 0)
+
+
+def _write_run_log(run: _Run, exit_code: int) -> None:
     """``run.log``: the one output allowed to differ between identical runs (timestamps)."""
     lines = [
-        f"started: {started.isoformat(timespec='seconds')}",
+        f"started: {run.started.isoformat(timespec='seconds')}",
         f"finished: {dt.datetime.now().isoformat(timespec='seconds')}",
-        f"period: {per.label}", f"la_code: {settings.la_code}", f"load: {loaded.summary()}",
-        f"validation: {result.errors} error(s), {result.warnings} warning(s)",
-        "timings (s): " + ", ".join(f"{k} {v}" for k, v in timings.items()),
+        f"period: {run.period.label}", f"la_code: {run.settings.la_code}",
+        f"load: {run.loaded.summary()}",
+        f"validation: {run.validation.errors} error(s), {run.validation.warnings} warning(s)",
+        "timings (s): " + ", ".join(f"{k} {v}" for k, v in run.timings.items()),
         f"exit status: {exit_code}",
     ]
-    (out_dir / "run.log").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (run.out_dir / "run.log").write_text("\n".join(lines) + "\n", encoding="utf-8")

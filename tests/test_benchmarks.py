@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from scorecard import benchmarks as bm
+from scorecard.benchmarks.compare import direction, rag, rank
 from scorecard.errors import ConfigError, StructuralError
 
 SHARED_DFE = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "dfe"
@@ -145,7 +146,7 @@ def test_shipped_lookups_and_may_2025_grouping():
     # Published 2023 re-referral % of the May 2025 neighbours (c1, 2025 release).
     c1 = {372: 16.6, 384: 21.6, 357: 27.3, 371: 25.2, 332: None, 894: None, 840: 16.4,
           390: None, 807: 18.7, 394: 23.9}
-    values = bm.Benchmarks()._year_values("rereferrals_pct", 2023)
+    values = bm.Benchmarks().year_values("rereferrals_pct", 2023)
     got = {int(c): v for c, v in values.select("code", "value").iter_rows()
            if c.isdigit() and int(c) in c1 and v is not None}
     assert {k: v for k, v in got.items() if c1[k] is not None} == {
@@ -159,7 +160,7 @@ def test_compare_works_for_another_la_by_changing_the_code():
     row = _row(card, "cpp_rate_per_10k")
     assert (row["la_code"], row["la_name"], row["value"]) == (380, "Bradford", 40.0)
     sn = bm.statistical_neighbours(380)
-    rates = dict(bm.Benchmarks()._year_values("cpp_rate_per_10k", 2023)
+    rates = dict(bm.Benchmarks().year_values("cpp_rate_per_10k", 2023)
                  .select("code", "value").iter_rows())
     expected = [rates[f"{c:03d}"] for c in sn if rates.get(f"{c:03d}") is not None]
     assert row["sn_mean"] == pytest.approx(sum(expected) / len(expected), rel=1e-6)
@@ -241,13 +242,13 @@ def test_missing_file_or_column_is_reported(tmp_path):
 
 def test_rates_are_computed_from_counts_and_the_named_population(world):
     # 370: referrals 1370 in 2022-23, mid-2022 population 10,000 -> 1370.0 per 10k.
-    values = world._year_values("referrals_rate_per_10k", 2023)
+    values = world.year_values("referrals_rate_per_10k", 2023)
     got = dict(values.select("code", "value").iter_rows())
     assert got["370"] == pytest.approx(1370.0)
     assert got["380"] == pytest.approx(1380 / 20000 * 10000)
     assert got["E92000001"] == pytest.approx(50000 / 10_000_000 * 10000)
     # 2021-22 uses mid-2021 (9,000 for 370); no mid-2021 figure for 380 -> missing.
-    prev = dict(world._year_values("referrals_rate_per_10k", 2022).select("code", "value")
+    prev = dict(world.year_values("referrals_rate_per_10k", 2022).select("code", "value")
                 .iter_rows())
     assert prev["370"] == pytest.approx(900 / 9000 * 10000) and prev.get("380") is None
     card = world.compare(_metrics([("referrals_rate_per_10k", "2022-23", "", 370, 1300)]))
@@ -267,7 +268,7 @@ def test_latest_release_of_a_file_is_used(tmp_path):
     dest = tmp_path / "d"
     bm.refresh(src, dest)
     assert "Children in need 2025" in (dest / "SOURCES.md").read_text()
-    rr = dict(bm.Benchmarks(dest)._year_values("rereferrals_pct", 2023)
+    rr = dict(bm.Benchmarks(dest).year_values("rereferrals_pct", 2023)
               .select("code", "value").iter_rows())
     assert rr["370"] == 21.5
 
@@ -288,34 +289,34 @@ def test_rank_and_quartile_follow_polarity_and_share_ties(world):
     assert place("assessments_within_45wd_pct", 90.0) == (1, 3, 1)  # tie shares the best rank
     assert place("assessments_within_45wd_pct", 60.0) == (3, 3, 3)
     # Neutral: rank 1 = lowest value (no judgement); the six synthetic LAs' CIN rates.
-    rates = sorted(v for c, v in world._year_values("cin_rate_per_10k", 2023)
+    rates = sorted(v for c, v in world.year_values("cin_rate_per_10k", 2023)
                    .select("code", "value").iter_rows() if c.isdigit() and c != "370")
     assert place("cin_rate_per_10k", rates[0] - 1) == (1, 6, 1)
     assert place("cin_rate_per_10k", rates[-1] + 1) == (6, 6, 4)
-    assert bm._rank(None, [1.0, 2.0], "lower") == (None, 2, None)
+    assert rank(None, [1.0, 2.0], "lower") == (None, 2, None)
 
 
 def test_rag_rule_and_direction_of_travel():
     # lower is better, SN mean 20, England 25
-    assert bm._rag(19.0, 20.0, 25.0, "lower") == "green"
-    assert bm._rag(20.0, 20.0, 25.0, "lower") == "green"
-    assert bm._rag(22.0, 20.0, 25.0, "lower") == "amber"
-    assert bm._rag(26.0, 20.0, 25.0, "lower") == "red"
-    assert bm._rag(22.0, 20.0, 15.0, "lower") == "red"   # England better than SN: worse than both
-    assert bm._rag(85.0, 80.0, 90.0, "higher") == "green"
-    assert bm._rag(75.0, 80.0, 70.0, "higher") == "amber"
-    assert bm._rag(65.0, 80.0, 70.0, "higher") == "red"
-    assert bm._rag(65.0, None, 70.0, "higher") == "red"
-    assert bm._rag(65.0, 80.0, 70.0, "neutral") == ""
-    assert bm._rag(None, 80.0, 70.0, "higher") == ""
-    assert bm._rag(65.0, None, None, "higher") == ""
-    assert bm._direction(10.0, 12.0, "lower") == "improving"
-    assert bm._direction(12.0, 10.0, "lower") == "worsening"
-    assert bm._direction(12.0, 10.0, "higher") == "improving"
-    assert bm._direction(12.0, 10.0, "neutral") == "up"
-    assert bm._direction(10.0, 12.0, "neutral") == "down"
-    assert bm._direction(10.0, 10.0, "higher") == "no change"
-    assert bm._direction(10.0, None, "higher") == ""
+    assert rag(19.0, 20.0, 25.0, "lower") == "green"
+    assert rag(20.0, 20.0, 25.0, "lower") == "green"
+    assert rag(22.0, 20.0, 25.0, "lower") == "amber"
+    assert rag(26.0, 20.0, 25.0, "lower") == "red"
+    assert rag(22.0, 20.0, 15.0, "lower") == "red"   # England better than SN: worse than both
+    assert rag(85.0, 80.0, 90.0, "higher") == "green"
+    assert rag(75.0, 80.0, 70.0, "higher") == "amber"
+    assert rag(65.0, 80.0, 70.0, "higher") == "red"
+    assert rag(65.0, None, 70.0, "higher") == "red"
+    assert rag(65.0, 80.0, 70.0, "neutral") == ""
+    assert rag(None, 80.0, 70.0, "higher") == ""
+    assert rag(65.0, None, None, "higher") == ""
+    assert direction(10.0, 12.0, "lower") == "improving"
+    assert direction(12.0, 10.0, "lower") == "worsening"
+    assert direction(12.0, 10.0, "higher") == "improving"
+    assert direction(12.0, 10.0, "neutral") == "up"
+    assert direction(10.0, 12.0, "neutral") == "down"
+    assert direction(10.0, 10.0, "higher") == "no change"
+    assert direction(10.0, None, "higher") == ""
 
 
 def test_compare_rows_blanks_previous_year_and_all_source_groups(world):

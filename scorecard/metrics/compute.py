@@ -23,6 +23,7 @@ import duckdb
 import polars as pl
 
 from ..errors import ConfigError
+from .. import reference
 from ..periods import Period, parse_period
 from ..schema import TABLES
 from . import child_protection, children_in_need, front_door, missing  # noqa: F401 (register)
@@ -79,14 +80,6 @@ def _select(metric_ids: Iterable[str] | None) -> list[Metric]:
         raise ConfigError(f"unknown metric id(s): {', '.join(unknown)}; "
                           f"known: {', '.join(METRICS.ids)}")
     return [m for m in METRICS if m.id in ids]
-
-
-def _default_population() -> Population | None:
-    try:
-        from ..benchmarks import population  # provided by the benchmarks module
-    except ImportError:
-        return None
-    return population
 
 
 def _existing_marts(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -249,7 +242,7 @@ def compute(con: duckdb.DuckDBPyConnection, period: str, *, la_code: int = 370,
     :param period: ``YYYY-YY`` or ``YYYY-MM``
     :param la_code: the LA code written in the ``la_code`` column
     :param population: ``population(la_code, calendar_year) -> int | None``, the 0-17
-        population used for rates (default: ``scorecard.benchmarks.population``); when it is
+        population used for rates (default: ``scorecard.reference.population``); when it is
         unknown the rate row is absent
     :param exclude: records to leave out, ``{staging table: {record id}}``; staging and the
         marts are not touched (the affected marts are rebuilt as temporary tables, dropped
@@ -263,7 +256,7 @@ def compute(con: duckdb.DuckDBPyConnection, period: str, *, la_code: int = 370,
     needed = list(dict.fromkeys(
         [METRICS[m.of] for m in wanted if m.of] + [m for m in wanted if not m.of]))
     if population is None:
-        population = _default_population()
+        population = reference.population
     _ensure_marts(con)
     created: list[str] = []
     try:
