@@ -28,6 +28,8 @@ class Settings:
     :param sn_grouping: statistical-neighbour grouping, ``None`` = the one in force for the period.
     :param mappings: extra folders of mapping files for bespoke exports.
     :param key_file: where the pseudonymisation key is kept when not configured.
+    :param targets: the partnership's own targets file (TOML or CSV, see
+        ``scorecard.report.targets``); ``None``: ``targets.toml`` in the raw folder if there.
     """
 
     la_code: int = DEFAULT_LA
@@ -38,6 +40,7 @@ class Settings:
     sn_grouping: str | None = None
     mappings: tuple[Path, ...] = field(default_factory=tuple)
     key_file: Path = Path.home() / ".scorecard" / "pseudonym.key"
+    targets: Path | None = None
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -55,6 +58,8 @@ def settings(**overrides) -> Settings:
         env["db"] = Path(v)
     if v := os.environ.get(KEY_FILE_ENV):
         env["key_file"] = Path(v)
+    if v := os.environ.get("SCORECARD_TARGETS"):
+        env["targets"] = Path(v)
     return Settings().with_(**env).with_(**overrides)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from tests.test_report_tables import KW, synthetic_frames
 
-from scorecard.report import charts, tables
+from scorecard.report import charts, palette, tables
 
 EXPECTED = {"trend_cin_open_month_end", "trend_cpp_open_month_end", "trend_missing_episodes",
             "trend_missing_children", "trend_rhi_completed_72h_pct",
@@ -112,10 +112,13 @@ def test_bar_chart_hides_suppressed_bars_and_labels_values():
 
 def test_accessible_styles():
     # colour-blind-safe palette and never colour alone: series differ by marker/dash/hatch
-    assert len({m for _, _, m in charts.LINE_STYLES}) == len(charts.LINE_STYLES)
-    assert len({d for _, d, _ in charts.LINE_STYLES}) == len(charts.LINE_STYLES)
-    assert len({h for _, h in charts.BAR_STYLES}) == len(charts.BAR_STYLES)
-    assert {c for c, _ in charts.BAR_STYLES} <= set(charts.OKABE_ITO.values())
+    styles = list(palette.SERIES.values())
+    for attr in ("colour", "hatch", "marker"):
+        assert len({getattr(s, attr) for s in styles}) == len(styles), attr
+    assert len({str(s.linestyle) for s in styles}) == len(styles)
+    assert {s.colour for s in styles} <= set(charts.OKABE_ITO.values())
+    with pytest.raises(ValueError, match="no series"):
+        palette.series_style("orange")
 
 
 def test_titles_axes_and_source_notes():

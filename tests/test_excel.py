@@ -31,10 +31,16 @@ def test_contents_then_one_sheet_per_table(book):
     c = wb["Contents"]
     assert c["A1"].value == "Barnsley tables"
     assert [c.cell(row=5 + i, column=1).value for i in range(len(ts))] == wb.sheetnames[1:]
-    assert c.cell(row=5, column=1).hyperlink.location == "'Referral sources'!A1"
-    statuses = {c.cell(row=5 + i, column=1).value: c.cell(row=5 + i, column=3).value
+    assert c.cell(row=5, column=1).hyperlink.location == "'Contacts within 24h'!A1"
+    assert [c.cell(row=4, column=j).value for j in range(1, 7)] == [
+        "Sheet", "Table", "Covers", "Status", "Why provisional", "Possibly incomplete months"]
+    statuses = {c.cell(row=5 + i, column=1).value: c.cell(row=5 + i, column=4).value
                 for i in range(len(ts))}
     assert statuses["RHIs by month"] == "Provisional" and statuses["CIN by month"] == "Final"
+    covers = {c.cell(row=5 + i, column=1).value: c.cell(row=5 + i, column=3).value
+              for i in range(len(ts))}
+    assert covers["RHIs by month"] == "April 2022 to March 2023"
+    assert covers["CIN by month"] == "April 2021 to March 2023"
 
 
 def test_sheet_layout_title_note_header_frozen(book):

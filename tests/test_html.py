@@ -49,7 +49,7 @@ def test_every_catalogue_metric_grouped(page):
     for r in f["catalogue"].iter_rows(named=True):
         assert f'id="m-{r["metric_id"]}"' in text
         assert r["title"] in text
-    groups = [g for g in re.findall(r'<h2 id="g\d+">([^<]+)</h2>', text)]
+    groups = [g for g in re.findall(r'<h3 id="g\d+">([^<]+)</h3>', text)]
     assert groups == ["Front door", "Children in need", "Child protection",
                       "Missing and return home interviews"]
 
@@ -118,12 +118,16 @@ def test_data_quality_panel(page):
     warn = text.index('data-check="invalid_primary_need"')
     assert err < warn < text.index('data-check="volume_gap"')    # errors first
     block = text[err:warn]
-    assert "3 failing records" in block and "70.0%" in block and "69.5%" in block
+    assert "3 findings" in block and "70.0%" in block and "69.5%" in block
     assert "-0.5%" in block and "Return interviews completed in 72 hours (%)" in block
     # a count of 1 moving to 0 is a small number: shown as c
     warn_block = text[warn:text.index('data-check="volume_gap"')]
     assert ">c<" in warn_block
-    assert "Affected by failing error check: rhi_completed_before_return" in text
+    # the check in words, its id behind them (inside a details element)
+    row = _metric_row(text, "rhi_accepted")
+    assert "Provisional: touched by 1 failing check" in row
+    details = row[row.index("<details"):row.index("</details>")]
+    assert "[rhi_completed_before_return]" in details
 
 
 def test_banner_only_when_errors_failed(page, tmp_path):

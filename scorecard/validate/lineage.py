@@ -348,9 +348,10 @@ _CODE_COLUMN = re.compile(r"column_name (\w+)")
 def _row_inputs(check_id: str, table: str, record_id: str, message: str) -> frozenset[Input]:
     """What one failing validation row reads."""
     known = check_inputs().get(check_id)
-    if check_id.startswith("load.") or table not in TABLES:
-        # a row that could not be loaded, or a check this package does not know: the records
-        return frozenset({(table, RECORD)}) if table in TABLES else frozenset()
+    if table not in TABLES:   # a table this package does not know: it could be anything
+        return frozenset((t, RECORD) for t in TABLES)
+    if check_id.startswith("load."):   # a row that could not be read: the record is missing
+        return frozenset({(table, RECORD)})
     if known is None:
         return frozenset({(table, RECORD)})
     if known.periodic:
