@@ -171,9 +171,17 @@ def browser(page, tmp_path_factory):
     work = tmp_path_factory.mktemp("browser")
     # a measuring copy: the published page has no scripts (its CSP forbids them)
     probe = work / "probe.html"
-    script = ("<script>document.body.insertAdjacentHTML('beforeend','<pre id=\"measure\">'+"
-              "JSON.stringify([...document.querySelectorAll('svg.spark')].map(s=>{"
-              "const r=s.getBoundingClientRect();return [r.width,r.height]}))+'</pre>')</script>")
+    script = ("<script>const broken=[];"
+              "document.querySelectorAll('thead th').forEach(th=>{"
+              "const walker=document.createTreeWalker(th,NodeFilter.SHOW_TEXT);let n;"
+              "while((n=walker.nextNode())){const re=/\\S+/g;let m;"
+              "while((m=re.exec(n.data))){const r=document.createRange();"
+              "r.setStart(n,m.index);r.setEnd(n,m.index+m[0].length);"
+              "const tops=new Set([...r.getClientRects()].map(x=>Math.round(x.top)));"
+              "if(tops.size>1)broken.push(m[0]);}}});"
+              "document.body.insertAdjacentHTML('beforeend','<pre id=\"measure\">'+"
+              "JSON.stringify({sparks:[...document.querySelectorAll('svg.spark')].map(s=>{"
+              "const r=s.getBoundingClientRect();return [r.width,r.height]}),broken:broken})+'</pre>')</script>")
     probe.write_text(re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", text)
                      .replace("</body>", script + "</body>"), encoding="utf-8")
     base = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -199,8 +207,14 @@ def test_browser_renders_every_metric(browser, page):
 def test_browser_sparklines_have_size(browser):
     _, _, measured = browser
     # the last match is the element the script added (the first is the script's own text)
-    sizes = json.loads(re.findall(r'<pre id="measure">(.*?)</pre>', measured)[-1])
+    sizes = json.loads(re.findall(r'<pre id="measure">(.*?)</pre>', measured)[-1])["sparks"]
     assert len(sizes) >= 15 and all(w > 50 and h > 10 for w, h in sizes)
+
+
+def test_browser_headers_never_break_a_word(browser):
+    _, _, measured = browser
+    found = json.loads(re.findall(r'<pre id="measure">(.*?)</pre>', measured)[-1])
+    assert found["broken"] == []
 
 
 def test_browser_screenshot_not_blank(browser):
@@ -215,3 +229,107 @@ def test_browser_screenshot_not_blank(browser):
     # the scorecard's blue rule under the header is drawn
     assert any(abs(c[0] - 0) < 30 and abs(c[1] - 114) < 30 and abs(c[2] - 178) < 30
                for _, c in colours)
+
+
+def test_board_summary_comes_first_and_fits_its_lists(page):
+    _, text, _ = page
+    summary = text[text.index('id="board-summary"'):text.index('data-section="measures"')]
+    assert text.index('data-section="summary"') < text.index('data-section="measures"') \
+        < text.index('data-section="quality"')
+    red = summary[summary.index('id="summary-red"'):summary.index('id="summary-moved"')]
+    assert "#m-cpp_second_or_subsequent_pct" in red          # the one red measure
+    assert "#m-rereferrals_12m_pct" not in red                # green
+    moved = summary[summary.index('id="summary-moved"'):summary.index('id="summary-checks"')]
+    assert 0 < moved.count("<li>") <= html.MOVED_MOST
+    assert "since 2021-22" in moved
+    checks = summary[summary.index('id="summary-checks"'):]
+    assert "[rhi_completed_before_return]" in checks and "#m-rhi_accepted" in checks
+
+
+def test_definitions_are_board_words_not_column_names(page):
+    _, text, f = page
+    row = _metric_row(text, "referrals")
+    assert "Referrals to children&#39;s social care received in the period." in row
+    for r in f["catalogue"].iter_rows(named=True):
+        assert r["description"] not in _metric_row(text, r["metric_id"])
+
+
+def test_each_source_is_named_once_in_a_footnote(page):
+    _, text, _ = page
+    notes = re.findall(r'<li id="fn(\d+)">([^<]+)</li>', text)
+    assert [n for n, _ in notes] == [str(i) for i in range(1, len(notes) + 1)]
+    sources = [s for _, s in notes]
+    assert len(sources) == len(set(sources)) >= 2
+    assert "DfE Characteristics of children in need 2022, LA level" in sources
+    for s in sources[1:]:
+        assert text.count(s) == 1, s
+    assert '<a href="#fn2">2</a>' in _metric_row(text, "rereferrals_12m_pct")
+
+
+def test_counts_are_shown_without_decimals(tmp_path):
+    f = synthetic_frames()
+    f["impact"] = pl.concat([f["impact"], pl.DataFrame(
+        [{"check_id": "rhi_completed_before_return", "severity": "error",
+          "table": "return_interviews", "records": 3, "metric_id": "rhi_accepted",
+          "period": "2022-23", "breakdown": "", "value": 700.0, "value_without": 690.0,
+          "change": -10.0}], schema=f["impact"].schema)])
+    text = _render(tmp_path / "p.html", frames=f)
+    block = text[text.index('data-check="rhi_completed_before_return"'):]
+    block = block[:block.index("</table>")]
+    assert ">700<" in block and ">690<" in block and ">-10<" in block
+    assert not re.search(r">-?[\d,]+\.0<", block.replace("70.0%", "").replace("69.5%", ""))
+
+
+def test_targets_sit_beside_the_dfe_rag(tmp_path):
+    from scorecard.report.targets import Target, Targets
+
+    targets = Targets([Target("rereferrals_12m_pct", "", 20.0, 1.0, "lower"),
+                       Target("cpp_second_or_subsequent_pct", "", 5.0, 1.0, "lower")], "t.toml")
+    text = _render(tmp_path / "t.html", targets=targets)
+    row = _metric_row(text, "rereferrals_12m_pct")
+    assert 'class="rag rag-green">Green<' in row            # the DfE RAG is still there
+    assert "Target 20.0%" in row and row.count("rag rag-") == 2
+    assert "Local target" in text and "t.toml" in text
+    # a suppressed value gets no RAG against the target either
+    hidden = _metric_row(text, "cpp_second_or_subsequent_pct")
+    assert "Target 5.0%" in hidden and 'rag-none' in hidden
+
+
+def test_more_sections_can_be_added_after_any_section(tmp_path):
+    extra = html.PageSection("trends", "Five-year trends", "_quality.html.j2",
+                             {"checks": []}, after="summary")
+    text = _render(tmp_path / "s.html", sections=[extra])
+    order = re.findall(r'data-section="(\w+)"', text)
+    assert order == ["summary", "trends", "measures", "quality"]
+    assert '<h2 id="trends">Five-year trends</h2>' in text
+
+
+def test_a_month_page_names_the_month_and_its_year_to_date(tmp_path):
+    text = _render(tmp_path / "m.html", period="2023-01", errors_failed=False,
+                   provisional_metrics=frozenset())
+    assert "January 2023 · monthly figures for January 2023" in text
+    assert "(April 2022 to January 2023)" in text
+    assert '<th scope="col" class="num">January 2023</th>' in text
+    assert '<th scope="col" class="num">January 2022</th>' in text
+    assert "2021-22 and 2022-23" not in text
+    row = _metric_row(text, "rhi_accepted")
+    assert "Monthly, April 2021 to January 2023" in row
+    assert "Feb 2023" not in row                               # no later month
+    # a yearly measure with no year-to-date figure is not shown as the unfinished year's
+    row = _metric_row(text, "rereferrals_12m_pct")
+    assert 'class="num value">–' in row and "no year-to-date figure" in row
+    assert "20.6%" not in row.split("</td>")[1]
+
+
+def test_a_possibly_incomplete_month_is_named_in_words_on_the_page(tmp_path):
+    f = synthetic_frames()
+    f["validation"] = pl.concat([f["validation"], pl.DataFrame(
+        [{"check_id": "volume.monthly_gap", "table": "missing_episodes", "severity": "warning",
+          "record_id": "", "period": "2022-07", "message": "a month with under half"}],
+        schema=f["validation"].schema)])
+    text = _render(tmp_path / "g.html", frames=f)
+    row = _metric_row(text, "missing_episodes")
+    assert "Includes July 2022, possibly incomplete: far below neighbouring months" in row
+    assert 'class="ring"' in row and "Jul 2022 possibly incomplete" in row
+    assert "(possibly incomplete: far below neighbouring months)" in row   # the sparkline's words
+    assert "July 2022: possibly incomplete: far below neighbouring months" in text  # summary

@@ -133,8 +133,8 @@ def alt_text(spec: ChartSpec) -> str:
             items = [f"{c} {sdc.SUPPRESSED if h else ('not available' if v is None else _fmt(v, spec.unit))}"
                      for c, v, h in zip(spec.categories, s.values, s.hidden)]
             text.append(f"{s.label}: {'; '.join(items)}.")
-    for i, words in sorted(spec.incomplete.items()):
-        text.append(f"{spec.categories[i]} is {words}.")
+    for _, words in sorted(spec.incomplete.items()):
+        text.append(f"{words[:1].upper()}{words[1:]}.")
     if spec.provisional:
         text.append("Provisional: failing data checks touch these figures.")
     return " ".join(text)
@@ -184,9 +184,11 @@ def _mark_incomplete(ax: "Axes", positions: dict[int, str], horizontal: bool = F
     """Shade each possibly incomplete position and say so in words."""
     for i in sorted(positions):
         if horizontal:
-            ax.axhspan(i - 0.5, i + 0.5, color=STATUS["incomplete"], alpha=0.12, linewidth=0)
+            ax.axhspan(i - 0.5, i + 0.5, color=STATUS["incomplete"], alpha=0.12, linewidth=0,
+                       gid=f"incomplete-{i}")
         else:
-            ax.axvspan(i - 0.5, i + 0.5, color=STATUS["incomplete"], alpha=0.15, linewidth=0)
+            ax.axvspan(i - 0.5, i + 0.5, color=STATUS["incomplete"], alpha=0.15, linewidth=0,
+                       gid=f"incomplete-{i}")
             ax.annotate("possibly\nincomplete", (i, 1.0), xycoords=("data", "axes fraction"),
                         xytext=(0, -2), textcoords="offset points", ha="center", va="top",
                         fontsize=7, color=STATUS["incomplete"], fontweight="bold")
@@ -205,7 +207,7 @@ def trend_chart(series: Sequence[Series], months: Sequence[str], *, title: str, 
         y = [None if h or v is None else v for v, h in zip(s.values, s.hidden)]
         ax.plot(x, [float("nan") if v is None else v for v in y], color=st.colour,
                 linestyle=st.linestyle, marker=st.marker, linewidth=2, markersize=5,
-                label=s.label)
+                label=s.label, gid=f"series-{s.role}-{k}")
         for i, h in enumerate(s.hidden):
             if h:
                 ax.annotate(sdc.SUPPRESSED, (i, 0), xytext=(0, 4 + 12 * k),
@@ -239,13 +241,14 @@ def bar_chart(categories: Sequence[str], series: Sequence[Series], *, title: str
             ys = [k]
         else:
             ys = [i + (k - (n - 1) / 2) * width for i in range(len(categories))]
-        for y, v, h in zip(ys, s.values, s.hidden):
+        for j, (y, v, h) in enumerate(zip(ys, s.values, s.hidden)):
             if h:
                 ax.text(top * 0.01, y, sdc.SUPPRESSED, va="center", ha="left",
                         fontweight="bold", color=st.colour)
             elif v is not None:
                 ax.barh(y, v, height=width * (1 if one_bar_per_category else 0.9),
-                        color=st.colour, hatch=st.hatch, edgecolor=st.edge, linewidth=0.4)
+                        color=st.colour, hatch=st.hatch, edgecolor=st.edge, linewidth=0.4,
+                        gid=f"series-{s.role}-{k}-{j}")
                 ax.text(v + top * 0.01, y, _fmt(v, kind), va="center", ha="left", fontsize=8)
     ax.set_yticks(range(len(categories)), list(categories))
     if one_bar_per_category:

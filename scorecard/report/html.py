@@ -303,7 +303,7 @@ def _metric_card(meta: dict, ctx: _Context) -> dict:
                        | {cov.year.previous().label} | ({cov.year.label} if not cov.is_month else set()))
         pts = [(y, *shown(y)) for y in years]
         spark_label = "By year" + (" (complete years)" if cov.is_month else "")
-    b = ctx.bench.get((mid, ""), {}) if target else {}
+    b = ctx.bench.get((mid, ""), {})
     foot = ctx.notes.mark(b.get("source")) if (b.get("england") is not None
                                                 or b.get("sn_mean") is not None) else []
     breakdowns = []

@@ -5,7 +5,7 @@ shows them (:data:`scorecard.report.tables.TABLE_ORDER`), each chart after the t
 belongs with. Each item has its title, its status (final or provisional, and which failing
 checks make it provisional, in words with their ids), any month possibly incomplete, its
 source note and the suppression note. Every chart carries alt text (the picture's
-description, as public sector accessibility rules ask) and a caption. Tables are real Word
+description, as public sector accessibility rules ask) under a numbered figure heading. Tables are real Word
 tables (a header row that repeats across pages, figures right-aligned), not pictures.
 
 Written with python-docx; the file is byte-identical on re-run (fixed document dates, zip
@@ -103,8 +103,6 @@ def _picture(doc, spec: ChartSpec, png: Path, number: int) -> None:
     doc_pr.set("descr", spec.alt)        # alt text
     doc_pr.set("title", spec.title)
     doc_pr.set("name", f"Figure {number}: {spec.name}")
-    cap = doc.add_paragraph(f"Figure {number}: {spec.title}", style="Caption")
-    cap.runs[0].font.bold = False
 
 
 def write_pack(path: Path, tables: Sequence[ReportTable], charts: Sequence[ChartSpec], *,
