@@ -79,25 +79,6 @@ def test_suppression_applied(page):
     assert row.count(">c</text>") == 2
 
 
-def test_hidden_metric_values_matches_tables_and_protects_months():
-    f = synthetic_frames()
-    units = dict(f["catalogue"].select("metric_id", "unit").iter_rows())
-    alone = html.hidden_metric_values(f["metrics"], units, la_code=LA, threshold=5)
-    ts = tables.all_tables(f["metrics"], f["scorecard"], **KW)
-    with_tables = html.hidden_metric_values(f["metrics"], units, la_code=LA, threshold=5,
-                                            tables=ts)
-    for t in ts:
-        assert t.hidden_keys() <= with_tables
-    months = {k for k in alone if k[0] == "rhi_accepted"}
-    assert ("rhi_accepted", "2022-08", "") in months and len(months) == 2
-    assert ("missing_children", "2022-08", "") in alone
-    # distinct children do not add up over months: no secondary cell for them
-    assert len({k for k in alone if k[0] == "missing_children"}) == 1
-    assert ("cpp_second_or_subsequent_pct", "2022-23", "") in alone
-    assert {("cin_by_primary_need", "2022-23", "N7"), ("cin_by_primary_need", "2022-23", "N6")} \
-        <= alone
-
-
 def test_text_from_data_is_escaped(page):
     _, text, _ = page
     assert "<script" not in text.lower()
@@ -150,15 +131,6 @@ def test_empty_inputs_render(tmp_path):
                    impact=f["impact"].clear(), tables=(), provisional_metrics=frozenset())
     assert "All data checks passed" in text
     assert text.count('class="metric"') == f["catalogue"].height
-
-
-def test_sparkline_geometry():
-    s = html.sparkline([("a", 1.0, False), ("b", 3.0, False), ("c", 2.0, True),
-                        ("d", None, False), ("e", 5.0, False)], unit="count", width=100, height=20)
-    assert len(s["segments"]) == 2 and s["singles"] == [s["last"]]
-    assert len(s["gaps"]) == 1 and "c c" in s["desc"] and "b 3" in s["desc"]
-    assert s["segments"][0].startswith("4.0,16.0")         # lowest value at the bottom
-    assert html.sparkline([], unit="count")["empty"]
 
 
 @pytest.fixture(scope="module")

@@ -367,21 +367,6 @@ def test_all_tables_marks_provisional(frames):
         assert sdc.recoverable_lines(t.suppressed, t.lines(), t.cells()) == []
 
 
-def test_csv_written_with_formula_text_defused(frames, tmp_path):
-    formula = '=HYPERLINK("http://example.invalid","x")'
-    extra = pl.DataFrame([_row("cin_by_primary_need", "2022-23", 12, formula)],
-                         schema=frames["metrics"].schema)
-    t = tables.cin_by_primary_need(pl.concat([frames["metrics"], extra]), **KW).suppressed_with(5)
-    path = tables.write_csv(t, tmp_path / "t.csv")
-    back = pl.read_csv(path, infer_schema=False)
-    assert back.columns == t.frame.columns
-    assert "'" + formula in back["Code"].to_list()
-    assert back.filter(pl.col("Primary need") == "Low income")["2022-23"][0] == "c"
-    assert tables.csv_safe("-1") == "'-1" and tables.csv_safe("Police") == "Police"
-    index = tables.write_index([t], tmp_path / "index.csv")
-    assert pl.read_csv(index)["status"].to_list() == ["final"]
-
-
 def test_render_all_writes_everything_identically(tmp_path):
     from scorecard.report import render_all
 

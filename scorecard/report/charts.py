@@ -32,7 +32,7 @@ import polars as pl
 
 from . import sdc
 from .coverage import Coverage, coverage, month_name
-from .palette import OKABE_ITO, SERIES, STATUS, series_style
+from .palette import OKABE_ITO, STATUS, series_style
 from .status import Marks
 from .tables import ReportTable, format_value
 from .wording import GAP_WORDS
@@ -471,7 +471,3 @@ def save_all(out_dir: Path, specs: Sequence[ChartSpec]) -> list[Path]:
             written.extend(save_chart(draw(spec), out_dir, spec.name, spec.alt))
     return written
 
-
-def series_colours() -> dict[str, str]:
-    """Role -> colour, as every chart draws it (for tests and the workbook key)."""
-    return {k: s.colour for k, s in SERIES.items()}

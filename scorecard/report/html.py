@@ -22,7 +22,7 @@ against recovery from their total.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,10 +32,12 @@ import polars as pl
 from ..periods import parse_period
 from . import sdc
 from .coverage import Coverage, coverage, month_name
+from .hidden import NOT_ADDITIVE, Key, hidden_metric_values
 from .palette import SERIES, STATUS, css_variables
+from .sparkline import format_metric, sparkline
 from .status import Flag, Marks
 from .tables import (CP_CATEGORY_LABELS, PRIMARY_NEED_LABELS, REFERRAL_SOURCE_GROUPS,
-                     MetricValues, ReportTable, annual_period, period_kind)
+                     MetricValues, ReportTable, period_kind)
 from .wording import GAP_WORDS, check_words, metric_definition
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -43,10 +45,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["render_html", "hidden_metric_values", "sparkline", "NOT_ADDITIVE", "PageSection",
            "format_metric", "source_parts"]
-
-#: Monthly counts of distinct children, or month-end snapshots, do not add up to the year's
-#: figure, so they form no line with it.
-NOT_ADDITIVE = frozenset({"missing_children", "cin_open_month_end", "cpp_open_month_end"})
 
 #: Readable names (and display order) of breakdown categories.
 _CATEGORY_NAMES = {**{c: f"{c} {t}" for c, t in PRIMARY_NEED_LABELS.items()},
@@ -59,7 +57,6 @@ _RAG_TEXT = {"green": "Green", "amber": "Amber", "red": "Red"}
 #: say only which way the figure moved.
 _DIRECTION = {"improving": "Improving", "worsening": "Worsening", "no change": "No change",
               "up": "▲ Up", "down": "▼ Down"}
-Key = tuple[str, str, str]
 #: how many figures the summary lists as having moved most
 MOVED_MOST = 5
 
@@ -77,124 +74,12 @@ class PageSection:
     after: str = ""
 
 
-def format_metric(value: float | None, unit: str) -> str:
-    """A metric value as shown on the scorecard (counts whole, no ".0")."""
-    if value is None:
-        return "–"
-    if unit == "count":
-        return f"{value:,.0f}"
-    if unit == "percent":
-        return f"{value:.1f}%"
-    return f"{value:,.1f}"
-
-
 def _change(value: float | None, unit: str) -> str:
     if value is None:
         return "–"
     if unit == "count":
         return f"{value:+,.0f}"
     return f"{value:+,.1f}" + ("%" if unit == "percent" else "")
-
-
-def hidden_metric_values(metrics: pl.DataFrame, units: dict[str, str], *, la_code: int,
-                         threshold: int, tables: Iterable[ReportTable] = ()) -> set[Key]:
-    """The (metric_id, period, breakdown) values that must be shown as ``c``.
-
-    Union of: what the published tables hide; counts of 1 to threshold-1 and ratios whose
-    numerator or denominator is such a count; secondary suppression of additive monthly
-    counts (and ratio numerators) against the year's figure, and of each breakdown against
-    its total.
-    """
-    hidden: set[Key] = set().union(*(t.hidden_keys() for t in tables))
-    rows = metrics.filter(pl.col("la_code") == la_code).select(
-        "metric_id", "period", "breakdown", "value", "numerator", "denominator").iter_rows()
-    counts: dict[Key, float | None] = {}
-    for m, p, b, v, n, d in rows:
-        key = (m, p, b or "")
-        counts[key] = n if n is not None else (v if units.get(m) == "count" else None)
-        if sdc.is_primary(counts[key], threshold) or sdc.is_primary(d, threshold):
-            hidden.add(key)
-    # months against their year
-    by_year: dict[Key, list[Key]] = defaultdict(list)
-    for key in sorted(counts):
-        m, p, b = key
-        if m in NOT_ADDITIVE or b or period_kind(p) != "month":
-            continue
-        year_key = (m, annual_period(p).label, b)
-        if year_key in counts:
-            by_year[year_key].append(key)
-    for year_key, month_keys in sorted(by_year.items()):
-        cells = {(i, "v"): counts[k] for i, k in enumerate(month_keys)} | {(-1, "v"): counts[year_key]}
-        index = {(i, "v"): k for i, k in enumerate(month_keys)} | {(-1, "v"): year_key}
-        done = sdc.suppress(cells, counts=cells, threshold=threshold,
-                            lines=[sdc.Line(tuple((i, "v") for i in range(len(month_keys))),
-                                            (-1, "v"))],
-                            initial=[c for c, k in index.items() if k in hidden])
-        hidden |= {index[c] for c in done}
-    # breakdowns against their total
-    groups: dict[tuple[str, str], dict[str, float | None]] = defaultdict(dict)
-    for (m, p, b), n in counts.items():
-        if b:
-            groups[(m, p)][b] = n
-    for (m, p), cats in sorted(groups.items()):
-        hidden |= {(m, p, b) for b in sdc.suppress_breakdown(cats, threshold=threshold)}
-    return hidden
-
-
-def sparkline(points: Sequence[tuple[str, float | None, bool]], *, unit: str,
-              width: int = 150, height: int = 34, roles: Sequence[str] | None = None,
-              incomplete: Sequence[int] = ()) -> dict:
-    """Geometry of an inline SVG sparkline: segments split at missing or hidden points and
-    where the series changes (last year's months, then this year's).
-
-    ``points``: (label, value, hidden) in time order; ``roles``: the palette series of each
-    point (default all ``this_year``); ``incomplete``: positions possibly incomplete. Returns
-    the polyline segments (with their colour and dash), the last shown point, gap markers
-    for hidden points, rings for incomplete points and an accessible description.
-    """
-    roles = list(roles) if roles is not None else ["this_year"] * len(points)
-    shown = [v for _, v, h in points if v is not None and not h]
-    pad = 4
-    lo, hi = (min(shown), max(shown)) if shown else (0.0, 1.0)
-    span = (hi - lo) or 1.0
-    step = (width - 2 * pad) / max(len(points) - 1, 1)
-
-    def xy(i: int, v: float) -> tuple[float, float]:
-        return (round(pad + i * step, 1), round(height - pad - (v - lo) / span * (height - 2 * pad), 1))
-
-    segments, current, gaps, last = [], [], [], None
-    role = None
-    rings = []
-    for i, (_, v, h) in enumerate(points):
-        if v is None or h or roles[i] != role:
-            if current:
-                segments.append((role, current))
-            current = []
-        role = roles[i]
-        if v is None or h:
-            if h:
-                gaps.append(round(pad + i * step, 1))
-            continue
-        current.append(xy(i, v))
-        last = xy(i, v)
-        if i in incomplete:
-            rings.append(xy(i, v))
-    if current:
-        segments.append((role, current))
-    described = []
-    for i, (lab, v, h) in enumerate(points):
-        text = f"{lab} {sdc.SUPPRESSED if h else format_metric(v, unit)}"
-        if i in incomplete:
-            text += f" ({GAP_WORDS})"
-        described.append(text)
-    return {"width": width, "height": height,
-            "segments": [" ".join(f"{x},{y}" for x, y in s) for _, s in segments],
-            "styled": [{"points": " ".join(f"{x},{y}" for x, y in s),
-                        "colour": SERIES[r].colour,
-                        "dash": "" if SERIES[r].linestyle == "-" else "3,2"}
-                       for r, s in segments],
-            "singles": [s[0] for _, s in segments if len(s) == 1], "last": last, "gaps": gaps,
-            "rings": rings, "desc": "; ".join(described), "empty": not shown}
 
 
 def source_parts(source: str | None) -> list[str]:

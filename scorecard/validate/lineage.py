@@ -234,7 +234,7 @@ def mart_lineage() -> dict[str, MartLineage]:
     """Every mart's lineage back to staging columns, from the mart SQL."""
     from sqlglot.optimizer.scope import build_scope
 
-    from ..metrics.marts import mart_dependencies, mart_models, render_model
+    from ..metrics.marts import mart_dependencies, render_model
 
     schema = _schema_of_staging()
     out: dict[str, MartLineage] = {}
