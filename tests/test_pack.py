@@ -92,3 +92,26 @@ def test_month_build_pack_names_its_span(tmp_path):
     assert "April 2022 to January 2023" in d.paragraphs[1].text
     assert all("2022-23," not in h or "to January" in h for h in _headings(d, 1))
     assert any(h.endswith("April 2022 to January 2023") for h in _headings(d, 1))
+
+
+def test_charts_added_by_other_work_are_drawn_and_packed(tmp_path):
+    from scorecard.report import html
+    from scorecard.report.charts import ChartSpec, Series
+
+    f = synthetic_frames()
+    trend = ChartSpec("trend5_rereferrals_12m_pct", "trend", "Re-referrals, five years", "percent",
+                      ("2018-19", "2019-20", "2020-21", "2021-22", "2022-23"),
+                      (Series("Barnsley", (20.0, 21.0, 19.0, 19.9, 20.6), (False,) * 5, "this_year"),
+                       Series("England", (22.6, 22.7, 22.7, 21.5, 22.4), (False,) * 5, "england")),
+                      "Source: test.")
+    section = html.PageSection("trends", "Trends", "_quality.html.j2", {"checks": []},
+                               after="measures")
+    files = render_all(tmp_path, period="2022-23", la_code=LA, la_name="Barnsley",
+                       errors_failed=False, charts=[trend], sections=[section], **f)
+    assert tmp_path / "charts" / "trend5_rereferrals_12m_pct.svg" in files
+    d = docx.Document(str(tmp_path / "report_pack.docx"))
+    assert "Further charts" in _headings(d, 1)
+    last = d.inline_shapes[len(d.inline_shapes) - 1]._inline.docPr
+    assert last.get("title") == "Re-referrals, five years" and "England: from 22.6%" in last.get("descr")
+    page = (tmp_path / "scorecard.html").read_text()
+    assert page.index('data-section="trends"') > page.index('data-section="measures"')

@@ -1,11 +1,14 @@
-"""What the partnership publishes: annual-report tables (CSV and Excel), charts and the
-one-page HTML scorecard, all with statistical disclosure control (:mod:`.sdc`).
+"""What the partnership publishes: annual-report tables (CSV and Excel), charts, the
+one-page HTML scorecard and the Word report pack, all with statistical disclosure control
+(:mod:`.sdc`), each naming the period it covers (:mod:`.coverage`) and its status (:mod:`.status`:
+provisional where a failing error check touches a figure; months possibly incomplete).
 
 :func:`render_all` is the entry point the build calls. The sub-modules (and matplotlib,
 xlsxwriter, Jinja2) are imported when it runs, not when this package is imported.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +18,8 @@ import polars as pl
 from ..errors import ConfigError, ScorecardError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .charts import ChartSpec
+    from .html import PageSection
     from .targets import Targets
 
 __all__ = ["render_all", "REQUIRED_COLUMNS"]
@@ -46,7 +51,8 @@ def render_all(out_dir: Path, *, metrics: pl.DataFrame, scorecard: pl.DataFrame,
                validation: pl.DataFrame, impact: pl.DataFrame, catalogue: pl.DataFrame,
                period: str, la_code: int, la_name: str, threshold: int = 5,
                errors_failed: bool = False, affects: pl.DataFrame | None = None,
-               targets: "Targets | None" = None) -> list[Path]:
+               targets: "Targets | None" = None, sections: Sequence["PageSection"] = (),
+               charts: Sequence["ChartSpec"] = ()) -> list[Path]:
     """Write ``tables/*.csv``, ``tables/annual_report_tables.xlsx``, ``charts/*.png|svg``,
     ``scorecard.html`` and ``report_pack.docx`` under ``out_dir``; returns the files
     written, sorted.
@@ -60,8 +66,13 @@ def render_all(out_dir: Path, *, metrics: pl.DataFrame, scorecard: pl.DataFrame,
     (:mod:`.targets`) adds the partnership's own targets beside the DfE-based RAG. Every
     output names the period it covers (a month build: April to that month). Output is
     byte-identical for the same inputs.
+
+    ``sections`` (:class:`.html.PageSection`) and ``charts`` (:class:`.charts.ChartSpec`) add
+    page sections and charts (e.g. five-year trends, revisions): each chart is drawn with the
+    others, with alt text, and goes into the Word pack after the table it names (at the end
+    when it names none).
     """
-    from . import charts, excel, html, pack, tables
+    from . import charts as charts_mod, excel, html, pack, tables
     from .coverage import coverage
     from .status import Marks
 
@@ -91,17 +102,19 @@ def render_all(out_dir: Path, *, metrics: pl.DataFrame, scorecard: pl.DataFrame,
         out_dir / "tables" / "annual_report_tables.xlsx", this_year,
         title=f"{la_name} safeguarding annual report tables, {cov.title_span}",
         created=created))
-    specs = charts.chart_specs(this_year, previous_tables=last_year, metrics=metrics,
+    extra_charts = charts
+    specs = charts_mod.chart_specs(this_year, previous_tables=last_year, metrics=metrics,
                                scorecard=scorecard, catalogue=catalogue, period=period,
                                la_code=la_code, la_name=la_name, threshold=threshold,
                                provisional_metrics=frozenset(), marks=marks)
-    written += charts.save_all(out_dir / "charts", specs)
+    specs += list(extra_charts)
+    written += charts_mod.save_all(out_dir / "charts", specs)
     written.append(html.render_html(out_dir / "scorecard.html", metrics=metrics,
                                     scorecard=scorecard, validation=validation, impact=impact,
                                     catalogue=catalogue, period=period, la_code=la_code,
                                     la_name=la_name, threshold=threshold,
                                     errors_failed=errors_failed, tables=this_year,
-                                    marks=marks, targets=targets))
+                                    marks=marks, targets=targets, sections=sections))
     written.append(pack.write_pack(out_dir / "report_pack.docx", this_year, specs,
                                    chart_dir=out_dir / "charts", la_name=la_name, period=period,
                                    created=created, errors_failed=errors_failed))

@@ -414,7 +414,8 @@ def render_html(path: Path, *, metrics: pl.DataFrame, scorecard: pl.DataFrame,
         this_heading=cov.name, prev_heading=prev.name if cov.is_month else prev.year.label,
         sections=ordered, threshold=threshold, rule=sdc.rule_note(threshold),
         footnotes=notes.items, palette=css_variables(), series=SERIES, status=STATUS,
-        targets=targets, gap_words=GAP_WORDS)
+        targets=targets, targets_file=Path(targets.source).name if targets is not None else "",
+        gap_words=GAP_WORDS)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8", newline="\n")
     return path

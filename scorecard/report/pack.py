@@ -162,6 +162,15 @@ def write_pack(path: Path, tables: Sequence[ReportTable], charts: Sequence[Chart
             _status(doc, spec.provisional, spec.status_note)
             _picture(doc, spec, png, number)
             _small(doc.add_paragraph(spec.note), italic=True)
+    others = [spec for spec in charts if spec.table not in {t.name for t in tables}]
+    if others:
+        doc.add_heading("Further charts", level=1)
+    for spec in others:
+        number += 1
+        doc.add_heading(f"Figure {number}: {spec.title}", level=2)
+        _status(doc, spec.provisional, spec.status_note)
+        _picture(doc, spec, Path(chart_dir) / f"{spec.name}.png", number)
+        _small(doc.add_paragraph(spec.note), italic=True)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(path))

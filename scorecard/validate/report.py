@@ -151,8 +151,9 @@ def summary_text(rows: pl.DataFrame, impact: pl.DataFrame, *, extract_date: date
                          + "; ".join(shown) + (f"; and {more} more (see the impact table)" if more else ""))
             elif rows.filter((pl.col("check_id") == r["check_id"]) & (pl.col("table") == r["table"])
                              & (pl.col("record_id") != "")).is_empty():
-                line += ("a whole period is affected; these metrics may be understated or shifted: "
-                         + (", ".join(affected) or "none of the core metrics"))
+                line += ("a whole period is affected; " + ("they may be understated or shifted there"
+                         if affects is not None else "these metrics may be understated or shifted: "
+                         + (", ".join(affected) or "none of the core metrics")))
             elif recompute_given:
                 line += "no metric value for the reported periods changes without these records"
             else:
