@@ -20,6 +20,7 @@ without changing a count, which is why figures are marked by lineage.
 """
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -40,6 +41,8 @@ __all__ = [
     "metric_inputs",
     "metrics_touched",
 ]
+
+log = logging.getLogger(__name__)
 
 #: the pseudo-column standing for a record's existence
 RECORD = "*"
@@ -229,9 +232,37 @@ def _qualified(sql: str, schema: dict):
                    identify=False)
 
 
+class _Everything(dict):
+    """Column lineage of a mart whose SQL could not be followed: every column rests on every
+    column of every staging table the mart reads (so a check touches too much, never too
+    little)."""
+
+    def __init__(self, inputs: frozenset[Input]):
+        super().__init__()
+        self.inputs = inputs
+
+    def __missing__(self, column: str) -> frozenset[Input]:
+        return self.inputs
+
+    def __contains__(self, column: object) -> bool:
+        return True
+
+
+def _conservative(name: str) -> MartLineage:
+    from ..metrics.marts import mart_sources
+
+    inputs = frozenset((t, c) for t in mart_sources()[name]
+                       for c in [*TABLES[t].column_names, RECORD])
+    return MartLineage(_Everything(inputs), inputs)
+
+
 @lru_cache(maxsize=1)
 def mart_lineage() -> dict[str, MartLineage]:
-    """Every mart's lineage back to staging columns, from the mart SQL."""
+    """Every mart's lineage back to staging columns, from the mart SQL.
+
+    A mart whose SQL sqlglot cannot follow is logged and given the conservative lineage
+    (everything it reads feeds everything it gives); a test keeps the shipped marts parsed."""
+    from sqlglot.errors import SqlglotError
     from sqlglot.optimizer.scope import build_scope
 
     from ..metrics.marts import mart_dependencies, render_model
@@ -240,12 +271,18 @@ def mart_lineage() -> dict[str, MartLineage]:
     out: dict[str, MartLineage] = {}
     for name in mart_dependencies():
         sql = render_model(name, source=lambda t: _STG + t, ref=lambda m: _MART + m)
-        tree = _qualified(sql, schema)
-        root = build_scope(tree)
-        resolver = _Resolver(out)
-        columns = {s.alias_or_name: resolver.select(root, s.alias_or_name) for s in tree.selects}
-        out[name] = MartLineage(columns, resolver.rows(root))
-        schema[_MART + name] = {c: "VARCHAR" for c in columns}
+        try:
+            tree = _qualified(sql, schema)
+            root = build_scope(tree)
+            resolver = _Resolver(out)
+            columns = {s.alias_or_name: resolver.select(root, s.alias_or_name)
+                       for s in tree.selects}
+            out[name] = MartLineage(columns, resolver.rows(root))
+            schema[_MART + name] = {c: "VARCHAR" for c in columns}
+        except (SqlglotError, ValueError, KeyError, AttributeError) as exc:
+            log.warning("lineage of mart %s could not be derived (%s); every column it reads "
+                        "is taken to feed every figure resting on it", name, exc)
+            out[name] = _conservative(name)   # a mart reading it fails too: conservative
     return out
 
 
