@@ -5,6 +5,7 @@ import os
 import secrets
 import stat
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 from .errors import ConfigError
@@ -30,6 +31,8 @@ class Settings:
     :param key_file: where the pseudonymisation key is kept when not configured.
     :param targets: the partnership's own targets file (TOML or CSV, see
         ``scorecard.report.targets``); ``None``: ``targets.toml`` in the raw folder if there.
+    :param date_floor: a date on or before it is not a real date: an error in every date column,
+        and never used to choose the default period.
     """
 
     la_code: int = DEFAULT_LA
@@ -41,6 +44,7 @@ class Settings:
     mappings: tuple[Path, ...] = field(default_factory=tuple)
     key_file: Path = Path.home() / ".scorecard" / "pseudonym.key"
     targets: Path | None = None
+    date_floor: date = date(1900, 1, 1)
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

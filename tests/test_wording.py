@@ -43,6 +43,9 @@ def test_checks_in_words_examples():
         "Child in need episodes with a primary need code that is not on the DfE list")
     assert wording.check_words("volume.monthly_gap", "contacts").startswith(
         "Contacts: a month far below")
+    assert wording.check_words("referrals.before_floor.referral_date", "referrals") == (
+        "Referrals with a referral date too early to be real (on or before the earliest date "
+        "allowed)")
     assert wording.check_words("load.unparseable_date", "referrals") == (
         "Referrals not loaded: a date that could not be read")
     # a check the package does not know is still words, without underscores

@@ -171,6 +171,8 @@ def check_words(check_id: str, table: str = "") -> str:
         return f"{many} with a {col} code that is not on the DfE list"
     if kind == "placeholder_date":
         return f"{many} with a placeholder {col} (such as 1 January 1900)"
+    if kind == "before_floor":
+        return f"{many} with a {col} too early to be real (on or before the earliest date allowed)"
     if kind == "future_date":
         return f"{many} with a {col} after the date of the extract"
     if kind == "before_birth":
