@@ -100,6 +100,7 @@ class _Run:
     catalogue: pl.DataFrame | None = None
     scorecard: pl.DataFrame | None = None
     reconciliation: pl.DataFrame | None = None
+    targets: Any = None  # scorecard.report.targets.Targets
 
     @property
     def raw_dir(self) -> Path:
@@ -144,11 +145,16 @@ def build(settings: Settings, *, period: str | None = None, wait: float = 0.0,
     if raw_dir.resolve() == out_dir.resolve() or raw_dir.resolve() in out_dir.resolve().parents:
         raise ConfigError(f"{out_dir}: the output folder must not be inside the raw folder {raw_dir}")
     key = pseudonym_key(settings.key_file)
+    from .report.targets import find_targets, load_targets
+
+    found = find_targets(settings.targets, raw_dir)   # a bad targets file: exit 2, nothing built
+    targets = load_targets(found) if found is not None else None
 
     with dbmod.exclusive(settings.db, wait=wait):
         con = dbmod.connect(settings.db)
         try:
-            run = _Run(con, settings, key, la_name, requested, progress or (lambda msg: log.info(msg)))
+            run = _Run(con, settings, key, la_name, requested, progress or (lambda msg: log.info(msg)),
+                       targets=targets)
             return _build(run)
         finally:
             con.close()
@@ -229,9 +235,16 @@ def _benchmarks_step(run: _Run) -> None:
     from . import benchmarks
 
     with run.step("benchmarks", "benchmarks: comparing with England, region and statistical neighbours"):
+        from .benchmarks.months import month_rows
+
         fy = run.period.financial_year.label
-        run.scorecard = benchmarks.compare(run.metrics, la_code=run.settings.la_code, period=fy,
-                                           grouping=run.settings.sn_grouping, catalogue=run.catalogue)
+        years = benchmarks.compare(run.metrics, la_code=run.settings.la_code, period=fy,
+                                   grouping=run.settings.sn_grouping, catalogue=run.catalogue)
+        # a month build names its month: rows for the month come first
+        region = years["region_name"].drop_nulls().first() if years.height else None
+        months = month_rows(run.metrics, run.catalogue, la_code=run.settings.la_code,
+                            period=run.period.label, la_name=run.la_name, region_name=region)
+        run.scorecard = pl.concat([months, years]) if months.height else years
         run.reconciliation = benchmarks.reconcile(run.metrics, la_code=run.settings.la_code, period=fy)
 
 
@@ -242,15 +255,17 @@ def _report_step(run: _Run) -> None:
         out_dir = run.out_dir
         out_dir.mkdir(parents=True, exist_ok=True)
         write_csv(run.metrics, out_dir / "metrics.csv")
-        write_csv(run.scorecard, out_dir / "scorecard.csv")
+        scorecard = run.scorecard if run.targets is None else run.targets.annotate(run.scorecard)
+        write_csv(scorecard, out_dir / "scorecard.csv")
         write_csv(run.reconciliation, out_dir / "reconciliation.csv")
         run.validation.write(out_dir)
         report.render_all(out_dir, metrics=run.metrics, scorecard=run.scorecard,
                           validation=run.validation.rows, impact=run.validation.impact,
+                          affects=run.validation.affects,
                           catalogue=run.catalogue, period=run.period.label,
                           la_code=run.settings.la_code, la_name=run.la_name,
                           threshold=run.settings.suppress_below,
-                          errors_failed=run.validation.errors > 0)
+                          errors_failed=run.validation.errors > 0, targets=run.targets)
 
 
 def _write_run_log(run: _Run, exit_code: int) -> None:

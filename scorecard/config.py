@@ -29,6 +29,8 @@ class Settings:
     :param sn_grouping: statistical-neighbour grouping, ``None`` = the one in force for the period.
     :param mappings: extra folders of mapping files for bespoke exports.
     :param key_file: where the pseudonymisation key is kept when not configured.
+    :param targets: the partnership's own targets file (TOML or CSV, see
+        ``scorecard.report.targets``); ``None``: ``targets.toml`` in the raw folder if there.
     :param date_floor: a date on or before it is not a real date: an error in every date column,
         and never used to choose the default period.
     """
@@ -41,6 +43,7 @@ class Settings:
     sn_grouping: str | None = None
     mappings: tuple[Path, ...] = field(default_factory=tuple)
     key_file: Path = Path.home() / ".scorecard" / "pseudonym.key"
+    targets: Path | None = None
     date_floor: date = date(1900, 1, 1)
 
     def with_(self, **changes) -> "Settings":
@@ -59,6 +62,8 @@ def settings(**overrides) -> Settings:
         env["db"] = Path(v)
     if v := os.environ.get(KEY_FILE_ENV):
         env["key_file"] = Path(v)
+    if v := os.environ.get("SCORECARD_TARGETS"):
+        env["targets"] = Path(v)
     return Settings().with_(**env).with_(**overrides)
 
 

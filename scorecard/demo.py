@@ -8,10 +8,33 @@ from typing import Callable
 from .build import BuildResult, build
 from .config import settings as make_settings
 
-__all__ = ["run_demo", "DEMO_ARTEFACTS"]
+__all__ = ["run_demo", "DEMO_ARTEFACTS", "DEMO_TARGETS"]
 
 #: migration artefacts the demo shows, so the validation panel has something to say
 DEMO_ARTEFACTS = ("cutover_gap", "duplicate_migration", "rhi_completed_not_accepted")
+
+#: illustrative local targets (``targets.toml`` in the demo's raw folder), so the page shows
+#: the partnership's own RAG beside the DfE-based one
+DEMO_TARGETS = """\
+# Illustrative partnership targets for the demo (scorecard.report.targets describes the format).
+[contacts_concluded_24h_pct]
+target = 75
+tolerance = 5
+note = "JTAI action plan, recommendation 2: contacts concluded within 24 hours"
+
+[rereferrals_12m_pct]
+target = 20
+tolerance = 2
+
+[assessments_within_45wd_pct]
+target = 85
+tolerance = 5
+
+[rhi_completed_72h_pct]
+target = 80
+tolerance = 5
+note = "Return home interviews within the statutory 72 hours"
+"""
 
 
 def run_demo(*, raw_dir: Path = Path("data/raw/demo"), out_dir: Path = Path("reports/demo"),
@@ -19,7 +42,8 @@ def run_demo(*, raw_dir: Path = Path("data/raw/demo"), out_dir: Path = Path("rep
              artefacts: tuple[str, ...] = DEMO_ARTEFACTS,
              progress: Callable[[str], None] | None = None) -> BuildResult:
     """Generate two financial years of synthetic extracts into ``raw_dir`` (replacing any earlier
-    demo data there), rebuild ``db`` from scratch and write the reports to ``out_dir``.
+    demo data there, with illustrative local targets in ``targets.toml``), rebuild ``db`` from
+    scratch and write the reports to ``out_dir``.
     The answer key of the injected artefacts is saved beside the database, not in ``raw_dir``."""
     from .synth import generate
 
@@ -29,6 +53,7 @@ def run_demo(*, raw_dir: Path = Path("data/raw/demo"), out_dir: Path = Path("rep
     if raw_dir.exists():
         shutil.rmtree(raw_dir)
     result = generate(raw_dir, seed=seed, scale=scale, artefacts=artefacts)
+    (raw_dir / "targets.toml").write_text(DEMO_TARGETS, encoding="utf-8")
     result.answer_key.save(db.parent / "demo_answer_key.json")
     for p in (db, Path(str(db) + ".wal")):
         p.unlink(missing_ok=True)

@@ -202,6 +202,134 @@ def test_an_unwritable_output_folder_builds_nothing_and_leaves_the_database_as_i
     con.close()
 
 
+#: the metrics each published table shows (read back from index.csv by file name)
+TABLE_METRICS = {
+    "contacts_24h_by_month.csv": {"contacts", "contacts_concluded_24h_pct"},
+    "referral_sources.csv": {"referral_source_pct", "referrals"},
+    "cin_by_month.csv": {"cin_open_month_end"},
+    "cin_by_primary_need.csv": {"cin_by_primary_need"},
+    "cp_by_latest_category.csv": {"cpp_by_latest_category"},
+    "cp_per_month.csv": {"cpp_open_month_end", "cpp_avg_open_per_month"},
+    "missing_by_month.csv": {"missing_children", "missing_episodes"},
+    "rhi_by_month.csv": {"rhi_accepted", "rhi_completed_72h", "rhi_completed_72h_pct"},
+}
+
+
+@pytest.fixture(scope="module")
+def month_build(tmp_path_factory):
+    from scorecard.synth import generate
+
+    base = tmp_path_factory.mktemp("month")
+    raw = base / "raw"
+    generate(raw, scale=0.25, years=2, start_year=2021, seed=5,
+             artefacts=("cutover_gap", "rhi_completed_not_accepted"))
+    (raw / "targets.toml").write_text("[rhi_completed_72h_pct]\ntarget = 80\ntolerance = 5\n")
+    s = settings(raw_dir=raw, out_dir=base / "out", db=base / "m.duckdb")
+    return build(s, period="2023-01"), s
+
+
+def test_a_month_build_names_its_period_everywhere(month_build):
+    import openpyxl
+
+    result, s = month_build
+    out = s.out_dir
+    assert result.exit_code == 1 and result.period == "2023-01"
+    index = read_csv(out / "tables" / "index.csv")
+    for row in index:
+        assert row["period"].endswith("/2023-01"), row
+        assert row["covers"].endswith("to January 2023"), row
+        assert "2022-23," not in row["title"] and "and 2022-23" not in row["title"].replace(
+            "and 2022-23 to January", ""), row["title"]
+    wb = openpyxl.load_workbook(out / "tables" / "annual_report_tables.xlsx")
+    assert "January 2023" in wb["Contents"]["A1"].value
+    for name in wb.sheetnames[1:]:
+        title = wb[name]["A1"].value
+        assert "January" in title, title
+    missing = read_csv(out / "tables" / "missing_by_month.csv")
+    assert [r["Month"] for r in missing][-2:] == ["January 2023", "Year to date (April 2022 to January 2023)"]
+    import re
+
+    charts = sorted((out / "charts").glob("*.svg"))
+    assert charts
+    for chart in charts:
+        title = re.search(r'<title id="t">([^<]*)</title>', chart.read_text()).group(1)
+        assert "January" in title, (chart.name, title)
+    page = (out / "scorecard.html").read_text()
+    assert "<title>Safeguarding scorecard – Barnsley – January 2023</title>" in page
+    assert '<th scope="col" class="num">January 2023</th>' in page
+    months = [r for r in read_csv(out / "scorecard.csv") if r["period"] == "2023-01"]
+    metrics = {r["metric_id"] for r in read_csv(out / "metrics.csv") if r["period"] == "2023-01"}
+    assert {r["metric_id"] for r in months} == metrics and len(metrics) >= 10
+
+
+def test_a_month_build_marks_nothing_final_that_a_failing_check_touches(month_build):
+    import openpyxl
+    from scorecard.validate.lineage import affects_frame
+    import polars as pl
+
+    _, s = month_build
+    out = s.out_dir
+    validation = pl.read_csv(out / "validation.csv", infer_schema=False).fill_null("")
+    errors = validation.filter(pl.col("severity") == "error")
+    assert "return_interviews.completed_not_accepted" in set(errors["check_id"])
+    touched = set(affects_frame(errors)["metric_id"])
+    assert {"rhi_accepted", "rhi_completed_72h", "rhi_completed_72h_pct"} <= touched
+    index = {r["file"]: r for r in read_csv(out / "tables" / "index.csv")}
+    for file, ids in TABLE_METRICS.items():
+        if ids & touched:
+            assert index[file]["status"] == "provisional", file
+            assert index[file]["status_reason"], file
+    assert "[return_interviews.completed_not_accepted]" in index["rhi_by_month.csv"]["status_reason"]
+    wb = openpyxl.load_workbook(out / "tables" / "annual_report_tables.xlsx")
+    statuses = {r[0]: r[3] for r in wb["Contents"].iter_rows(min_row=5, values_only=True) if r[0]}
+    assert statuses["RHIs by month"] == "Provisional"
+    assert wb["RHIs by month"]["A2"].value.startswith("PROVISIONAL")
+    page = (out / "scorecard.html").read_text()
+    for mid in ("rhi_accepted", "rhi_completed_72h", "rhi_completed_72h_pct"):
+        assert f'id="m-{mid}" data-metric="{mid}" data-status="provisional"' in page, mid
+    assert 'id="m-rhi_offered" data-metric="rhi_offered">' in page      # not touched
+    rhi_chart = (out / "charts" / "trend_rhi_completed_72h_pct.svg").read_text()
+    assert "PROVISIONAL" in rhi_chart or "Provisional" in rhi_chart
+
+
+def test_a_month_build_marks_the_suspected_gap_month_in_words(month_build):
+    _, s = month_build
+    out = s.out_dir
+    gaps = [r for r in read_csv(out / "validation.csv") if r["check_id"] == "volume.monthly_gap"
+            and r["period"] == "2022-07"]
+    assert gaps, "the cut-over gap artefact was not detected"
+    tables = {r["table"] for r in gaps}
+    assert "missing_episodes" in tables
+    chart = (out / "charts" / "trend_missing_episodes.svg").read_text()
+    assert 'id="incomplete-3"' in chart
+    assert "July 2022 possibly incomplete: far below neighbouring months" in chart
+    missing = {r["Month"]: r for r in read_csv(out / "tables" / "missing_by_month.csv")}
+    assert missing["July 2022"]["Note"] == "July 2022 possibly incomplete: far below neighbouring months"
+    index = {r["file"]: r for r in read_csv(out / "tables" / "index.csv")}
+    assert "July 2022 is possibly incomplete" in index["missing_by_month.csv"]["warnings"]
+    page = (out / "scorecard.html").read_text()
+    assert "July 2022: possibly incomplete: far below neighbouring months" in page
+
+
+def test_targets_in_the_raw_folder_are_used_beside_the_dfe_rag(month_build):
+    _, s = month_build
+    rows = read_csv(s.out_dir / "scorecard.csv")
+    assert {"target", "target_tolerance", "target_better", "target_rag"} <= set(rows[0])
+    rhi = next(r for r in rows if r["metric_id"] == "rhi_completed_72h_pct" and r["period"] == "2023-01")
+    assert rhi["target"] == "80.0" and rhi["target_rag"] in {"green", "amber", "red"}
+    assert "Target 80.0%" in (s.out_dir / "scorecard.html").read_text()
+
+
+def test_a_bad_targets_file_builds_nothing(clean_raw, tmp_path):
+    raw, _ = clean_raw
+    bad = tmp_path / "targets.toml"
+    bad.write_text("[no_such_metric]\ntarget = 1\n")
+    s = settings(raw_dir=raw, out_dir=tmp_path / "o", db=tmp_path / "t.duckdb", targets=bad)
+    with pytest.raises(ConfigError, match="targets.toml.*unknown metric id 'no_such_metric'"):
+        build(s, period="2022-23")
+    assert not (tmp_path / "t.duckdb").exists() and not (tmp_path / "o").exists()
+
+
 # ------------------------------------------------------------------ hostile inputs (issue 11)
 
 def test_the_default_period_comes_only_from_dates_that_pass_their_checks():

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from tests.test_report_tables import KW, synthetic_frames
 
-from scorecard.report import charts, tables
+from scorecard.report import charts, palette, tables
 
 EXPECTED = {"trend_cin_open_month_end", "trend_cpp_open_month_end", "trend_missing_episodes",
             "trend_missing_children", "trend_rhi_completed_72h_pct",
@@ -112,10 +112,13 @@ def test_bar_chart_hides_suppressed_bars_and_labels_values():
 
 def test_accessible_styles():
     # colour-blind-safe palette and never colour alone: series differ by marker/dash/hatch
-    assert len({m for _, _, m in charts.LINE_STYLES}) == len(charts.LINE_STYLES)
-    assert len({d for _, d, _ in charts.LINE_STYLES}) == len(charts.LINE_STYLES)
-    assert len({h for _, h in charts.BAR_STYLES}) == len(charts.BAR_STYLES)
-    assert {c for c, _ in charts.BAR_STYLES} <= set(charts.OKABE_ITO.values())
+    styles = list(palette.SERIES.values())
+    for attr in ("colour", "hatch", "marker"):
+        assert len({getattr(s, attr) for s in styles}) == len(styles), attr
+    assert len({str(s.linestyle) for s in styles}) == len(styles)
+    assert {s.colour for s in styles} <= set(charts.OKABE_ITO.values())
+    with pytest.raises(ValueError, match="no series"):
+        palette.series_style("orange")
 
 
 def test_titles_axes_and_source_notes():
@@ -148,3 +151,102 @@ def test_matplotlib_not_imported_by_package_import():
             "print('matplotlib' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True).stdout.strip() == "False"
+
+
+def _specs(period="2022-23", validation=None):
+    from scorecard.report.status import Marks
+    from scorecard.validate.lineage import affects_frame
+
+    f = synthetic_frames()
+    v = f["validation"] if validation is None else validation
+    marks = Marks(affects_frame(v))
+    kw = dict(la_code=370, la_name="Barnsley", marks=marks)
+    this = tables.all_tables(f["metrics"], f["scorecard"], period=period, **kw)
+    last = tables.all_tables(f["metrics"], f["scorecard"], period="2021-22", **kw)
+    return charts.chart_specs(this, previous_tables=last, metrics=f["metrics"],
+                              scorecard=f["scorecard"], catalogue=f["catalogue"], period=period,
+                              la_code=370, la_name="Barnsley", threshold=5,
+                              provisional_metrics=frozenset(), marks=marks)
+
+
+def test_every_series_in_every_chart_is_drawn_in_its_palette_colour():
+    from matplotlib.colors import to_hex
+
+    specs = _specs()
+    assert {s.name for s in specs} == EXPECTED
+    drawn_roles: dict[str, set[str]] = {}
+    for spec in specs:
+        fig = charts.draw(spec)
+        ax = fig.axes[0]
+        artists = [a for a in ax.get_children() if (a.get_gid() or "").startswith("series-")]
+        assert artists, spec.name
+        roles = {a.get_gid().split("-")[1] for a in artists}
+        assert roles == {s.role for s in spec.series if any(
+            v is not None and not h for v, h in zip(s.values, s.hidden))}, spec.name
+        for a in artists:
+            role = a.get_gid().split("-")[1]
+            colour = a.get_color() if hasattr(a, "get_linestyle") and not hasattr(
+                a, "get_width") else a.get_facecolor()
+            assert to_hex(colour) == palette.SERIES[role].colour.lower(), (spec.name, role)
+            drawn_roles.setdefault(role, set()).add(to_hex(colour))
+    # one colour per meaning across all the charts, and the LA this year and last year and
+    # both comparators all appear
+    assert all(len(c) == 1 for c in drawn_roles.values())
+    assert {"this_year", "last_year", "neighbours", "england"} <= set(drawn_roles)
+
+
+def test_roles_follow_meaning_not_position():
+    by = {s.name: s for s in _specs()}
+    rs = by["referral_sources"]
+    assert [s.role for s in rs.series] == ["this_year", "last_year", "neighbours", "england"]
+    bench = by["benchmark_rereferrals_12m_pct"]
+    assert [s.role for s in bench.series] == ["this_year", "last_year", "neighbours", "england"]
+    need = by["cin_by_primary_need"]
+    assert [(s.label, s.role) for s in need.series] == [("2022-23", "this_year"),
+                                                         ("2021-22", "last_year")]
+    trend = by["trend_cin_open_month_end"]
+    assert [(s.label, s.role) for s in trend.series] == [("2022-23", "this_year"),
+                                                          ("2021-22", "last_year")]
+
+
+def test_alt_text_on_every_chart_file(drawn):
+    out, files = drawn
+    for p in files:
+        if p.suffix == ".svg":
+            text = p.read_text()
+            assert 'role="img"' in text and "<desc" in text and "<title" in text, p.name
+        else:
+            assert any(c.startswith(b"Description") for c in _png_text_chunks(p)), p.name
+
+
+def test_a_possibly_incomplete_month_is_marked_on_its_monthly_charts(tmp_path):
+    import polars as pl
+
+    gap = pl.DataFrame([{"check_id": "volume.monthly_gap", "table": "missing_episodes",
+                         "severity": "warning", "record_id": "", "period": "2022-07",
+                         "message": "a month with under half the records"}],
+                       schema={c: pl.Utf8 for c in ("check_id", "table", "severity",
+                                                    "record_id", "period", "message")})
+    specs = {s.name: s for s in _specs(validation=gap)}
+    ep = specs["trend_missing_episodes"]
+    assert ep.incomplete == {3: "July 2022 possibly incomplete: far below neighbouring months"}
+    assert "July 2022 possibly incomplete: far below neighbouring months." in ep.alt
+    assert ep.note.startswith("July 2022 possibly incomplete")
+    assert not specs["trend_cin_open_month_end"].incomplete      # other records: unmarked
+    fig = charts.draw(ep)
+    shaded = [a for a in fig.axes[0].get_children() if a.get_gid() == "incomplete-3"]
+    assert len(shaded) == 1
+    assert "possibly\nincomplete" in [t.get_text() for t in fig.axes[0].texts]
+    files = charts.save_all(tmp_path, [ep])
+    assert 'id="incomplete-3"' in files[1].read_text()
+
+
+def test_month_build_charts_name_the_span_and_stop_at_the_month():
+    specs = {s.name: s for s in _specs(period="2022-10")}
+    trend = specs["trend_missing_episodes"]
+    assert trend.title.endswith("2021-22 and 2022-23 to October")
+    this = trend.series[0]
+    assert this.label == "2022-23 to October" and this.values[7:] == (None,) * 5
+    assert all(v is not None for v in this.values[:7])
+    # no year-to-date row in the scorecard: no benchmark chart claims a year figure
+    assert not [n for n in specs if n.startswith("benchmark_")]

@@ -12,8 +12,12 @@ def test_demo_builds_everything_and_shows_its_artefacts(tmp_path):
     result = run_demo(raw_dir=raw, out_dir=out, db=dbfile, scale=0.2)
     assert result.exit_code in (0, 1) and result.period == "2022-23"
     assert not (raw / "stale").exists()
-    for name in ("scorecard.html", "metrics.csv", "scorecard.csv", "validation.csv"):
+    for name in ("scorecard.html", "metrics.csv", "scorecard.csv", "validation.csv",
+                 "report_pack.docx"):
         assert (out / name).is_file()
+    # the illustrative local targets sit beside the DfE RAG on the page
+    assert (raw / "targets.toml").is_file()
+    assert "Target 75.0%" in (out / "scorecard.html").read_text()
     key = AnswerKey.load(dbfile.parent / "demo_answer_key.json")
     assert set(key.artefacts) == set(DEMO_ARTEFACTS)
     with open(out / "validation.csv", newline="") as fh:

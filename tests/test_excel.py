@@ -31,10 +31,16 @@ def test_contents_then_one_sheet_per_table(book):
     c = wb["Contents"]
     assert c["A1"].value == "Barnsley tables"
     assert [c.cell(row=5 + i, column=1).value for i in range(len(ts))] == wb.sheetnames[1:]
-    assert c.cell(row=5, column=1).hyperlink.location == "'Referral sources'!A1"
-    statuses = {c.cell(row=5 + i, column=1).value: c.cell(row=5 + i, column=3).value
+    assert c.cell(row=5, column=1).hyperlink.location == "'Contacts within 24h'!A1"
+    assert [c.cell(row=4, column=j).value for j in range(1, 7)] == [
+        "Sheet", "Table", "Covers", "Status", "Why provisional", "Possibly incomplete months"]
+    statuses = {c.cell(row=5 + i, column=1).value: c.cell(row=5 + i, column=4).value
                 for i in range(len(ts))}
     assert statuses["RHIs by month"] == "Provisional" and statuses["CIN by month"] == "Final"
+    covers = {c.cell(row=5 + i, column=1).value: c.cell(row=5 + i, column=3).value
+              for i in range(len(ts))}
+    assert covers["RHIs by month"] == "April 2022 to March 2023"
+    assert covers["CIN by month"] == "April 2021 to March 2023"
 
 
 def test_sheet_layout_title_note_header_frozen(book):
@@ -94,3 +100,42 @@ def test_created_date_fixed_and_byte_identical(book, tmp_path):
     again = excel.write_workbook(tmp_path / "again.xlsx", ts, title="Barnsley tables",
                                  created=datetime(2023, 3, 31))
     assert again.read_bytes() == path.read_bytes()
+
+
+def test_series_headers_are_edged_in_the_palette_colour_and_keyed_on_contents(book):
+    from scorecard.report import palette
+
+    _, ts, wb = book
+    for t in ts:
+        ws = wb[excel.SHEET_NAMES[t.name]]
+        for j, c in enumerate(t.frame.columns, start=1):
+            border = ws.cell(row=4, column=j).border.bottom
+            role = t.roles.get(c)
+            if role:
+                assert border.color.rgb[-6:].upper() == palette.SERIES[role].colour[1:].upper(), c
+    contents = wb["Contents"]
+    key = [r for r in contents.iter_rows(min_col=2, max_col=2, values_only=True)
+           if r[0] in {s.meaning for s in palette.SERIES.values()}]
+    assert len(key) == len(palette.SERIES)
+
+
+def test_a_possibly_incomplete_month_says_so_on_its_sheet(tmp_path):
+    from scorecard.report.status import Marks
+    from scorecard.validate.lineage import AFFECTS_SCHEMA
+
+    f = synthetic_frames()
+    marks = Marks(pl.DataFrame([("volume.monthly_gap", "missing_episodes", "warning",
+                                 "missing_episodes", "2022-07")], schema=AFFECTS_SCHEMA,
+                               orient="row"))
+    ts = tables.all_tables(f["metrics"], f["scorecard"], **KW, marks=marks)
+    path = excel.write_workbook(tmp_path / "g.xlsx", ts, title="T", created=datetime(2023, 3, 31))
+    ws = openpyxl.load_workbook(path)["Missing by month"]
+    assert ws.cell(row=4, column=4).value == "Note"
+    notes = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=4).value for r in range(5, 18)}
+    assert notes["July 2022"] == "July 2022 possibly incomplete: far below neighbouring months"
+    assert notes["Year 2022-23"].startswith("Includes July 2022, possibly incomplete")
+    assert notes["June 2022"] is None
+    assert "July 2022 is possibly incomplete" in ws["A2"].value
+    contents = openpyxl.load_workbook(path)["Contents"]
+    row = next(r for r in contents.iter_rows(values_only=True) if r[0] == "Missing by month")
+    assert row[3] == "Final" and "July 2022" in row[5]

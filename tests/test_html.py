@@ -49,7 +49,7 @@ def test_every_catalogue_metric_grouped(page):
     for r in f["catalogue"].iter_rows(named=True):
         assert f'id="m-{r["metric_id"]}"' in text
         assert r["title"] in text
-    groups = [g for g in re.findall(r'<h2 id="g\d+">([^<]+)</h2>', text)]
+    groups = [g for g in re.findall(r'<h3 id="g\d+">([^<]+)</h3>', text)]
     assert groups == ["Front door", "Children in need", "Child protection",
                       "Missing and return home interviews"]
 
@@ -79,25 +79,6 @@ def test_suppression_applied(page):
     assert row.count(">c</text>") == 2
 
 
-def test_hidden_metric_values_matches_tables_and_protects_months():
-    f = synthetic_frames()
-    units = dict(f["catalogue"].select("metric_id", "unit").iter_rows())
-    alone = html.hidden_metric_values(f["metrics"], units, la_code=LA, threshold=5)
-    ts = tables.all_tables(f["metrics"], f["scorecard"], **KW)
-    with_tables = html.hidden_metric_values(f["metrics"], units, la_code=LA, threshold=5,
-                                            tables=ts)
-    for t in ts:
-        assert t.hidden_keys() <= with_tables
-    months = {k for k in alone if k[0] == "rhi_accepted"}
-    assert ("rhi_accepted", "2022-08", "") in months and len(months) == 2
-    assert ("missing_children", "2022-08", "") in alone
-    # distinct children do not add up over months: no secondary cell for them
-    assert len({k for k in alone if k[0] == "missing_children"}) == 1
-    assert ("cpp_second_or_subsequent_pct", "2022-23", "") in alone
-    assert {("cin_by_primary_need", "2022-23", "N7"), ("cin_by_primary_need", "2022-23", "N6")} \
-        <= alone
-
-
 def test_text_from_data_is_escaped(page):
     _, text, _ = page
     assert "<script" not in text.lower()
@@ -118,12 +99,16 @@ def test_data_quality_panel(page):
     warn = text.index('data-check="invalid_primary_need"')
     assert err < warn < text.index('data-check="volume_gap"')    # errors first
     block = text[err:warn]
-    assert "3 failing records" in block and "70.0%" in block and "69.5%" in block
+    assert "3 findings" in block and "70.0%" in block and "69.5%" in block
     assert "-0.5%" in block and "Return interviews completed in 72 hours (%)" in block
     # a count of 1 moving to 0 is a small number: shown as c
     warn_block = text[warn:text.index('data-check="volume_gap"')]
     assert ">c<" in warn_block
-    assert "Affected by failing error check: rhi_completed_before_return" in text
+    # the check in words, its id behind them (inside a details element)
+    row = _metric_row(text, "rhi_accepted")
+    assert "Provisional: touched by 1 failing check" in row
+    details = row[row.index("<details"):row.index("</details>")]
+    assert "[rhi_completed_before_return]" in details
 
 
 def test_banner_only_when_errors_failed(page, tmp_path):
@@ -148,15 +133,6 @@ def test_empty_inputs_render(tmp_path):
     assert text.count('class="metric"') == f["catalogue"].height
 
 
-def test_sparkline_geometry():
-    s = html.sparkline([("a", 1.0, False), ("b", 3.0, False), ("c", 2.0, True),
-                        ("d", None, False), ("e", 5.0, False)], unit="count", width=100, height=20)
-    assert len(s["segments"]) == 2 and s["singles"] == [s["last"]]
-    assert len(s["gaps"]) == 1 and "c c" in s["desc"] and "b 3" in s["desc"]
-    assert s["segments"][0].startswith("4.0,16.0")         # lowest value at the bottom
-    assert html.sparkline([], unit="count")["empty"]
-
-
 @pytest.fixture(scope="module")
 def browser(page, tmp_path_factory):
     if not Path(CHROMIUM).exists():
@@ -167,9 +143,17 @@ def browser(page, tmp_path_factory):
     work = tmp_path_factory.mktemp("browser")
     # a measuring copy: the published page has no scripts (its CSP forbids them)
     probe = work / "probe.html"
-    script = ("<script>document.body.insertAdjacentHTML('beforeend','<pre id=\"measure\">'+"
-              "JSON.stringify([...document.querySelectorAll('svg.spark')].map(s=>{"
-              "const r=s.getBoundingClientRect();return [r.width,r.height]}))+'</pre>')</script>")
+    script = ("<script>const broken=[];"
+              "document.querySelectorAll('thead th').forEach(th=>{"
+              "const walker=document.createTreeWalker(th,NodeFilter.SHOW_TEXT);let n;"
+              "while((n=walker.nextNode())){const re=/\\S+/g;let m;"
+              "while((m=re.exec(n.data))){const r=document.createRange();"
+              "r.setStart(n,m.index);r.setEnd(n,m.index+m[0].length);"
+              "const tops=new Set([...r.getClientRects()].map(x=>Math.round(x.top)));"
+              "if(tops.size>1)broken.push(m[0]);}}});"
+              "document.body.insertAdjacentHTML('beforeend','<pre id=\"measure\">'+"
+              "JSON.stringify({sparks:[...document.querySelectorAll('svg.spark')].map(s=>{"
+              "const r=s.getBoundingClientRect();return [r.width,r.height]}),broken:broken})+'</pre>')</script>")
     probe.write_text(re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", text)
                      .replace("</body>", script + "</body>"), encoding="utf-8")
     base = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -195,8 +179,14 @@ def test_browser_renders_every_metric(browser, page):
 def test_browser_sparklines_have_size(browser):
     _, _, measured = browser
     # the last match is the element the script added (the first is the script's own text)
-    sizes = json.loads(re.findall(r'<pre id="measure">(.*?)</pre>', measured)[-1])
+    sizes = json.loads(re.findall(r'<pre id="measure">(.*?)</pre>', measured)[-1])["sparks"]
     assert len(sizes) >= 15 and all(w > 50 and h > 10 for w, h in sizes)
+
+
+def test_browser_headers_never_break_a_word(browser):
+    _, _, measured = browser
+    found = json.loads(re.findall(r'<pre id="measure">(.*?)</pre>', measured)[-1])
+    assert found["broken"] == []
 
 
 def test_browser_screenshot_not_blank(browser):
@@ -211,3 +201,107 @@ def test_browser_screenshot_not_blank(browser):
     # the scorecard's blue rule under the header is drawn
     assert any(abs(c[0] - 0) < 30 and abs(c[1] - 114) < 30 and abs(c[2] - 178) < 30
                for _, c in colours)
+
+
+def test_board_summary_comes_first_and_fits_its_lists(page):
+    _, text, _ = page
+    summary = text[text.index('id="board-summary"'):text.index('data-section="measures"')]
+    assert text.index('data-section="summary"') < text.index('data-section="measures"') \
+        < text.index('data-section="quality"')
+    red = summary[summary.index('id="summary-red"'):summary.index('id="summary-moved"')]
+    assert "#m-cpp_second_or_subsequent_pct" in red          # the one red measure
+    assert "#m-rereferrals_12m_pct" not in red                # green
+    moved = summary[summary.index('id="summary-moved"'):summary.index('id="summary-checks"')]
+    assert 0 < moved.count("<li>") <= html.MOVED_MOST
+    assert "since 2021-22" in moved
+    checks = summary[summary.index('id="summary-checks"'):]
+    assert "[rhi_completed_before_return]" in checks and "#m-rhi_accepted" in checks
+
+
+def test_definitions_are_board_words_not_column_names(page):
+    _, text, f = page
+    row = _metric_row(text, "referrals")
+    assert "Referrals to children&#39;s social care received in the period." in row
+    for r in f["catalogue"].iter_rows(named=True):
+        assert r["description"] not in _metric_row(text, r["metric_id"])
+
+
+def test_each_source_is_named_once_in_a_footnote(page):
+    _, text, _ = page
+    notes = re.findall(r'<li id="fn(\d+)">([^<]+)</li>', text)
+    assert [n for n, _ in notes] == [str(i) for i in range(1, len(notes) + 1)]
+    sources = [s for _, s in notes]
+    assert len(sources) == len(set(sources)) >= 2
+    assert "DfE Characteristics of children in need 2022, LA level" in sources
+    for s in sources[1:]:
+        assert text.count(s) == 1, s
+    assert '<a href="#fn2">2</a>' in _metric_row(text, "rereferrals_12m_pct")
+
+
+def test_counts_are_shown_without_decimals(tmp_path):
+    f = synthetic_frames()
+    f["impact"] = pl.concat([f["impact"], pl.DataFrame(
+        [{"check_id": "rhi_completed_before_return", "severity": "error",
+          "table": "return_interviews", "records": 3, "metric_id": "rhi_accepted",
+          "period": "2022-23", "breakdown": "", "value": 700.0, "value_without": 690.0,
+          "change": -10.0}], schema=f["impact"].schema)])
+    text = _render(tmp_path / "p.html", frames=f)
+    block = text[text.index('data-check="rhi_completed_before_return"'):]
+    block = block[:block.index("</table>")]
+    assert ">700<" in block and ">690<" in block and ">-10<" in block
+    assert not re.search(r">-?[\d,]+\.0<", block.replace("70.0%", "").replace("69.5%", ""))
+
+
+def test_targets_sit_beside_the_dfe_rag(tmp_path):
+    from scorecard.report.targets import Target, Targets
+
+    targets = Targets([Target("rereferrals_12m_pct", "", 20.0, 1.0, "lower"),
+                       Target("cpp_second_or_subsequent_pct", "", 5.0, 1.0, "lower")], "t.toml")
+    text = _render(tmp_path / "t.html", targets=targets)
+    row = _metric_row(text, "rereferrals_12m_pct")
+    assert 'class="rag rag-green">Green<' in row            # the DfE RAG is still there
+    assert "Target 20.0%" in row and row.count("rag rag-") == 2
+    assert "Local target" in text and "t.toml" in text
+    # a suppressed value gets no RAG against the target either
+    hidden = _metric_row(text, "cpp_second_or_subsequent_pct")
+    assert "Target 5.0%" in hidden and 'rag-none' in hidden
+
+
+def test_more_sections_can_be_added_after_any_section(tmp_path):
+    extra = html.PageSection("trends", "Five-year trends", "_quality.html.j2",
+                             {"checks": []}, after="summary")
+    text = _render(tmp_path / "s.html", sections=[extra])
+    order = re.findall(r'data-section="(\w+)"', text)
+    assert order == ["summary", "trends", "measures", "quality"]
+    assert '<h2 id="trends">Five-year trends</h2>' in text
+
+
+def test_a_month_page_names_the_month_and_its_year_to_date(tmp_path):
+    text = _render(tmp_path / "m.html", period="2023-01", errors_failed=False,
+                   provisional_metrics=frozenset())
+    assert "January 2023 · monthly figures for January 2023" in text
+    assert "(April 2022 to January 2023)" in text
+    assert '<th scope="col" class="num">January 2023</th>' in text
+    assert '<th scope="col" class="num">January 2022</th>' in text
+    assert "2021-22 and 2022-23" not in text
+    row = _metric_row(text, "rhi_accepted")
+    assert "Monthly, April 2021 to January 2023" in row
+    assert "Feb 2023" not in row                               # no later month
+    # a yearly measure with no year-to-date figure is not shown as the unfinished year's
+    row = _metric_row(text, "rereferrals_12m_pct")
+    assert 'class="num value">–' in row and "no year-to-date figure" in row
+    assert "20.6%" not in row.split("</td>")[1]
+
+
+def test_a_possibly_incomplete_month_is_named_in_words_on_the_page(tmp_path):
+    f = synthetic_frames()
+    f["validation"] = pl.concat([f["validation"], pl.DataFrame(
+        [{"check_id": "volume.monthly_gap", "table": "missing_episodes", "severity": "warning",
+          "record_id": "", "period": "2022-07", "message": "a month with under half"}],
+        schema=f["validation"].schema)])
+    text = _render(tmp_path / "g.html", frames=f)
+    row = _metric_row(text, "missing_episodes")
+    assert "Includes July 2022, possibly incomplete: far below neighbouring months" in row
+    assert 'class="ring"' in row and "Jul 2022 possibly incomplete" in row
+    assert "(possibly incomplete: far below neighbouring months)" in row   # the sparkline's words
+    assert "July 2022: possibly incomplete: far below neighbouring months" in text  # summary

@@ -320,9 +320,21 @@ def test_missing_metrics_give_blanks_not_errors():
         assert set().union(*(set(pub[c].to_list()) for c in t.value_columns)) <= {"", "c"}
 
 
-def test_month_period_uses_its_financial_year(frames):
+def test_month_period_names_the_months_it_covers_and_shows_no_later_month(frames):
     t = tables.cin_by_month(frames["metrics"], period="2022-07", la_code=LA, la_name="Barnsley")
-    assert t.frame.columns == ["Month", "2021-22", "2022-23"]
+    assert t.frame.columns == ["Month", "2021-22", "2022-23 to July"]
+    assert t.title.endswith("2021-22 and 2022-23 to July")
+    assert (t.period, t.covers) == ("2021-04/2022-07", "April 2021 to July 2022")
+    this = t.frame["2022-23 to July"].to_list()
+    assert all(v is not None for v in this[:4]) and this[4:] == [None] * 8   # August onwards
+    assert t.frame["2021-22"].null_count() == 0                              # last year whole
+    miss = tables.missing_by_month(frames["metrics"], period="2022-07", la_code=LA,
+                                   la_name="Barnsley")
+    assert miss.frame["Month"].to_list() == ["April 2022", "May 2022", "June 2022", "July 2022",
+                                             "Year to date (April 2022 to July 2022)"]
+    assert miss.title == "Children missing from home, April 2022 to July 2022"
+    # no year-to-date figure in the metrics: the year row is blank, never the whole year's
+    assert miss.frame.row(-1)[1:] == (None, None)
     with pytest.raises(ValueError):
         tables.cin_by_month(frames["metrics"], period="2022-13", la_code=LA, la_name="Barnsley")
 
@@ -344,29 +356,15 @@ def test_unrecognised_codes_kept_as_rows(frames):
 def test_all_tables_marks_provisional(frames):
     ts = tables.all_tables(frames["metrics"], frames["scorecard"], **KW,
                            provisional_metrics=frozenset({"rhi_completed_72h_pct"}))
-    assert [t.name for t in ts] == ["referral_sources", "cin_by_month", "cin_by_primary_need",
-                                    "cp_by_latest_category", "cp_per_month", "missing_by_month",
-                                    "rhi_by_month", "contacts_24h_by_month"]
+    # the order of the 2022/23 annual report: contacts (JTAI section), then safeguarding data
+    assert [t.name for t in ts] == ["contacts_24h_by_month", "referral_sources", "cin_by_month",
+                                    "cin_by_primary_need", "cp_by_latest_category",
+                                    "cp_per_month", "missing_by_month", "rhi_by_month"]
     marked = {t.name for t in ts if t.provisional}
     assert marked == {"rhi_by_month"}
     assert "PROVISIONAL" in next(t for t in ts if t.name == "rhi_by_month").note
     for t in ts:
         assert sdc.recoverable_lines(t.suppressed, t.lines(), t.cells()) == []
-
-
-def test_csv_written_with_formula_text_defused(frames, tmp_path):
-    formula = '=HYPERLINK("http://example.invalid","x")'
-    extra = pl.DataFrame([_row("cin_by_primary_need", "2022-23", 12, formula)],
-                         schema=frames["metrics"].schema)
-    t = tables.cin_by_primary_need(pl.concat([frames["metrics"], extra]), **KW).suppressed_with(5)
-    path = tables.write_csv(t, tmp_path / "t.csv")
-    back = pl.read_csv(path, infer_schema=False)
-    assert back.columns == t.frame.columns
-    assert "'" + formula in back["Code"].to_list()
-    assert back.filter(pl.col("Primary need") == "Low income")["2022-23"][0] == "c"
-    assert tables.csv_safe("-1") == "'-1" and tables.csv_safe("Police") == "Police"
-    index = tables.write_index([t], tmp_path / "index.csv")
-    assert pl.read_csv(index)["status"].to_list() == ["final"]
 
 
 def test_render_all_writes_everything_identically(tmp_path):
@@ -409,11 +407,25 @@ def test_render_all_bad_input_is_a_clear_error(tmp_path):
     assert not any(tmp_path.iterdir())
 
 
-def test_errors_failed_without_attribution_marks_everything(tmp_path):
+def test_status_follows_lineage_not_the_recomputed_change(tmp_path):
     from scorecard.report import render_all
 
     f = synthetic_frames()
-    f["impact"] = f["impact"].filter(pl.col("severity") != "error")
-    render_all(tmp_path, period="2022-23", la_code=LA, la_name="Barnsley", errors_failed=True,
-               **f)
-    assert set(pl.read_csv(tmp_path / "tables" / "index.csv")["status"]) == {"provisional"}
+    # no recomputed change at all: the error still marks what its records feed (RHI figures)
+    f["impact"] = f["impact"].clear()
+    render_all(tmp_path / "a", period="2022-23", la_code=LA, la_name="Barnsley",
+               errors_failed=True, **f)
+    index = pl.read_csv(tmp_path / "a" / "tables" / "index.csv", infer_schema=False)
+    assert index.filter(pl.col("status") == "provisional")["file"].to_list() == ["rhi_by_month.csv"]
+    reason = index.filter(pl.col("file") == "rhi_by_month.csv")["status_reason"][0]
+    assert "[rhi_completed_before_return]" in reason
+    # an error on records no figure reads leaves every table final
+    f["validation"] = f["validation"].with_columns(pl.lit("children").alias("table"))
+    render_all(tmp_path / "b", period="2022-23", la_code=LA, la_name="Barnsley",
+               errors_failed=True, **f)
+    assert set(pl.read_csv(tmp_path / "b" / "tables" / "index.csv")["status"]) == {"final"}
+    # an error on a table the package does not know could touch anything
+    f["validation"] = f["validation"].with_columns(pl.lit("mystery").alias("table"))
+    render_all(tmp_path / "c", period="2022-23", la_code=LA, la_name="Barnsley",
+               errors_failed=True, **f)
+    assert set(pl.read_csv(tmp_path / "c" / "tables" / "index.csv")["status"]) == {"provisional"}

@@ -24,9 +24,11 @@ __all__ = [
     "CALENDAR_LIMITS",
     "build_marts",
     "build_models",
+    "mart_dependencies",
     "mart_models",
     "mart_sources",
     "quote",
+    "render_model",
 ]
 
 #: The calendar (and so working-day counts) spans the assessments' dates within these limits;
@@ -92,6 +94,17 @@ def _order(models: Mapping[str, str]) -> list[tuple[str, set[str], set[str]]]:
     except CycleError as exc:
         raise ValueError(f"mart models refer to each other in a cycle: {exc.args[1]}") from None
     return [(n, *deps[n]) for n in order]
+
+
+def render_model(name: str, *, source, ref) -> str:
+    """Mart model ``name`` as SQL, ``source(table)`` and ``ref(mart)`` giving the relation
+    names to read (for lineage and for building elsewhere)."""
+    return _render(mart_models()[name], source=source, ref=ref)
+
+
+def mart_dependencies() -> dict[str, set[str]]:
+    """Each mart with the marts it refers to, in dependency order (upstream first)."""
+    return {name: refs for name, _, refs in _order(mart_models())}
 
 
 def mart_sources() -> dict[str, set[str]]:

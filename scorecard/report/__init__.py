@@ -1,18 +1,26 @@
-"""What the partnership publishes: annual-report tables (CSV and Excel), charts and the
-one-page HTML scorecard, all with statistical disclosure control (:mod:`.sdc`).
+"""What the partnership publishes: annual-report tables (CSV and Excel), charts, the
+one-page HTML scorecard and the Word report pack, all with statistical disclosure control
+(:mod:`.sdc`), each naming the period it covers (:mod:`.coverage`) and its status (:mod:`.status`:
+provisional where a failing error check touches a figure; months possibly incomplete).
 
 :func:`render_all` is the entry point the build calls. The sub-modules (and matplotlib,
 xlsxwriter, Jinja2) are imported when it runs, not when this package is imported.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from ..errors import ConfigError, ScorecardError
-from ..periods import parse_period
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .charts import ChartSpec
+    from .html import PageSection
+    from .targets import Targets
 
 __all__ = ["render_all", "REQUIRED_COLUMNS"]
 
@@ -42,52 +50,72 @@ def _check_frames(frames: dict[str, pl.DataFrame]) -> None:
 def render_all(out_dir: Path, *, metrics: pl.DataFrame, scorecard: pl.DataFrame,
                validation: pl.DataFrame, impact: pl.DataFrame, catalogue: pl.DataFrame,
                period: str, la_code: int, la_name: str, threshold: int = 5,
-               errors_failed: bool = False) -> list[Path]:
-    """Write ``tables/*.csv``, ``tables/annual_report_tables.xlsx``, ``charts/*.png|svg`` and
-    ``scorecard.html`` under ``out_dir``; returns the files written, sorted.
+               errors_failed: bool = False, affects: pl.DataFrame | None = None,
+               targets: "Targets | None" = None, sections: Sequence["PageSection"] = (),
+               charts: Sequence["ChartSpec"] = ()) -> list[Path]:
+    """Write ``tables/*.csv``, ``tables/annual_report_tables.xlsx``, ``charts/*.png|svg``,
+    ``scorecard.html`` and ``report_pack.docx`` under ``out_dir``; returns the files
+    written, sorted.
 
     Small numbers are suppressed at ``threshold`` (counts 1 to threshold-1 shown as ``c``).
-    When ``errors_failed``, every table, chart and scorecard figure that a failing
-    error-severity check affects (per ``impact``) is marked provisional; if the impact frame
-    attributes no error to a figure, everything is marked. Output is byte-identical for the
-    same inputs.
+    Every table, chart and figure that a failing error check touches is marked provisional,
+    with the check named; the link from checks to figures is ``affects`` (by lineage,
+    :func:`scorecard.validate.lineage.affects_frame`; derived from ``validation`` when not
+    given), ``impact`` gives the size of each effect. Months a volume check found far below
+    their neighbours are called possibly incomplete wherever they are shown. ``targets``
+    (:mod:`.targets`) adds the partnership's own targets beside the DfE-based RAG. Every
+    output names the period it covers (a month build: April to that month). Output is
+    byte-identical for the same inputs.
+
+    ``sections`` (:class:`.html.PageSection`) and ``charts`` (:class:`.charts.ChartSpec`) add
+    page sections and charts (e.g. five-year trends, revisions): each chart is drawn with the
+    others, with alt text, and goes into the Word pack after the table it names (at the end
+    when it names none).
     """
-    from . import charts, excel, html, tables
+    from . import charts as charts_mod, excel, html, pack, tables
+    from .coverage import coverage
+    from .status import Marks
 
     _check_frames({"metrics": metrics, "scorecard": scorecard, "validation": validation,
                    "impact": impact, "catalogue": catalogue})
     if threshold < 1:
         raise ConfigError(f"suppression threshold must be at least 1, not {threshold}")
     try:
-        fy = tables.annual_period(period)
+        cov = coverage(period)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    provisional: frozenset[str] = frozenset()
-    if errors_failed:
-        provisional = frozenset(impact.filter(pl.col("severity") == "error")["metric_id"])
-        if not provisional:
-            provisional = frozenset(metrics["metric_id"]) | frozenset(catalogue["metric_id"])
+    if affects is None:
+        from ..validate.lineage import affects_frame
+
+        affects = affects_frame(validation)
+    marks = Marks(affects)
     out_dir = Path(out_dir)
-    kw = {"la_code": la_code, "la_name": la_name, "threshold": threshold,
-          "provisional_metrics": provisional}
+    kw = {"la_code": la_code, "la_name": la_name, "threshold": threshold, "marks": marks}
     this_year = tables.all_tables(metrics, scorecard, period=period, **kw)
-    last_year = tables.all_tables(metrics, scorecard, period=fy.previous().label, **kw)
+    last_year = tables.all_tables(metrics, scorecard, period=cov.year.previous().label, **kw)
 
     written = [tables.write_csv(t, out_dir / "tables" / f"{t.name}.csv") for t in this_year]
     written.append(tables.write_index(this_year, out_dir / "tables" / "index.csv"))
-    end = fy.end if tables.period_kind(period) == "year" else parse_period(period).end
+    end = cov.period.end
+    created = datetime(end.year, end.month, end.day)
     written.append(excel.write_workbook(
         out_dir / "tables" / "annual_report_tables.xlsx", this_year,
-        title=f"{la_name} safeguarding annual report tables, {fy.label}",
-        created=datetime(end.year, end.month, end.day)))
-    written += charts.all_charts(out_dir / "charts", this_year, previous_tables=last_year,
-                                 metrics=metrics, scorecard=scorecard, catalogue=catalogue,
-                                 period=period, la_code=la_code, la_name=la_name,
-                                 threshold=threshold, provisional_metrics=provisional)
+        title=f"{la_name} safeguarding annual report tables, {cov.title_span}",
+        created=created))
+    extra_charts = charts
+    specs = charts_mod.chart_specs(this_year, previous_tables=last_year, metrics=metrics,
+                               scorecard=scorecard, catalogue=catalogue, period=period,
+                               la_code=la_code, la_name=la_name, threshold=threshold,
+                               provisional_metrics=frozenset(), marks=marks)
+    specs += list(extra_charts)
+    written += charts_mod.save_all(out_dir / "charts", specs)
     written.append(html.render_html(out_dir / "scorecard.html", metrics=metrics,
                                     scorecard=scorecard, validation=validation, impact=impact,
                                     catalogue=catalogue, period=period, la_code=la_code,
                                     la_name=la_name, threshold=threshold,
                                     errors_failed=errors_failed, tables=this_year,
-                                    provisional_metrics=provisional))
+                                    marks=marks, targets=targets, sections=sections))
+    written.append(pack.write_pack(out_dir / "report_pack.docx", this_year, specs,
+                                   chart_dir=out_dir / "charts", la_name=la_name, period=period,
+                                   created=created, errors_failed=errors_failed))
     return sorted(written)

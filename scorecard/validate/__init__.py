@@ -27,6 +27,7 @@ import polars as pl
 
 from ..schema import TABLES
 from . import checks
+from .lineage import affects_frame
 from .report import ValidationResult, impact_frame, summary_text, validation_frame
 
 __all__ = ["ValidationResult", "measure", "validate"]
@@ -99,9 +100,11 @@ def validate(con: duckdb.DuckDBPyConnection, out_dir: Path | None = None, *,
 
     frame = validation_frame(rows)
     impact = impact_frame(frame, recompute, period)
+    affects = affects_frame(frame)
     text = summary_text(frame, impact, extract_date=extract_date, cutover_note=cutover_note,
-                        notes=notes, recompute_given=recompute is not None)
-    result = ValidationResult(frame, impact, text, extract_date, cutover, docs, notes)
+                        notes=notes, recompute_given=recompute is not None, affects=affects)
+    result = ValidationResult(frame, impact, text, extract_date, cutover, docs, notes,
+                              affects=affects)
     weakref.finalize(result, _remove, docs)
     if out_dir is not None:
         result.write(Path(out_dir))

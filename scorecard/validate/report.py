@@ -107,8 +107,10 @@ def _meaning(message: str) -> str:
 
 
 def summary_text(rows: pl.DataFrame, impact: pl.DataFrame, *, extract_date: date,
-                 cutover_note: str, notes: list[str], recompute_given: bool) -> str:
-    """The plain-English summary (Markdown)."""
+                 cutover_note: str, notes: list[str], recompute_given: bool,
+                 affects: pl.DataFrame | None = None) -> str:
+    """The plain-English summary (Markdown). ``affects`` (the lineage of each failing check,
+    :func:`scorecard.validate.lineage.affects_frame`) names the metrics each check touches."""
     errors = rows.filter(pl.col("severity") == "error").height
     warnings = rows.height - errors
     out = ["# Validation summary", "",
@@ -131,6 +133,12 @@ def summary_text(rows: pl.DataFrame, impact: pl.DataFrame, *, extract_date: date
         for r in counts.iter_rows(named=True):
             line = f"- `{r['check_id']}` ({r['table']}): "
             affected = TABLE_METRICS.get(r["table"], ())
+            if affects is not None:
+                touched = affects.filter((pl.col("check_id") == r["check_id"])
+                                         & (pl.col("table") == r["table"]))
+                affected = tuple(dict.fromkeys(touched["metric_id"].to_list()))
+                line += ("the records it flags feed " + (", ".join(affected) or "no metric")
+                         + "; ")
             sub = impact.filter((pl.col("check_id") == r["check_id"]) & (pl.col("table") == r["table"]))
             if not sub.is_empty():
                 top = sub.with_columns(pl.col("change").abs().alias("_abs")).sort(
@@ -143,8 +151,9 @@ def summary_text(rows: pl.DataFrame, impact: pl.DataFrame, *, extract_date: date
                          + "; ".join(shown) + (f"; and {more} more (see the impact table)" if more else ""))
             elif rows.filter((pl.col("check_id") == r["check_id"]) & (pl.col("table") == r["table"])
                              & (pl.col("record_id") != "")).is_empty():
-                line += ("a whole period is affected; these metrics may be understated or shifted: "
-                         + (", ".join(affected) or "none of the core metrics"))
+                line += ("a whole period is affected; " + ("they may be understated or shifted there"
+                         if affects is not None else "these metrics may be understated or shifted: "
+                         + (", ".join(affected) or "none of the core metrics")))
             elif recompute_given:
                 line += "no metric value for the reported periods changes without these records"
             else:
@@ -171,6 +180,8 @@ class ValidationResult:
     cutover: date | None
     docs_dir: Path | None = None
     notes: list[str] = field(default_factory=list)
+    #: the metrics each failing check touches, by lineage (``lineage.AFFECTS_SCHEMA``)
+    affects: pl.DataFrame | None = None
 
     @property
     def errors(self) -> int:

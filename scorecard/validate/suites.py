@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["GXRunner", "SuiteRun", "load_suite", "suite_columns"]
+__all__ = ["GXRunner", "SuiteRun", "expectation_columns", "load_suite", "suite_columns"]
 
 _COLUMN_KEYS = ("column", "column_A", "column_B")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -34,7 +34,8 @@ def load_suite(name: str) -> dict[str, Any]:
     return json.loads(text)
 
 
-def _columns_of(expectation: dict[str, Any]) -> set[str]:
+def expectation_columns(expectation: dict[str, Any]) -> set[str]:
+    """Every column one expectation reads (its column arguments and row condition)."""
     kw = expectation["kwargs"]
     cols = {kw[k] for k in _COLUMN_KEYS if k in kw}
     cols.update(kw.get("column_list", []))
@@ -45,7 +46,7 @@ def _columns_of(expectation: dict[str, Any]) -> set[str]:
 
 def suite_columns(suite: dict[str, Any]) -> set[str]:
     """Every column an expectation of ``suite`` reads."""
-    return set().union(*(_columns_of(e) for e in suite["expectations"])) if suite["expectations"] else set()
+    return set().union(*(expectation_columns(e) for e in suite["expectations"])) if suite["expectations"] else set()
 
 
 @dataclass
@@ -117,7 +118,7 @@ class GXRunner:
         present = set(frame.columns)
         kept = []
         for e in suite["expectations"]:
-            if _columns_of(e) <= present:
+            if expectation_columns(e) <= present:
                 kept.append(e)
             else:
                 out.skipped.append(e["meta"]["check_id"])

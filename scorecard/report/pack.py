@@ -1,0 +1,192 @@
+"""``report_pack.docx``: one Word document a report author can paste from.
+
+Every annual-report table and chart, in the order the partnership's 2022/23 annual report
+shows them (:data:`scorecard.report.tables.TABLE_ORDER`), each chart after the table it
+belongs with. Each item has its title, its status (final or provisional, and which failing
+checks make it provisional, in words with their ids), any month possibly incomplete, its
+source note and the suppression note. Every chart carries alt text (the picture's
+description, as public sector accessibility rules ask) under a numbered figure heading. Tables are real Word
+tables (a header row that repeats across pages, figures right-aligned), not pictures.
+
+Written with python-docx; the file is byte-identical on re-run (fixed document dates, zip
+entries with a fixed time stamp).
+"""
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from . import sdc
+from .charts import ChartSpec
+from .coverage import coverage
+from .tables import NOTE_COLUMN, ReportTable
+
+__all__ = ["write_pack", "PACK_NAME"]
+
+PACK_NAME = "report_pack.docx"
+_FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def _small(paragraph, size: float = 8.5, italic: bool = False, colour: str | None = None):
+    from docx.shared import Pt, RGBColor
+
+    for run in paragraph.runs:
+        run.font.size = Pt(size)
+        run.font.italic = italic
+        if colour:
+            run.font.color.rgb = RGBColor.from_string(colour.lstrip("#"))
+    return paragraph
+
+
+def _repeat_header(row) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    tr_pr = row._tr.get_or_add_trPr()
+    el = OxmlElement("w:tblHeader")
+    el.set(qn("w:val"), "true")
+    tr_pr.append(el)
+
+
+def _table(doc, t: ReportTable) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    pub = t.published()
+    cols = pub.columns
+    table = doc.add_table(rows=1 + pub.height, cols=len(cols))
+    table.style = "Table Grid"
+    for j, c in enumerate(cols):
+        cell = table.rows[0].cells[j]
+        cell.text = c
+        run = cell.paragraphs[0].runs[0]
+        run.font.bold = True
+        run.font.size = Pt(9)
+    _repeat_header(table.rows[0])
+    values = set(t.value_columns)
+    for i, row in enumerate(pub.iter_rows(), start=1):
+        for j, (c, text) in enumerate(zip(cols, row)):
+            cell = table.rows[i].cells[j]
+            cell.text = text or ""
+            para = cell.paragraphs[0]
+            if c in values:
+                para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            for run in para.runs:
+                run.font.size = Pt(9)
+                run.font.bold = (i - 1) == t.total_row
+                run.font.italic = c == NOTE_COLUMN
+
+
+def _status(doc, provisional: bool, status_note: str) -> None:
+    p = doc.add_paragraph()
+    run = p.add_run("Status: ")
+    run.font.bold = True
+    if provisional:
+        r = p.add_run(status_note or "Provisional.")
+        r.font.bold = True
+        from docx.shared import RGBColor
+
+        r.font.color.rgb = RGBColor(0xB2, 0x18, 0x2B)
+    else:
+        p.add_run("Final: no failing data check touches these figures.")
+    _small(p, 9)
+
+
+def _picture(doc, spec: ChartSpec, png: Path, number: int) -> None:
+    from docx.shared import Inches
+
+    doc.add_picture(str(png), width=Inches(6.3))
+    shape = doc.inline_shapes[-1]
+    doc_pr = shape._inline.docPr
+    doc_pr.set("descr", spec.alt)        # alt text
+    doc_pr.set("title", spec.title)
+    doc_pr.set("name", f"Figure {number}: {spec.name}")
+
+
+def write_pack(path: Path, tables: Sequence[ReportTable], charts: Sequence[ChartSpec], *,
+               chart_dir: Path, la_name: str, period: str, created: datetime,
+               errors_failed: bool) -> Path:
+    """Write the Word pack to ``path`` (charts read from ``chart_dir/<name>.png``)."""
+    import docx
+    from docx.shared import Cm, Pt
+
+    cov = coverage(period)
+    doc = docx.Document()
+    section = doc.sections[0]
+    section.left_margin = section.right_margin = Cm(2)
+    section.top_margin = section.bottom_margin = Cm(2)
+    doc.styles["Normal"].font.size = Pt(10.5)
+    props = doc.core_properties
+    props.title = f"{la_name} safeguarding annual report tables and charts, {cov.title_span}"
+    props.author = "scorecard"
+    props.last_modified_by = "scorecard"
+    props.comments = "Small numbers suppressed for publication"
+    props.created = props.modified = props.last_printed = created
+    props.revision = 1
+
+    doc.add_heading(f"{la_name} safeguarding data: tables and charts for the annual report", 0)
+    if cov.is_month:
+        intro = (f"Figures for {cov.name}, with the year to date ({cov.span}). Months after "
+                 f"{cov.name} are not part of this pack.")
+    else:
+        intro = f"Figures for the financial year {cov.name} ({cov.span})."
+    doc.add_paragraph(intro + " Tables and charts follow the order of the partnership's "
+                      "2022/23 annual report; each has its source, its status and the "
+                      "suppression note.")
+    doc.add_paragraph(sdc.rule_note(tables[0].threshold if tables else sdc.DEFAULT_THRESHOLD)
+                      + " Blank = not available.")
+    if errors_failed:
+        p = doc.add_paragraph("Some data checks failed for this build. Tables and charts marked "
+                              "provisional rest on records that failed a check and may change "
+                              "once they are corrected; the others are final.")
+        _small(p, 10, colour="#B2182B")
+
+    by_table: dict[str, list[ChartSpec]] = {}
+    for spec in charts:
+        by_table.setdefault(spec.table, []).append(spec)
+    number = 0
+    for n, t in enumerate(tables, start=1):
+        doc.add_heading(f"Table {n}: {t.title}", level=1)
+        _status(doc, t.provisional, t.status_note)
+        if t.warning_note:
+            _small(doc.add_paragraph(t.warning_note), 9, colour="#6B2D5C")
+        _table(doc, t)
+        _small(doc.add_paragraph(t.source_note), italic=True)
+        _small(doc.add_paragraph(t.suppression_note), italic=True)
+        for spec in by_table.get(t.name, []):
+            number += 1
+            png = Path(chart_dir) / f"{spec.name}.png"
+            doc.add_heading(f"Figure {number}: {spec.title}", level=2)
+            _status(doc, spec.provisional, spec.status_note)
+            _picture(doc, spec, png, number)
+            _small(doc.add_paragraph(spec.note), italic=True)
+    others = [spec for spec in charts if spec.table not in {t.name for t in tables}]
+    if others:
+        doc.add_heading("Further charts", level=1)
+    for spec in others:
+        number += 1
+        doc.add_heading(f"Figure {number}: {spec.title}", level=2)
+        _status(doc, spec.provisional, spec.status_note)
+        _picture(doc, spec, Path(chart_dir) / f"{spec.name}.png", number)
+        _small(doc.add_paragraph(spec.note), italic=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(str(path))
+    _fix_zip_times(path)
+    return path
+
+
+def _fix_zip_times(path: Path) -> None:
+    """Rewrite the .docx zip with a fixed time stamp on every entry (byte-identical re-runs)."""
+    with zipfile.ZipFile(path) as zin:
+        entries = [(i.filename, zin.read(i.filename)) for i in zin.infolist()]
+    tmp = path.with_suffix(".docx.tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, date_time=_FIXED_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zout.writestr(info, data)
+    tmp.replace(path)

@@ -1,0 +1,433 @@
+"""Which figures a failing check touches, derived from the SQL (column-level lineage).
+
+A check reads some columns of the records it flags (the columns of its expectation, or the
+columns its SQL reads); those staging columns feed mart columns (``scorecard/sql/marts``),
+and a metric reads mart columns (its date, end and breakdown columns and the columns of its
+numerator and denominator) plus every column that decides which mart rows exist (joins,
+filters, de-duplication). A check *touches* a metric when the staging columns it reads meet
+the staging columns the metric rests on. Nothing here is hand-listed: the mart SQL is parsed
+with sqlglot, the checks come from the expectation suites and the check SQL, the metrics from
+their declarations; so a new metric, mart column or check is linked without editing this file.
+
+Inputs are ``(table, column)`` pairs of staging tables; the column ``*`` stands for the record
+itself (its existence). Every mart reading a table depends on ``(table, "*")``, and a check that
+doubts the whole record (it reads the table's id column, a duplicate id, a record migrated
+twice, a row that could not be loaded, a month with records missing) reads ``(table, "*")``.
+
+Measuring the change a check makes (recomputing without its records) gives the size of the
+effect (:func:`scorecard.validate.report.impact_frame`); it misses a flag that is wrong
+without changing a count, which is why figures are marked by lineage.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+import polars as pl
+
+from ..schema import TABLES
+
+__all__ = [
+    "AFFECTS_SCHEMA",
+    "RECORD",
+    "CheckInputs",
+    "affects_frame",
+    "check_inputs",
+    "mart_lineage",
+    "metric_inputs",
+    "metrics_touched",
+]
+
+log = logging.getLogger(__name__)
+
+#: the pseudo-column standing for a record's existence
+RECORD = "*"
+Input = tuple[str, str]
+
+#: ``affects`` frame: one row per failing check (and table) and metric it touches; ``period``
+#: is blank when the check touches every period of the metric, else the month it is about.
+AFFECTS_SCHEMA = {"check_id": pl.Utf8, "table": pl.Utf8, "severity": pl.Utf8,
+                  "metric_id": pl.Utf8, "period": pl.Utf8}
+
+_PROVENANCE = ("load_id", "source_file", "source_row")
+_STG, _MART = "stg__", "mart__"
+
+
+# --------------------------------------------------------------------------- mart lineage
+
+@dataclass(frozen=True)
+class MartLineage:
+    """The staging inputs of one mart: per output column, and of its rows (what decides
+    which rows exist: joins, filters, grouping, de-duplication)."""
+
+    columns: Mapping[str, frozenset[Input]]
+    rows: frozenset[Input]
+
+    def inputs(self, column: str) -> frozenset[Input]:
+        """What one column's values rest on, including which rows exist."""
+        return self.columns[column] | self.rows
+
+
+def _schema_of_staging() -> dict[str, dict[str, str]]:
+    return {_STG + t: {c: "VARCHAR" for c in [*TABLES[t].column_names, *_PROVENANCE]}
+            for t in TABLES}
+
+
+class _Resolver:
+    """Column lineage through the scopes (CTEs, sub-queries) of one qualified query."""
+
+    def __init__(self, marts: Mapping[str, MartLineage]):
+        self.marts = marts
+        self._cols: dict[tuple[int, str], frozenset[Input]] = {}
+        self._rows: dict[int, frozenset[Input]] = {}
+
+    # a leaf table: staging, an upstream mart, or a table function
+    def _table_column(self, table: str, column: str) -> frozenset[Input]:
+        if table.startswith(_STG):
+            return frozenset({(table[len(_STG):], column)})
+        if table.startswith(_MART):
+            return self.marts[table[len(_MART):]].columns[column]
+        return frozenset()   # a table function (range, unnest of a parameter): no records
+
+    def _table_rows(self, table: str) -> frozenset[Input]:
+        if table.startswith(_STG):
+            return frozenset({(table[len(_STG):], RECORD)})
+        if table.startswith(_MART):
+            return self.marts[table[len(_MART):]].rows
+        return frozenset()
+
+    @staticmethod
+    def _left_joins(scope) -> dict[str, object]:
+        """alias -> the join node, for sources brought in by a LEFT (or RIGHT/FULL) join."""
+        out = {}
+        for join in scope.expression.args.get("joins") or []:
+            if (join.side or "").upper() in ("LEFT", "RIGHT", "FULL"):
+                out[join.this.alias_or_name] = join
+        return out
+
+    def column(self, scope, alias: str, name: str, *, plain: bool = False) -> frozenset[Input]:
+        """What column ``alias.name`` as seen in ``scope`` rests on (``plain``: leaving out
+        what an outer join adds, for reading the join condition itself)."""
+        from sqlglot.optimizer.scope import Scope
+
+        source = scope.sources.get(alias)
+        if source is None:   # a correlated reference from a sub-query
+            return self.column(scope.parent, alias, name) if scope.parent else frozenset()
+        if isinstance(source, Scope):
+            out = self.select(source, name)
+        else:
+            out = self._table_column(source.name, name)
+        join = None if plain else self._left_joins(scope).get(alias)
+        if join is not None:   # an outer-joined value also rests on its join and its rows
+            out = (out | self._expression(scope, join.args.get("on"), plain=True)
+                   | self._source_rows(scope, alias))
+        return out
+
+    def _source_rows(self, scope, alias: str) -> frozenset[Input]:
+        from sqlglot.optimizer.scope import Scope
+
+        source = scope.sources[alias]
+        return self.rows(source) if isinstance(source, Scope) else self._table_rows(source.name)
+
+    def _expression(self, scope, node, *, plain: bool = False) -> frozenset[Input]:
+        """Everything the columns of ``node`` rest on (sub-queries included)."""
+        from sqlglot import exp
+
+        if node is None:
+            return frozenset()
+        out: set[Input] = set()
+        for col in node.find_all(exp.Column):
+            owner = self._owner(scope, col)
+            if col.table:
+                out |= self.column(owner, col.table, col.name, plain=plain and owner is scope)
+        for sub in self._subscopes(scope, node):
+            out |= self.rows(sub)
+        return frozenset(out)
+
+    @staticmethod
+    def _owner(scope, col):
+        """The scope a column node belongs to (its own sub-query, when it sits in one)."""
+        for sub in scope.subquery_scopes:
+            if col in set(sub.expression.find_all(type(col))):
+                return sub
+        return scope
+
+    @staticmethod
+    def _subscopes(scope, node):
+        inside = {id(n) for n in node.walk()}
+        return [s for s in scope.subquery_scopes if id(s.expression) in inside]
+
+    def select(self, scope, name: str) -> frozenset[Input]:
+        """What output column ``name`` of ``scope`` rests on."""
+        from sqlglot import exp
+
+        key = (id(scope), name)
+        if key not in self._cols:
+            self._cols[key] = frozenset()   # guards against a self-reference
+            selects = {s.alias_or_name: s for s in scope.expression.selects}
+            if name not in selects:
+                raise ValueError(f"column {name!r} is not selected in {scope.expression.sql()[:80]}")
+            node = selects[name]
+            out = set(self._expression(scope, node))
+            if node.find(exp.AggFunc) is not None or node.find(exp.Window) is not None:
+                out |= self.rows(scope)   # an aggregate or window value rests on the rows
+            self._cols[key] = frozenset(out)
+        return self._cols[key]
+
+    def rows(self, scope) -> frozenset[Input]:
+        """What decides which rows ``scope`` gives."""
+        from sqlglot import exp
+
+        key = id(scope)
+        if key in self._rows:
+            return self._rows[key]
+        self._rows[key] = frozenset()
+        q = scope.expression
+        out: set[Input] = set()
+        if isinstance(q, exp.SetOperation):
+            for side in (q.left, q.right):
+                sub = next(s for s in scope.set_operation_scopes if s.expression is side)
+                out |= self.rows(sub)
+            self._rows[key] = frozenset(out)
+            return self._rows[key]
+        outer = self._left_joins(scope)
+        for alias in scope.selected_sources:
+            if alias not in outer:
+                out |= self._source_rows(scope, alias)
+        for clause in ("where", "group", "having", "qualify"):
+            out |= self._expression(scope, q.args.get(clause))
+        for join in q.args.get("joins") or []:
+            if join.this.alias_or_name not in outer:
+                out |= self._expression(scope, join.args.get("on"))
+                for name in join.args.get("using") or []:
+                    for alias in scope.selected_sources:
+                        if self._has(scope, alias, name.name):
+                            out |= self.column(scope, alias, name.name)
+        if q.args.get("distinct") is not None:
+            for s in q.selects:
+                out |= self._expression(scope, s)
+        self._rows[key] = frozenset(out)
+        return self._rows[key]
+
+    @staticmethod
+    def _has(scope, alias: str, name: str) -> bool:
+        from sqlglot.optimizer.scope import Scope
+
+        source = scope.sources[alias]
+        if isinstance(source, Scope):
+            return name in {s.alias_or_name for s in source.expression.selects}
+        return True
+
+
+def _qualified(sql: str, schema: dict):
+    import sqlglot
+    from sqlglot.optimizer.qualify import qualify
+
+    tree = sqlglot.parse_one(sql, dialect="duckdb")
+    return qualify(tree, schema=schema, dialect="duckdb", validate_qualify_columns=False,
+                   identify=False)
+
+
+class _Everything(dict):
+    """Column lineage of a mart whose SQL could not be followed: every column rests on every
+    column of every staging table the mart reads (so a check touches too much, never too
+    little)."""
+
+    def __init__(self, inputs: frozenset[Input]):
+        super().__init__()
+        self.inputs = inputs
+
+    def __missing__(self, column: str) -> frozenset[Input]:
+        return self.inputs
+
+    def __contains__(self, column: object) -> bool:
+        return True
+
+
+def _conservative(name: str) -> MartLineage:
+    from ..metrics.marts import mart_sources
+
+    inputs = frozenset((t, c) for t in mart_sources()[name]
+                       for c in [*TABLES[t].column_names, RECORD])
+    return MartLineage(_Everything(inputs), inputs)
+
+
+@lru_cache(maxsize=1)
+def mart_lineage() -> dict[str, MartLineage]:
+    """Every mart's lineage back to staging columns, from the mart SQL.
+
+    A mart whose SQL sqlglot cannot follow is logged and given the conservative lineage
+    (everything it reads feeds everything it gives); a test keeps the shipped marts parsed."""
+    from sqlglot.errors import SqlglotError
+    from sqlglot.optimizer.scope import build_scope
+
+    from ..metrics.marts import mart_dependencies, render_model
+
+    schema = _schema_of_staging()
+    out: dict[str, MartLineage] = {}
+    for name in mart_dependencies():
+        sql = render_model(name, source=lambda t: _STG + t, ref=lambda m: _MART + m)
+        try:
+            tree = _qualified(sql, schema)
+            root = build_scope(tree)
+            resolver = _Resolver(out)
+            columns = {s.alias_or_name: resolver.select(root, s.alias_or_name)
+                       for s in tree.selects}
+            out[name] = MartLineage(columns, resolver.rows(root))
+            schema[_MART + name] = {c: "VARCHAR" for c in columns}
+        except (SqlglotError, ValueError, KeyError, AttributeError) as exc:
+            log.warning("lineage of mart %s could not be derived (%s); every column it reads "
+                        "is taken to feed every figure resting on it", name, exc)
+            out[name] = _conservative(name)   # a mart reading it fails too: conservative
+    return out
+
+
+# --------------------------------------------------------------------------- metrics
+
+def _expression_columns(sql: str) -> set[str]:
+    import sqlglot
+    from sqlglot import exp
+
+    return {c.name for c in sqlglot.parse_one(sql, dialect="duckdb").find_all(exp.Column)}
+
+
+@lru_cache(maxsize=None)
+def metric_inputs(metric_id: str) -> frozenset[Input]:
+    """The staging inputs one metric rests on (``(table, column)``; ``*`` = the records)."""
+    from ..metrics import METRICS
+
+    m = METRICS[metric_id]
+    if m.of:
+        return metric_inputs(m.of)
+    lineage = mart_lineage()[m.mart]
+    cols = set(m.columns)
+    for expr in (m.numerator, m.denominator):
+        if expr:
+            cols |= _expression_columns(expr)
+    out = set(lineage.rows)
+    for c in cols:
+        if c not in lineage.columns:
+            raise ValueError(f"metric {m.id!r} reads {c!r}, which mart {m.mart!r} does not have")
+        out |= lineage.columns[c]
+    return frozenset(out)
+
+
+# --------------------------------------------------------------------------- checks
+
+@dataclass(frozen=True)
+class CheckInputs:
+    """What a check reads of the records it flags."""
+
+    table: str
+    columns: frozenset[Input]
+    #: a check about a month (blank record ids): it touches that month and its year only
+    periodic: bool = False
+
+
+def _sql_reads(sql: str, table: str) -> frozenset[Input]:
+    """The columns of ``table`` a check's SQL reads, other than to name the record."""
+    from sqlglot.optimizer.scope import build_scope
+
+    schema = _schema_of_staging()
+    sql = re.sub(r"\bstaging\.(\w+)", lambda m: _STG + m.group(1), sql)
+    tree = _qualified(sql, schema)
+    tree.set("distinct", None)   # de-duplicating the findings flags no other record
+    root = build_scope(tree)
+    resolver = _Resolver({})
+    out = set(resolver.rows(root))
+    for s in tree.selects:
+        if s.alias_or_name != "record_id":   # naming the record is not reading it
+            out |= resolver.select(root, s.alias_or_name)
+    return frozenset(i for i in out if i[0] == table and i[1] != RECORD)
+
+
+def _whole(table: str, cols: Iterable[Input]) -> frozenset[Input]:
+    """A check reading the table's id column doubts the record itself."""
+    cols = frozenset(cols)
+    if (table, TABLES[table].id_column) in cols:
+        cols |= {(table, RECORD)}
+    return cols
+
+
+@lru_cache(maxsize=1)
+def check_inputs() -> dict[str, CheckInputs]:
+    """Every check id of the suites, with what it reads."""
+    from .checks import derived_checks
+    from .suites import expectation_columns, load_suite
+
+    derived = {(c.table, c.column): c.sql for c in derived_checks(date(2000, 1, 1))}
+    out: dict[str, CheckInputs] = {}
+    for name in TABLES:
+        for e in load_suite(name)["expectations"]:
+            cols: set[Input] = set()
+            for col in expectation_columns(e):
+                if col.startswith("chk_"):
+                    cols |= _sql_reads(derived[(name, col)], name)
+                elif col.startswith("days_after_birth_"):
+                    cols |= {(name, col.removeprefix("days_after_birth_")),
+                             ("children", "date_of_birth")}
+                else:
+                    cols.add((name, col))
+            out[e["meta"]["check_id"]] = CheckInputs(name, _whole(name, cols))
+    for suite in ("monthly_volumes", "code_shares"):
+        for e in load_suite(suite)["expectations"]:
+            out[e["meta"]["check_id"]] = CheckInputs("", frozenset(), periodic=True)
+    return out
+
+
+_CODE_COLUMN = re.compile(r"column_name (\w+)")
+
+
+def _row_inputs(check_id: str, table: str, record_id: str, message: str) -> frozenset[Input]:
+    """What one failing validation row reads."""
+    known = check_inputs().get(check_id)
+    if table not in TABLES:   # a table this package does not know: it could be anything
+        return frozenset((t, RECORD) for t in TABLES)
+    if check_id.startswith("load."):   # a row that could not be read: the record is missing
+        return frozenset({(table, RECORD)})
+    if known is None:
+        return frozenset({(table, RECORD)})
+    if known.periodic:
+        code = _CODE_COLUMN.search(message or "")
+        if code and code.group(1) in TABLES[table].column_names:
+            return frozenset({(table, code.group(1))})
+        return frozenset({(table, RECORD)})
+    if known.table != table:
+        return frozenset({(table, RECORD)})
+    return known.columns
+
+
+def metrics_touched(inputs: Iterable[Input], metric_ids: Iterable[str] | None = None) -> list[str]:
+    """The metrics (in registry order) resting on any of ``inputs``."""
+    from ..metrics import METRICS
+
+    inputs = set(inputs)
+    ids = METRICS.ids if metric_ids is None else [m for m in METRICS.ids if m in set(metric_ids)]
+    return [m for m in ids if metric_inputs(m) & inputs]
+
+
+def affects_frame(validation: pl.DataFrame) -> pl.DataFrame:
+    """For each failing check (and table), the metrics it touches (the ``affects`` frame).
+
+    A check about records touches the metric in every period; a check about a month
+    (``volume.monthly_gap``, ``migration.code_drift``) names that month in ``period``.
+    """
+    if validation.is_empty():
+        return pl.DataFrame(schema=AFFECTS_SCHEMA)
+    rows: dict[tuple[str, str, str, str, str], None] = {}
+    seen: dict[tuple[str, str, str, str], frozenset[Input]] = {}
+    for r in validation.select("check_id", "table", "severity", "record_id", "period",
+                               "message").iter_rows(named=True):
+        periodic = not r["record_id"] and bool(r["period"])
+        key = (r["check_id"], r["table"], r["severity"], r["period"] if periodic else "")
+        inputs = _row_inputs(r["check_id"], r["table"], r["record_id"], r["message"])
+        seen[key] = seen.get(key, frozenset()) | inputs
+    for (check_id, table, severity, period), inputs in seen.items():
+        for m in metrics_touched(inputs):
+            rows[(check_id, table, severity, m, period)] = None
+    frame = pl.DataFrame(list(rows), schema=AFFECTS_SCHEMA, orient="row")
+    return frame.unique().sort(list(AFFECTS_SCHEMA))
