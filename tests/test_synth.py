@@ -493,7 +493,44 @@ def test_annex_a_and_cin_census(tmp_path):
     assert {f.table for f in frames} >= {"referrals", "cin_episodes", "cp_plans"}
     census = cin_census.read(r.files[1])
     refs = sum(f.data.height for f in census if f.table == "referrals")
-    assert refs == r.tables["referrals"].height
+    assert 0 < refs < r.tables["referrals"].height      # one census year of the window
+    assert {f.table for f in census} == {"children", "referrals", "cin_episodes", "assessments", "cin_plans",
+                                         "s47_enquiries", "cp_plans", "cp_reviews"}
+    assert census[0].facts["census_year"] == "2022-23" and census[0].facts["la_code"] == "370"
+
+
+def test_the_census_return_is_valid_for_its_year_and_loads_whole(tmp_path):
+    from lxml import etree
+
+    from scorecard import db
+    from scorecard.formats.cin_census import schema_path
+    from scorecard.load import load
+
+    r = generate(tmp_path / "raw", seed=2, scale=0.1, formats=["cin_census"], start_year=2022)
+    path = r.files[0]
+    xsd = etree.XMLSchema(etree.parse(str(schema_path("2023-24"))))
+    assert xsd.validate(etree.parse(str(path))), xsd.error_log
+    text = path.read_text()
+    assert "Scorecard" not in text and "<ReferenceDate>2024-03-31</ReferenceDate>" in text
+    assert "<ReferralNFA>1</ReferralNFA>" in text and "<Section47>" in text and "<CPPreviewDate>" in text
+    con = db.connect(":memory:")
+    report = load(con, tmp_path / "raw", key=b"k" * 32)
+    assert report.rows_rejected == 0
+    q = lambda sql: con.execute(sql).fetchall()
+    # one census year: every block open in it; NFA blocks are episodes too (marked)
+    assert q("""select count(*) from staging.cin_episodes where cin_start_date > date '2024-03-31'
+        or cin_closure_date < date '2023-04-01'""") == [(0,)]
+    assert q("select count(*) from staging.cin_episodes where referral_nfa") != [(0,)]
+    # every CP plan starting in the year starts at a conference on a working day
+    assert q("""select count(*) from staging.cp_plans p where p.cp_plan_start_date >= date '2023-04-01'
+        and (isodow(p.cp_plan_start_date) > 5 or not exists (select 1 from staging.s47_enquiries s
+        where s.cin_episode_id = p.cin_episode_id and s.icpc_date = p.cp_plan_start_date))""") == [(0,)]
+    # no two blocks of a child overlap (an NFA block is a day, however it is written)
+    assert q("""select count(*) from staging.cin_episodes a join staging.cin_episodes b
+        on a.child_id = b.child_id and a.cin_episode_id < b.cin_episode_id
+        and not a.referral_nfa and not b.referral_nfa
+        and b.cin_start_date < coalesce(a.cin_closure_date, date '9999-12-31')
+        and a.cin_start_date < coalesce(b.cin_closure_date, date '9999-12-31')""") == [(0,)]
 
 
 # ---------------------------------------------------------------------------- arguments
