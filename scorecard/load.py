@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -434,8 +435,10 @@ def _check_la(rel: str, facts: dict, la_code: int | None) -> None:
     if la_code is None or named is None or str(named).strip() == "":
         return
     text = str(named).strip()
-    if not (text.isdigit() and int(text) == int(la_code)):
-        what = "CIN census header (LEA)" if facts.get("format") == "cin_census" else "file"
+    code = re.match(r"(\d{3})\b", text)   # "370" or "370 Barnsley"
+    if not (code and int(code.group(1)) == int(la_code)):
+        what = {"cin_census": "CIN census header (LEA)",
+                "annex_a": "Annex A front sheet (LA code)"}.get(facts.get("format"), "file")
         raise StructuralError(rel, f"the {what} is for LA {text}, but this build is for LA {int(la_code):03d} "
                                    f"(--la): load only the authority's own files, or build with --la {text}")
 

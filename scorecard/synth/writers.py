@@ -161,12 +161,12 @@ def write_parquet(tables: dict[str, pl.DataFrame], out: Path, *,
     return files
 
 
-def write_annex_a(tables: dict[str, pl.DataFrame], out: Path) -> list[Path]:
-    """An Annex A workbook via :mod:`scorecard.formats.annex_a`."""
+def write_annex_a(tables: dict[str, pl.DataFrame], out: Path, la_code: int | None = None) -> list[Path]:
+    """An Annex A workbook via :mod:`scorecard.formats.annex_a` (its front sheet names the LA)."""
     from ..formats import annex_a
 
     path = out / "annex_a.xlsx"
-    annex_a.write(tables, path)
+    annex_a.write(tables, path, la_code=la_code)
     return [path]
 
 
@@ -194,5 +194,5 @@ def write(fmt: str, tables: dict[str, pl.DataFrame], out: Path, *, la_code: int,
     if fmt == "parquet":
         return write_parquet(tables, out, split_monthly=options["split_monthly"])
     if fmt == "annex_a":
-        return write_annex_a(tables, out)
+        return write_annex_a(tables, out, la_code)
     return write_cin_census(tables, out, la_code, params)
