@@ -440,7 +440,7 @@ def _check_la(rel: str, facts: dict, la_code: int | None) -> None:
         what = {"cin_census": "CIN census header (LEA)",
                 "annex_a": "Annex A front sheet (LA code)"}.get(facts.get("format"), "file")
         raise StructuralError(rel, f"the {what} is for LA {text}, but this build is for LA {int(la_code):03d} "
-                                   f"(--la): load only the authority's own files, or build with --la {text}")
+                                   f"(--la): check that this is the authority's own return")
 
 
 def _record_facts(con, rel: str, digest: str, facts: dict, run_id) -> None:
