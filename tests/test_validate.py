@@ -388,3 +388,12 @@ def test_extension_tables_have_suites_and_nfa_blocks_need_no_primary_need():
     assert _flagged(result, "cp_reviews.duplicate_id") == {"RV1"}
     # a conference target after the extract date is not an error: it may still be ahead
     assert result.rows.filter(pl.col("record_id") == "S1").is_empty()
+
+
+def test_personal_values_of_the_census_columns_are_not_quoted():
+    con = connect(":memory:")
+    con.execute("insert into quarantine.rejected_rows values (1, 'census.xml', 30, 'children', 'PQ', "
+                "'expected_date_of_birth', '2023-02-30', 'unparseable date (expected YYYY-MM-DD)')")
+    result = validate(con, extract_date=EXTRACT)
+    text = result.rows.write_csv()
+    assert "census.xml row 30, column expected_date_of_birth" in text and "2023-02-30" not in text

@@ -31,7 +31,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from ..schema import ASSESSMENT_FACTORS, TABLES
+from ..schema import TABLES
 
 __all__ = ["add_details", "upn_check_letter"]
 
@@ -152,7 +152,6 @@ def add_details(tables: dict[str, pl.DataFrame], p, ids, hols: np.ndarray) -> di
         .cast(pl.Date).zip_with(pl.Series(review), pl.Series([None] * n_a, dtype=pl.Date)),
         pl.Series("assessment_factors", factors, dtype=pl.Utf8),
     ).select(TABLES["assessments"].column_names)
-    assert set(f for fs in factors if fs for f in fs.split()) <= set(ASSESSMENT_FACTORS)
 
     # ---- per episode: what happened inside it ----------------------------------------------
     ep = cin.join(ass.filter(pl.col("cin_episode_id").is_not_null())
