@@ -21,7 +21,7 @@ def stage(con, tables: dict[str, list[dict]]) -> None:
     """Insert rows (dicts of canonical columns) into staging tables."""
     for name, rows in tables.items():
         t = schema.TABLES[name]
-        types = {"id": pl.Utf8, "text": pl.Utf8, "code": pl.Utf8, "date": pl.Date,
+        types = {"id": pl.Utf8, "text": pl.Utf8, "code": pl.Utf8, "code_list": pl.Utf8, "date": pl.Date,
                  "datetime": pl.Datetime("us"), "flag": pl.Boolean}
         df = pl.DataFrame(rows, schema={c.name: types[c.kind] for c in t.columns}, orient="row")
         con.register("_rows", df.to_arrow())
@@ -40,9 +40,12 @@ def clean_tables() -> dict[str, list[dict]]:
                       {"referral_id": "R2", "child_id": "PB", "referral_date": d(2022, 9, 1), "referral_source": "2A",
                            "referral_nfa": False, "source_system": "MOSAIC"}],
         "assessments": [{"assessment_id": "A1", "child_id": "PA", "referral_id": "R1",
-                             "assessment_start_date": d(2022, 1, 11), "assessment_authorised_date": d(2022, 2, 1)}],
+                             "assessment_start_date": d(2022, 1, 11), "assessment_authorised_date": d(2022, 2, 1),
+                             "cin_episode_id": "C1", "assessment_internal_review_date": d(2022, 1, 20),
+                             "assessment_factors": "3A"}],
         "cin_episodes": [{"cin_episode_id": "C1", "child_id": "PA", "referral_id": "R1", "cin_start_date": d(2022, 1, 10),
-                              "cin_closure_date": d(2022, 5, 1), "reason_for_closure": "RC1", "primary_need_code": "N1"},
+                              "cin_closure_date": d(2022, 5, 1), "reason_for_closure": "RC1", "primary_need_code": "N1",
+                              "referral_nfa": False, "icpc_date": d(2022, 2, 1)},
                          {"cin_episode_id": "C2", "child_id": "PA", "cin_start_date": d(2022, 6, 1),
                               "primary_need_code": "N2"}],
         "cp_plans": [{"cp_plan_id": "CP1", "child_id": "PA", "cp_plan_start_date": d(2022, 2, 1),
@@ -56,6 +59,13 @@ def clean_tables() -> dict[str, list[dict]]:
                                    "rhi_completed_datetime": dt(2022, 9, 4, 10)}],
         "contacts": [{"contact_id": "K1", "child_id": "PA", "contact_datetime": dt(2022, 1, 9, 9),
                           "decision_datetime": dt(2022, 1, 9, 15), "contact_source": "6"}],
+        # the whole-census tables and columns (docs/extracts-extensions.md)
+        "s47_enquiries": [{"s47_id": "S1", "child_id": "PA", "cin_episode_id": "C1",
+                           "s47_start_date": d(2022, 1, 12), "icpc_target_date": d(2022, 2, 2),
+                           "icpc_date": d(2022, 2, 1), "icpc_not_required": False}],
+        "cin_plans": [{"cin_plan_id": "L1", "child_id": "PA", "cin_episode_id": "C1",
+                       "cin_plan_start_date": d(2022, 4, 1), "cin_plan_end_date": d(2022, 5, 1)}],
+        "cp_reviews": [{"cp_review_id": "V1", "child_id": "PA", "cp_plan_id": "CP1", "cp_review_date": d(2022, 3, 1)}],
     }
 
 
@@ -363,6 +373,42 @@ def test_unparseable_dates_reported_from_quarantine(tmp_path):
     assert set(rows["severity"]) == {"error"}
     assert {(t, r) for t, r in rows.select("table", "record_id").iter_rows() if t != "children"} == \
         {(t, r) for t, r in expected if t != "children"}
+
+
+def test_extension_tables_have_suites_and_nfa_blocks_need_no_primary_need():
+    con = connect(":memory:")
+    tables = clean_tables()
+    tables["cin_episodes"] += [
+        {"cin_episode_id": "NFA", "child_id": "PB", "cin_start_date": date(2022, 9, 1), "referral_nfa": True},
+        {"cin_episode_id": "NONEED", "child_id": "PB", "cin_start_date": date(2022, 10, 1), "referral_nfa": False}]
+    tables["s47_enquiries"] = [
+        {"s47_id": "S1", "child_id": "PA", "s47_start_date": date(2022, 1, 12), "icpc_date": date(2022, 2, 1),
+         "icpc_target_date": date(2023, 6, 1), "icpc_not_required": False},
+        {"s47_id": "SFUTURE", "child_id": "PA", "s47_start_date": date(2023, 6, 1)}]
+    tables["cin_plans"] = [
+        {"cin_plan_id": "CP1", "child_id": "PA", "cin_plan_start_date": date(2022, 1, 20)},
+        {"cin_plan_id": "CPBACK", "child_id": "PA", "cin_plan_start_date": date(2022, 3, 1),
+         "cin_plan_end_date": date(2022, 2, 1)}]
+    tables["cp_reviews"] = [
+        {"cp_review_id": "RV1", "child_id": "PA", "cp_plan_id": "CP1", "cp_review_date": date(2022, 3, 1)},
+        {"cp_review_id": "RV1", "child_id": "PA", "cp_plan_id": "CP1", "cp_review_date": date(2022, 4, 1)}]
+    stage(con, tables)
+    result = validate(con, extract_date=EXTRACT)
+    assert _flagged(result, "cin_episodes.required.primary_need_code") == {"NONEED"}
+    assert _flagged(result, "s47_enquiries.future_date.s47_start_date") == {"SFUTURE"}
+    assert _flagged(result, "cin_plans.end_before_start") == {"CPBACK"}
+    assert _flagged(result, "cp_reviews.duplicate_id") == {"RV1"}
+    # a conference target after the extract date is not an error: it may still be ahead
+    assert result.rows.filter(pl.col("record_id") == "S1").is_empty()
+
+
+def test_personal_values_of_the_census_columns_are_not_quoted():
+    con = connect(":memory:")
+    con.execute("insert into quarantine.rejected_rows values (1, 'census.xml', 30, 'children', 'PQ', "
+                "'expected_date_of_birth', '2023-02-30', 'unparseable date (expected YYYY-MM-DD)')")
+    result = validate(con, extract_date=EXTRACT)
+    text = result.rows.write_csv()
+    assert "census.xml row 30, column expected_date_of_birth" in text and "2023-02-30" not in text
 
 
 # ------------------------------------------------------------------ date floor (issue 11)

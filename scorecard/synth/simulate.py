@@ -31,6 +31,7 @@ import numpy as np
 import polars as pl
 
 from ..schema import TABLES
+from .details import add_details
 
 __all__ = ["Params", "Simulation", "simulate", "MAIN_DATE", "EPOCH"]
 
@@ -83,10 +84,11 @@ CONTACT_OUTCOMES = {"Early help": 35.0, "Information & advice – no further act
 REFERRAL_OUTCOME = "Referral to children's social care"
 
 #: per-table base of the numeric (Mosaic-style) ids; TED ids are "TED-<letter>-000123"
-ID_LETTERS = {"contacts": "C", "referrals": "R", "assessments": "A", "cin_episodes": "E",
+ID_LETTERS = {"s47_enquiries": "S", "cin_plans": "L", "cp_reviews": "V",
+              "contacts": "C", "referrals": "R", "assessments": "A", "cin_episodes": "E",
               "cp_plans": "P", "missing_episodes": "M", "return_interviews": "H"}
 MOSAIC_ORDER = ("contacts", "referrals", "assessments", "cin_episodes", "cp_plans",
-                "missing_episodes", "return_interviews")
+                "missing_episodes", "return_interviews", "s47_enquiries", "cin_plans", "cp_reviews")
 
 
 @dataclass(frozen=True)
@@ -206,6 +208,11 @@ def _frame(table: str, cols: dict[str, object], null: dict[str, np.ndarray] | No
     data: dict[str, pl.Series] = {}
     n = len(next(iter(cols.values())))
     for c in spec.columns:
+        if c.name not in cols and c.name not in ("source_system", "legacy_id"):
+            # a column this model does not generate: blank
+            dtype = {"date": pl.Date, "datetime": pl.Datetime("us"), "flag": pl.Boolean}.get(c.kind, pl.Utf8)
+            data[c.name] = pl.Series(c.name, [None] * n, dtype=dtype)
+            continue
         if c.name == "source_system":
             vals = np.where(mosaic, "MOSAIC", "TED") if mosaic is not None else [None] * n
             s = pl.Series(c.name, vals, dtype=pl.Utf8)
@@ -473,8 +480,14 @@ def simulate(p: Params) -> Simulation:
         "sex": _choice(rng, SEX, n_child)[used_idx],
         "ethnicity": _choice(rng, ETHNICITY, n_child)[used_idx]}, mosaic=t0[used_idx] >= d_cut)
 
+    # ---- the whole-census details (a random stream of their own: nothing above changes) ---
+    tables = add_details(tables, p, ids, hols)
+
     for name, df in tables.items():
         if name != "return_interviews":   # already in order of return
             tables[name] = df.sort([MAIN_DATE[name], TABLES[name].id_column], nulls_last=True)
+    for name, spec in TABLES.items():
+        if name not in tables:   # tables this model does not generate: empty
+            tables[name] = _frame(name, {spec.id_column: np.array([], dtype=object)})
     tables = {name: tables[name] for name in TABLES}
     return Simulation(p, tables, ids)

@@ -17,7 +17,7 @@ from importlib import resources
 import duckdb
 import pandas as pd
 
-from ..schema import TABLES
+from ..schema import PERSONAL_COLUMNS, TABLES
 
 __all__ = [
     "CODED_COLUMNS",
@@ -236,7 +236,7 @@ def quarantine_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, str]]:
         rid = record_id or ""
         if table == "children" and not _PSEUDONYM.match(rid):
             rid = ""
-        value = "" if column in ("child_id", "date_of_birth") or raw is None else f" {raw!r}"
+        value = "" if column in PERSONAL_COLUMNS or raw is None else f" {raw!r}"
         out.append({
             "check_id": _load_check_id(reason), "table": table or "", "severity": "error",
             "record_id": rid, "period": "",
