@@ -12,6 +12,7 @@ reads, the census years it applies to and the census block whose records it flag
     -- message: CIN Closure Date is before CIN Referral Date for the same CIN episode
     -- checks: the closure date is before the referral date (the same day is allowed).
     -- note: (optional) where and why this differs from the reference validator
+    -- needs: (optional) staging columns without which the rule cannot run, e.g. children.x
     select ...
 
 ``years`` is the first census year the version applies to, optionally ``..`` and the last
@@ -39,7 +40,7 @@ LEVELS: dict[str, str | None] = {
     "return": None, "child": "cin_child", "details": "cin_details", "assessment": "cin_assessment",
     "cin_plan": "cin_plan", "s47": "cin_s47", "cpp": "cin_cpp", "review": "cin_review",
 }
-_KEYS = ("rule", "type", "years", "level", "fields", "message", "checks", "note", "table")
+_KEYS = ("rule", "type", "years", "level", "fields", "message", "checks", "note", "table", "needs")
 _REQUIRED = ("rule", "type", "years", "level", "fields", "message", "checks")
 _HEADER = re.compile(r"^--\s*(\w+):\s?(.*)$")
 _YEAR = re.compile(r"^(\d{4})-(\d{2})$")
@@ -77,6 +78,7 @@ class Rule:
     sql: str
     source: str          # "child.sql" etc.
     table: str = ""      # validation.csv table for a return-level rule
+    needs: tuple[str, ...] = ()   # staging columns (table.column) without which it cannot run
 
     @property
     def severity(self) -> str:
@@ -145,7 +147,8 @@ def parse(text: str, source: str) -> list[Rule]:
             last_year=_end_year(last, where) if last.strip() else LAST_YEAR, level=header["level"],
             fields=tuple(f.strip() for f in header["fields"].split(",") if f.strip()),
             message=header["message"], checks=header["checks"], note=header.get("note", ""),
-            sql=sql, source=source, table=header.get("table", "")))
+            sql=sql, source=source, table=header.get("table", ""),
+            needs=tuple(n.strip() for n in header.get("needs", "").split(",") if n.strip())))
     return out
 
 

@@ -6,7 +6,7 @@ create or replace temp macro cin_member(start_d, stop_d, cs, rd) as
 
 -- a list of codes held as text ("MOB HAND", "1A,3B"): split on spaces, commas, semicolons
 create or replace temp macro cin_codes(s) as
-    list_filter(string_split_regex(coalesce(trim(s), ''), '[\s,;]+'), x -> x <> '');
+    [x for x in string_split_regex(coalesce(trim(s), ''), '[\s,;|]+') if x <> ''];
 
 -- characters 2-4 of a UPN are a DfE LA code (later: the 2023-24 list, which adds 942 and 943)
 create or replace temp macro cin_upn_la(s, later) as

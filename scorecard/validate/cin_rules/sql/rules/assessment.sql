@@ -78,7 +78,7 @@ where a.authorisation_date is null and a.start_date < r.wd45_cutoff
 -- type: error
 -- years: 2022-23
 -- level: assessment
--- fields: AssessmentAuthorisationDate
+-- fields: AssessmentAuthorisationDate, ReferenceDate
 -- message: Assessment end date must fall within the census year
 -- checks: An authorisation date outside the census year.
 select
@@ -94,7 +94,7 @@ where a.authorisation_date not between r.cs and r.rd
 -- type: error
 -- years: 2022-23
 -- level: assessment
--- fields: AssessmentActualStartDate, AssessmentAuthorisationDate
+-- fields: AssessmentActualStartDate, AssessmentAuthorisationDate, ReferenceDate
 -- message: For an Assessment that has not been completed, the start date must fall within the census year
 -- checks: An assessment with no authorisation date whose start date is blank or outside the census year.
 select
@@ -176,7 +176,7 @@ qualify count(*) over (partition by return_id, episode) > 1
 -- type: query
 -- years: 2022-23
 -- level: assessment
--- fields: AssessmentAuthorisationDate, AssessmentFactors
+-- fields: AssessmentAuthorisationDate, AssessmentFactors, ReferenceDate
 -- message: Parental or child factors at assessment information is missing from a completed assessment
 -- checks: An assessment authorised on or after the collection start with no factors, or with
 --   a factor that is not one of the 44 DfE codes.

@@ -27,9 +27,10 @@ select
     'UPN' as field,
     upn as value
 from upns
-where substr(upn, 1, 1) <> substr('ABCDEFGHJKLMNPQRTUVWXYZ', 1 + list_sum(list_transform(range(2, 14), i ->
+where substr(upn, 1, 1) <> substr('ABCDEFGHJKLMNPQRTUVWXYZ', 1 + list_sum([
         i * case when regexp_full_match(substr(upn, i, 1), '[0-9]') then cast(substr(upn, i, 1) as integer)
-                 else strpos('ABCDEFGHJKLMNPQRTUVWXYZ', substr(upn, i, 1)) - 1 end)) % 23, 1)
+                 else strpos('ABCDEFGHJKLMNPQRTUVWXYZ', substr(upn, i, 1)) - 1 end
+        for i in range(2, 14)])::bigint % 23, 1)
 
 -- rule: 1520
 -- type: error
@@ -142,6 +143,7 @@ where former_upn is not null and not regexp_full_match(former_upn, '[A-Za-z][0-9
 -- message: LA Child ID must not be longer than 20 characters
 -- checks: The LA child id, as it was in the file, is longer than 20 characters.
 -- note: Ids are pseudonymised on load; the rule reads the id's length recorded at load.
+-- needs: children.child_id_length
 select
     return_id,
     row_key::varchar as error_key,
@@ -159,6 +161,7 @@ where id_length > 20
 -- message: LA Child ID must not contain any non-alphanumeric characters
 -- checks: The LA child id, as it was in the file, has a character that is not a letter or a digit.
 -- note: Ids are pseudonymised on load; the rule reads whether the id was alphanumeric, recorded at load.
+-- needs: children.child_id_alphanumeric
 select
     return_id,
     row_key::varchar as error_key,
@@ -350,7 +353,7 @@ where x.disability not in ('NONE', 'MOB', 'HAND', 'PC', 'INC', 'COMM', 'LD', 'HE
 -- type: query
 -- years: 2022-23
 -- level: child
--- fields: PersonDeathDate
+-- fields: PersonDeathDate, ReferenceDate
 -- message: Please check and either amend data or provide a reason: Child's date of death should be
 --   within the census year
 -- checks: A date of death outside the census year.

@@ -233,7 +233,7 @@ where end_date < start_date
 -- type: error
 -- years: 2022-23
 -- level: cpp
--- fields: CPPendDate
+-- fields: CPPendDate, ReferenceDate
 -- message: Child Protection Plan End Date must fall within the census year
 -- checks: A CP plan end date outside the census year.
 select

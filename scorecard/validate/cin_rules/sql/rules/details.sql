@@ -273,7 +273,7 @@ where referral_nfa = false and primary_need is null
 -- type: error
 -- years: 2022-23
 -- level: details
--- fields: CINclosureDate
+-- fields: CINclosureDate, ReferenceDate
 -- message: CIN Closure Date present and does not fall within the Census year
 -- checks: A closure date outside the census year (1 April to the reference date).
 select
@@ -418,7 +418,7 @@ from hits
 -- type: error
 -- years: 2022-23
 -- level: details
--- fields: CINreferralDate, CINclosureDate, ReferralNFA
+-- fields: CINreferralDate, CINclosureDate, ReferralNFA, ReferenceDate
 -- message: The dates on the CIN episodes for this child overlap
 -- checks: A CINdetails referred on or after another's referral and before that one closed (or while it
 --   is open and not a referral with no further action). The later CINdetails is flagged, the earlier

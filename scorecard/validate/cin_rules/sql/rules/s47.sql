@@ -106,7 +106,7 @@ where s.icpc_date is null and s.icpc_not_required = false and s.start_date < r.w
 -- type: error
 -- years: 2022-23
 -- level: s47
--- fields: DateOfInitialCPC
+-- fields: DateOfInitialCPC, ReferenceDate
 -- message: Date of Initial Child Protection Conference must fall within the census year
 -- checks: A Section47's conference date outside the census year.
 select
@@ -122,7 +122,7 @@ where s.icpc_date not between r.cs and r.rd
 -- type: error
 -- years: 2022-23
 -- level: s47
--- fields: S47ActualStartDate, DateOfInitialCPC, ICPCnotRequired
+-- fields: S47ActualStartDate, DateOfInitialCPC, ICPCnotRequired, ReferenceDate
 -- message: For a Section 47 Enquiry that has not held the Initial Child Protection Conference by the end
 --   of the census year, the start date must fall within the census year
 -- checks: A Section47 with no conference date, marked as needing one, starting outside the census year.
@@ -174,7 +174,7 @@ where isodow(icpc_date) >= 6
 -- type: error
 -- years: 2022-23
 -- level: s47
--- fields: S47ActualStartDate, DateOfInitialCPC, ICPCnotRequired
+-- fields: S47ActualStartDate, DateOfInitialCPC, ICPCnotRequired, ReferenceDate
 -- message: A Section 47 enquiry is shown as starting when there is another Section 47 Enquiry ongoing
 -- checks: In one CINdetails, a Section47 starting on or after another's start and on or before its
 --   conference (or the reference date while it awaits one). The later one is flagged, the earlier
