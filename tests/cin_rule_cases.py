@@ -56,7 +56,7 @@ def child(cid: str = "C", year: int = 2023, **kw) -> dict:
 def details(did: str = "D1", cid: str = "C", year: int = 2023, **kw) -> dict:
     return {"t": "cin_details", "id": did, "child_id": cid, "episode": did,
             "referral_date": date(year - 1, 6, 1), "referral_source": "6", "primary_need": "N1",
-            "referral_nfa": False, **kw}
+            "referral_nfa": False, "referral_linked": True, **kw}
 
 
 def assessment(aid: str = "A1", did: str = "D1", cid: str = "C", year: int = 2023, **kw) -> dict:

@@ -59,6 +59,14 @@ def _period(con: duckdb.DuckDBPyConnection, period: str | None, extract_date: da
     return latest_complete(last or extract_date)
 
 
+def _skipped_notes(run: RuleRun) -> list[str]:
+    """The rules not checked, one line per reason."""
+    by_reason: dict[str, list[str]] = {}
+    for key, why in run.skipped.items():
+        by_reason.setdefault(why, []).append(key)
+    return [f"DfE rules not checked ({why}): {', '.join(keys)}." for why, keys in sorted(by_reason.items())]
+
+
 def census_returns(con: duckdb.DuckDBPyConnection, period: Period) -> tuple[list[CensusReturn], dict[str, int]]:
     """The returns to check and the census files' returns: one per loaded CIN census file
     (``meta.file_facts``), then the period return (id 0) for every other record."""
@@ -108,7 +116,6 @@ def check(con: duckdb.DuckDBPyConnection, *, period: str | None = None,
     notes.append(f"DfE CIN census rules checked the other records as a census return for {period_return.label} "
                  f"(collection {period_return.collection_start.isoformat()} to "
                  f"{period_return.reference_date.isoformat()}).")
-    for key, why in sorted(run.skipped.items()):
-        notes.append(f"DfE rule {key} not checked ({why}).")
+    notes += _skipped_notes(run)
     return CensusCheck(returns, run, rows, errors, gx_frame(con), suite(set(run.ran)), notes,
                        time.perf_counter() - start)

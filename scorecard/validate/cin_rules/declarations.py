@@ -12,7 +12,8 @@ reads, the census years it applies to and the census block whose records it flag
     -- message: CIN Closure Date is before CIN Referral Date for the same CIN episode
     -- checks: the closure date is before the referral date (the same day is allowed).
     -- note: (optional) where and why this differs from the reference validator
-    -- needs: (optional) staging columns without which the rule cannot run, e.g. children.x
+    -- needs: (optional) census elements the records must carry for the rule to mean anything
+    --   (outside a census file an extract may lack a column), or staging columns (table.column)
     select ...
 
 ``years`` is the first census year the version applies to, optionally ``..`` and the last
@@ -78,7 +79,7 @@ class Rule:
     sql: str
     source: str          # "child.sql" etc.
     table: str = ""      # validation.csv table for a return-level rule
-    needs: tuple[str, ...] = ()   # staging columns (table.column) without which it cannot run
+    needs: tuple[str, ...] = ()   # elements, or staging table.column, it cannot run without
 
     @property
     def severity(self) -> str:

@@ -56,9 +56,10 @@ def _staging_columns(con: duckdb.DuckDBPyConnection) -> set[str]:
 def run_rules(con: duckdb.DuckDBPyConnection, rules: tuple[Rule, ...] | None = None) -> RuleRun:
     """Run ``rules`` (default: every declared version) over the frame into ``cin_finding``.
 
-    A version runs on the returns whose census year's rule set holds it. On the period return
-    (id 0) a rule is skipped when the extracts carry none of one of its fields; a rule whose
-    ``needs`` names a staging column that does not exist is skipped everywhere.
+    A version runs on the returns whose census year's rule set holds it. A rule's ``needs``
+    names what it cannot do without: a census element the period return (id 0) must carry
+    (a rule that reports blanks would otherwise report every record of an extract that never
+    had the column), or a staging column (``table.column``) that must exist.
     """
     start = time.perf_counter()
     out = RuleRun()
@@ -67,17 +68,17 @@ def run_rules(con: duckdb.DuckDBPyConnection, rules: tuple[Rule, ...] | None = N
     supplied = supplied_fields(con) if any(r == 0 for r, _ in returns) else set()
     staged = _staging_columns(con)
     for rule in rules if rules is not None else all_rules():
-        missing_columns = [n for n in rule.needs if n not in staged]
+        missing_columns = [n for n in rule.needs if "." in n and n not in staged]
         if missing_columns:
             out.skipped[rule.key] = f"the loaded data has no {', '.join(missing_columns)}"
             continue
+        absent = [n for n in rule.needs if "." not in n and n not in supplied]
         ids = []
         for return_id, end_year in returns:
             if not rule.applies_to(end_year):
                 continue
-            absent = [f for f in rule.fields if f not in supplied]
             if return_id == 0 and absent:
-                out.skipped.setdefault(rule.key, "period return: the extracts carry no " + ", ".join(absent))
+                out.skipped.setdefault(rule.key, f"the extracts outside census files carry no {absent[0]}")
                 continue
             ids.append(return_id)
         if not ids:

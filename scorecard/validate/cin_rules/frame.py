@@ -44,7 +44,7 @@ FRAME_TABLES: dict[str, str] = {
                    "nfa_cutoff date, wd45_cutoff date, wd15_cutoff date"),
     "cin_details": _COMMON + (", episode varchar, referral_date date, referral_source varchar, "
                               "primary_need varchar, closure_date date, reason_for_closure varchar, "
-                              "icpc_date date, referral_nfa boolean"),
+                              "icpc_date date, referral_nfa boolean, referral_linked boolean"),
     "cin_child": _COMMON + (", upn varchar, former_upn varchar, upn_unknown varchar, birth_date date, "
                             "expected_birth_date date, sex varchar, ethnicity varchar, death_date date, "
                             "id_length integer, id_alphanumeric boolean"),

@@ -4,16 +4,27 @@
 -- (staging.<table> with every column the rules read, null where the table lacks it).
 -- return_id: the census file's return (_cin_files), else 0, the period return, which holds
 -- the records active in its census year: starting on or before the reference date and not
--- ended before the collection start (cin_member).
+-- ended before the collection start (cin_member), as they stood on the reference date: a
+-- later date (a closure, an authorisation, a conference, an end, a death) is not yet known
+-- and reads as blank (cin_as_at).
 
 -- name: cin_details
 -- One row per CINdetails: every CIN episode, and in the period return also each referral
 -- with no further action that has no episode (the census holds those as CINdetails too).
+-- referral_linked: the referral (its source) is known; outside a census file an episode may
+-- have no referral in the extracts.
 with ref as (
     select referral_id, min(referral_date) as referral_date, min(referral_source) as referral_source,
            bool_or(referral_nfa) as referral_nfa
     from _cin_stg_referrals
     group by referral_id
+),
+
+-- an episode with no referral id is matched to its child's referral on its start date
+ref_by_day as (
+    select child_id, referral_date, min(referral_id) as referral_id
+    from _cin_stg_referrals
+    group by all
 ),
 
 episodes as (
@@ -25,6 +36,7 @@ episodes as (
         e.cin_episode_id as episode,
         coalesce(r.referral_date, e.cin_start_date) as referral_date,
         r.referral_source,
+        f.return_id is not null or r.referral_id is not null as referral_linked,
         e.primary_need_code as primary_need,
         e.cin_closure_date as closure_date,
         e.reason_for_closure,
@@ -34,7 +46,8 @@ episodes as (
         e.source_file,
         e.source_row
     from _cin_stg_cin_episodes as e
-    left join ref as r on r.referral_id = e.referral_id
+    left join ref_by_day as b on e.referral_id is null and b.child_id = e.child_id and b.referral_date = e.cin_start_date
+    left join ref as r on r.referral_id = coalesce(e.referral_id, b.referral_id)
     left join _cin_files as f on f.source_file = e.source_file
 ),
 
@@ -47,6 +60,7 @@ nfa_referrals as (
         null::varchar as episode,
         r.referral_date,
         r.referral_source,
+        true as referral_linked,
         null::varchar as primary_need,
         null::date as closure_date,
         null::varchar as reason_for_closure,
@@ -60,10 +74,17 @@ nfa_referrals as (
         and r.referral_id not in (select referral_id from _cin_stg_cin_episodes where referral_id is not null)
 )
 
-select x.*
+select
+    x.* replace (
+        cin_as_at(x.closure_date, x.return_id, t.rd) as closure_date,
+        case when x.return_id = 0 and x.closure_date > t.rd then null
+             else x.reason_for_closure end as reason_for_closure,
+        cin_as_at(x.icpc_date, x.return_id, t.rd) as icpc_date
+    )
 from (select * from episodes union all by name select * from nfa_referrals) as x
 join cin_return as t on t.return_id = x.return_id
-where x.return_id > 0 or cin_member(x.referral_date, x.closure_date, t.cs, t.rd)
+where x.return_id > 0
+    or (x.src_table = 'cin_episodes' and cin_member(x.referral_date, x.closure_date, t.cs, t.rd))
     or (x.src_table = 'referrals' and x.referral_date between t.cs and t.rd)
 
 -- name: cin_child
@@ -81,7 +102,7 @@ select
     c.expected_date_of_birth as expected_birth_date,
     c.sex,
     c.ethnicity,
-    c.date_of_death as death_date,
+    cin_as_at(c.date_of_death, t.return_id, t.rd) as death_date,
     c.child_id_length as id_length,
     c.child_id_alphanumeric as id_alphanumeric,
     c.source_file,
@@ -117,7 +138,7 @@ select
     a.child_id,
     coalesce(a.cin_episode_id, e.episode) as episode,
     a.assessment_start_date as start_date,
-    a.assessment_authorised_date as authorisation_date,
+    cin_as_at(a.assessment_authorised_date, t.return_id, t.rd) as authorisation_date,
     a.source_file,
     a.source_row
 from _cin_stg_assessments as a
@@ -144,6 +165,7 @@ from cin_assessment as a
 join _cin_stg_assessments as s
     on s.assessment_id = a.record_id and s.source_file = a.source_file and s.source_row = a.source_row,
     unnest(cin_codes(s.assessment_factors)) as x(code)
+where a.return_id > 0 or a.authorisation_date is not null
 
 -- name: cin_plan
 -- One row per CIN plan (CINPlanDates).
@@ -154,7 +176,7 @@ select
     p.child_id,
     p.cin_episode_id as episode,
     p.cin_plan_start_date as start_date,
-    p.cin_plan_end_date as end_date,
+    cin_as_at(p.cin_plan_end_date, t.return_id, t.rd) as end_date,
     p.source_file,
     p.source_row
 from _cin_stg_cin_plans as p
@@ -173,8 +195,9 @@ select
     s.cin_episode_id as episode,
     s.s47_start_date as start_date,
     s.icpc_target_date,
-    s.icpc_date,
-    s.icpc_not_required,
+    cin_as_at(s.icpc_date, t.return_id, t.rd) as icpc_date,
+    case when t.return_id = 0 and s.icpc_date > t.rd then false else s.icpc_not_required end
+        as icpc_not_required,
     s.source_file,
     s.source_row
 from _cin_stg_s47_enquiries as s
@@ -195,7 +218,7 @@ select
     p.child_id,
     p.cin_episode_id as episode,
     p.cp_plan_start_date as start_date,
-    p.cp_plan_end_date as end_date,
+    cin_as_at(p.cp_plan_end_date, t.return_id, t.rd) as end_date,
     p.initial_category,
     case when f.return_id is null then coalesce(p.latest_category, p.initial_category)
          else p.latest_category end as latest_category,

@@ -4,6 +4,11 @@
 create or replace temp macro cin_member(start_d, stop_d, cs, rd) as
     start_d <= rd and (stop_d is null or stop_d >= cs or start_d >= cs);
 
+-- a date as it stood on the reference date: in the period return (id 0) a later date was not
+-- yet known (a census file says what it says)
+create or replace temp macro cin_as_at(d, return_id, rd) as
+    case when return_id = 0 and d > rd then null else d end;
+
 -- a list of codes held as text ("MOB HAND", "1A,3B"): split on spaces, commas, semicolons
 create or replace temp macro cin_codes(s) as
     [x for x in string_split_regex(coalesce(trim(s), ''), '[\s,;|]+') if x <> ''];

@@ -44,6 +44,7 @@ where start_date > authorisation_date
 -- fields: AssessmentAuthorisationDate, AssessmentFactors
 -- message: Parental or child factors at assessment should only be present for a completed assessment.
 -- checks: An assessment with factors but no authorisation date.
+-- needs: AssessmentAuthorisationDate
 select
     a.return_id,
     a.row_key::varchar as error_key,
@@ -65,6 +66,7 @@ where a.authorisation_date is null
 --   reference date (working days counted after the start day, as for the 45-working-day metric).
 -- note: The reference validator counts the start day too, so its cut-off is one working day later
 --   (30 January 2023 for 2022-23, against 27 January here).
+-- needs: AssessmentAuthorisationDate
 select
     a.return_id,
     a.row_key::varchar as error_key,
@@ -97,6 +99,7 @@ where a.authorisation_date not between r.cs and r.rd
 -- fields: AssessmentActualStartDate, AssessmentAuthorisationDate, ReferenceDate
 -- message: For an Assessment that has not been completed, the start date must fall within the census year
 -- checks: An assessment with no authorisation date whose start date is blank or outside the census year.
+-- needs: AssessmentAuthorisationDate
 select
     a.return_id,
     a.row_key::varchar as error_key,
@@ -118,6 +121,7 @@ where a.authorisation_date is null
 --   shown with it.
 -- note: The reference validator skips two assessments with the same start and authorisation dates (a
 --   duplicate); they overlap, so here they are flagged.
+-- needs: AssessmentAuthorisationDate
 with hits as (
     select a.return_id, a.row_key as a_key, a.start_date as a_start,
            b.row_key as b_key, b.start_date as b_start, b.authorisation_date as b_auth
@@ -162,6 +166,7 @@ where f.factor = '21'
 -- checks: More than one assessment with no authorisation date in one CINdetails: each open one is
 --   flagged, linked as one error.
 -- note: The reference validator flags every assessment of the CINdetails, completed ones too.
+-- needs: AssessmentAuthorisationDate
 select
     return_id,
     'open-' || min(row_key) over (partition by return_id, episode) as error_key,
@@ -182,6 +187,7 @@ qualify count(*) over (partition by return_id, episode) > 1
 --   a factor that is not one of the 44 DfE codes.
 -- note: The reference validator joins factors to assessments without the CINdetails, so factors of one
 --   episode's assessment can satisfy another's.
+-- needs: AssessmentFactors
 with completed as (
     select a.*
     from cin_assessment as a join cin_return as r using (return_id)

@@ -178,6 +178,7 @@ where not id_alphanumeric
 -- fields: GenderCurrent
 -- message: Gender is missing
 -- checks: GenderCurrent is blank or not one of 1, 2, 0, 9 (staged as M, F, U, I).
+-- needs: GenderCurrent
 select
     return_id,
     row_key::varchar as error_key,
@@ -194,6 +195,7 @@ where sex is null or sex not in ('M', 'F', 'U', 'I')
 -- fields: Sex
 -- message: Sex must be provided and equal M, F, or U
 -- checks: Sex is blank or not one of M, F, U.
+-- needs: Sex
 select
     return_id,
     row_key::varchar as error_key,
@@ -210,6 +212,7 @@ where sex is null or sex not in ('M', 'F', 'U')
 -- fields: Ethnicity
 -- message: Ethnicity is missing or invalid (see Ethnicity table)
 -- checks: Ethnicity is blank or not one of the 20 DfE ethnicity codes.
+-- needs: Ethnicity
 select
     return_id,
     row_key::varchar as error_key,
@@ -281,6 +284,7 @@ where c.birth_date > r.rd
 -- fields: PersonBirthDate, ExpectedPersonBirthDate
 -- message: Either Date of Birth or Expected Date of Birth must be provided (but not both)
 -- checks: The child has both a date of birth and an expected date of birth, or neither.
+-- needs: PersonBirthDate, ExpectedPersonBirthDate
 select return_id, row_key::varchar as error_key, row_key, 'PersonBirthDate' as field, birth_date::varchar as value
 from cin_child
 where (birth_date is null) = (expected_birth_date is null)
@@ -317,6 +321,7 @@ where c.expected_birth_date < make_date(year(r.rd), 3, 1)
 -- message: Please check and either amend data or provide a reason: Child's date of death should not be
 --   prior to the date of birth
 -- checks: A date of death with no date of birth, or before the date of birth (the same day is allowed).
+-- needs: PersonBirthDate
 select return_id, row_key::varchar as error_key, row_key, 'PersonDeathDate' as field, death_date::varchar as value
 from cin_child
 where death_date is not null and (birth_date is null or birth_date > death_date)
@@ -333,6 +338,7 @@ where death_date is not null and (birth_date is null or birth_date > death_date)
 -- message: Child's disability is missing or invalid (see Disability table)
 -- checks: A born child with a CINdetails that is not a referral with no further action has no
 --   Disability, or a Disability that is not one of NONE MOB HAND PC INC COMM LD HEAR VIS BEH CON AUT DDA.
+-- needs: Disability
 with due as (
     select c.*
     from cin_child as c
@@ -424,6 +430,7 @@ where expected_birth_date is not null and birth_date is null and sex is distinct
 --   for a child who is more than 5 years old
 -- checks: A child born on or before the reference date six years earlier, with a CINdetails that is
 --   not a referral with no further action, has no UPN and no UPN-unknown reason from UN2 to UN7.
+-- needs: UPN, UPNunknown
 select
     c.return_id,
     c.row_key::varchar as error_key,
@@ -449,6 +456,7 @@ where c.upn is null
 -- checks: A child born on or before 31 August six years before the reference date's year (of school
 --   age), with a CINdetails that is not a referral with no further action, has no UPN and no
 --   UPN-unknown reason from UN2 to UN7.
+-- needs: UPN, UPNunknown
 select
     c.return_id,
     c.row_key::varchar as error_key,

@@ -9,6 +9,7 @@
 -- message: A CIN Plan cannot run concurrently with a Child Protection Plan
 -- checks: In one CINdetails, an open CIN plan (started, no end date) and an open child protection plan
 --   (no end date): both are flagged.
+-- needs: CPPendDate, CINPlanEndDate
 with hits as (
     select p.return_id, p.row_key as p_key, p.start_date, c.row_key as c_key
     from cin_plan as p join cin_cpp as c using (return_id, episode)
@@ -130,6 +131,7 @@ where p.end_date not between r.cs and r.rd
 -- checks: A CIN plan of a child starting on or after the start of another of the child's CIN plans and
 --   on or before its end (or the reference date while it is open); a plan starting the day another
 --   ended overlaps it. The later plan is flagged, the earlier shown with it.
+-- needs: CINPlanEndDate
 with hits as (
     select a.return_id, a.row_key as a_key, a.start_date as a_start,
            b.row_key as b_key, b.start_date as b_start, b.end_date as b_end
@@ -176,6 +178,7 @@ from hits
 -- checks: A CIN plan of a child starting on or after the start of one of the child's CP plans and
 --   before its end (on or before the reference date while it is open). A CIN plan starting the day
 --   the CP plan ends is allowed.
+-- needs: CPPendDate
 with hits as (
     select p.return_id, p.row_key as p_key, p.start_date, c.row_key as c_key, c.start_date as c_start,
            c.end_date as c_end

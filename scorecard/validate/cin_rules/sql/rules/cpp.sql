@@ -32,6 +32,7 @@ from hits
 --   Section47 of its CINdetails (those not marked "conference not required"), or, where its
 --   CINdetails has no such Section47, not the CINdetails' own initial conference date.
 -- note: The reference validator recognises only 1, not true, as "not required".
+-- needs: DateOfInitialCPC
 with plans as (
     select p.*
     from cin_cpp as p join cin_return as r using (return_id)
@@ -76,6 +77,7 @@ where not h.via_s47
 -- checks: A CP plan of a child starting on or after the start of one of the child's CIN plans and
 --   before its end (on or before the reference date while it is open). A CP plan starting the day
 --   the CIN plan ends is allowed.
+-- needs: CINPlanEndDate
 with hits as (
     select c.return_id, c.row_key as c_key, c.start_date, p.row_key as p_key, p.start_date as p_start,
            p.end_date as p_end
@@ -118,6 +120,7 @@ where p.start_date is null or p.start_date > r.rd
 -- message: Total Number of previous Child Protection Plans missing
 -- checks: The number of previous CP plans is blank, not a whole number, or negative.
 -- note: The reference validator stops with an error (and reports nothing) on a value that is not a number.
+-- needs: NumberOfPreviousCPP
 select
     return_id,
     row_key::varchar as error_key,
@@ -255,6 +258,7 @@ where p.end_date not between r.cs and r.rd
 --   plan is flagged, linked as one error.
 -- note: The reference validator groups plans by their position within each CINdetails, so it misses
 --   two open plans in one CINdetails.
+-- needs: CPPendDate
 select
     return_id,
     'open-' || min(row_key) over (partition by return_id, child_id) as error_key,
@@ -276,6 +280,7 @@ qualify count(*) over (partition by return_id, child_id) > 1
 --   overlaps it. The later plan is flagged, the earlier shown with it.
 -- note: The reference validator compares plans by their position within each CINdetails, so it misses
 --   overlaps between the first plans of two CINdetails.
+-- needs: CPPendDate
 with hits as (
     select a.return_id, a.row_key as a_key, a.start_date as a_start,
            b.row_key as b_key, b.start_date as b_start, b.end_date as b_end

@@ -44,6 +44,7 @@ from activity
 -- message: Please check and either amend data or provide a reason: A Section 47 module is recorded and
 --   there is no assessment on the episode
 -- checks: A Section47 in a CINdetails that has no assessment: each Section47 is flagged.
+-- needs: Assessments
 select
     s.return_id,
     s.row_key::varchar as error_key,
@@ -83,6 +84,7 @@ from hits
 -- checks: More than one CIN plan with no end date in one CINdetails: each open plan is flagged,
 --   linked as one error.
 -- note: The reference validator flags every CIN plan of the CINdetails, closed ones too.
+-- needs: CINPlanEndDate
 select
     return_id,
     'open-' || min(row_key) over (partition by return_id, episode) as error_key,
@@ -166,6 +168,7 @@ from hits
 -- message: RNFA flag is missing or invalid
 -- checks: ReferralNFA is blank (a value other than 1, 0, true or false cannot be loaded and is
 --   reported as load.unrecognised_flag).
+-- needs: ReferralNFA
 select
     return_id,
     row_key::varchar as error_key,
@@ -203,6 +206,7 @@ where d.referral_nfa and d.referral_date < r.nfa_cutoff
 -- message: Please check and either amend or provide a reason: CIN episode shows Died as the Closure
 --   Reason, however child has no recorded Date of Death
 -- checks: A CINdetails closed with RC2 (died) for a child with no date of death.
+-- needs: PersonDeathDate
 select
     d.return_id,
     d.row_key::varchar as error_key,
@@ -260,6 +264,7 @@ from hits
 -- fields: ReferralNFA, PrimaryNeedCode
 -- message: Primary Need code is missing for a referral which led to further action.
 -- checks: A CINdetails that is not a referral with no further action has no primary need code.
+-- needs: PrimaryNeedCode
 select
     return_id,
     row_key::varchar as error_key,
@@ -339,6 +344,7 @@ where primary_need not in ('N0', 'N1', 'N2', 'N3', 'N4', 'N5', 'N6', 'N7', 'N8',
 -- fields: CINclosureDate, ReasonForClosure
 -- message: A CIN case cannot have a CIN closure date without a Reason for Closure
 -- checks: A closure date with no reason for closure.
+-- needs: ReasonForClosure
 select
     return_id,
     row_key::varchar as error_key,
@@ -355,6 +361,7 @@ where closure_date is not null and reason_for_closure is null
 -- fields: ReasonForClosure, CINclosureDate
 -- message: A CIN case cannot have a Reason for Closure without a CIN Closure Date
 -- checks: A reason for closure with no closure date.
+-- needs: CINclosureDate
 select
     return_id,
     row_key::varchar as error_key,
@@ -373,6 +380,7 @@ where reason_for_closure is not null and closure_date is null
 --   for this child and case is not a referral with no further action.
 -- checks: A child with more than one open CINdetails that is not a referral with no further action:
 --   each of them is flagged, linked as one error.
+-- needs: CINclosureDate
 select
     return_id,
     'open-' || min(row_key) over (partition by return_id, child_id) as error_key,
@@ -394,6 +402,7 @@ qualify count(*) over (partition by return_id, child_id) > 1
 --   than the child's latest referral (the latest CINdetails is shown with it).
 -- note: The reference validator takes the first of several CINdetails sharing the latest referral date
 --   as the latest, so it can flag an open one that is as late as any; here a tie is not flagged.
+-- needs: CINclosureDate
 with latest as (
     select *, max(referral_date) over (partition by return_id, child_id) as latest_date
     from cin_details
@@ -423,6 +432,7 @@ from hits
 -- checks: A CINdetails referred on or after another's referral and before that one closed (or while it
 --   is open and not a referral with no further action). The later CINdetails is flagged, the earlier
 --   shown with it. A referral on the day the other closed is allowed.
+-- needs: CINclosureDate
 with hits as (
     select a.return_id, a.row_key as a_key, a.referral_date as a_ref,
            b.row_key as b_key, b.referral_date as b_ref, b.closure_date as b_close
@@ -451,6 +461,7 @@ select return_id, a_key || '-' || b_key, b_key, 'CINclosureDate', b_close::varch
 --   closed after assessment) or RC9 (case closed after assessment, referred to early help) has been
 --   returned but there is no assessment present for the episode.
 -- checks: A CINdetails closed with RC8 or RC9 that holds no assessment.
+-- needs: Assessments
 select
     d.return_id,
     d.row_key::varchar as error_key,
@@ -527,6 +538,7 @@ from hits
 -- message: Within one CINDetails group there are 2 or more open S47 Assessments
 -- checks: More than one Section47 in a CINdetails with no conference date and not marked "conference
 --   not required" (a blank flag counts as not): each is flagged, linked as one error.
+-- needs: DateOfInitialCPC
 select
     return_id,
     'open-' || min(row_key) over (partition by return_id, episode) as error_key,
@@ -544,7 +556,8 @@ qualify count(*) over (partition by return_id, episode) > 1
 -- fields: CINreferralDate, ReferralSource
 -- message: Source of Referral is missing or an invalid code
 -- checks: A referral dated on or after 1 April 2013 whose source is blank or not a DfE referral
---   source code.
+--   source code (outside a census file, only an episode whose referral is in the extracts).
+-- needs: ReferralSource
 select
     return_id,
     row_key::varchar as error_key,
@@ -552,7 +565,7 @@ select
     'ReferralSource' as field,
     referral_source as value
 from cin_details
-where referral_date >= date '2013-04-01'
+where referral_date >= date '2013-04-01' and referral_linked
     and (referral_source is null or referral_source not in (
         '1A', '1B', '1C', '1D', '2A', '2B', '3A', '3B', '3C', '3D', '3E', '3F', '4',
         '5A', '5B', '5C', '5D', '6', '7', '8', '9', '10'))
@@ -564,6 +577,7 @@ where referral_date >= date '2013-04-01'
 -- fields: CINclosureDate, AssessmentAuthorisationDate
 -- message: CIN episode is shown as closed, however Assessment is not shown as completed
 -- checks: A closed CINdetails holding an assessment with no authorisation date.
+-- needs: AssessmentAuthorisationDate
 with hits as (
     select d.return_id, d.row_key as d_key, d.closure_date, a.row_key as a_key
     from cin_details as d join cin_assessment as a using (return_id, episode)
@@ -587,6 +601,7 @@ from hits
 -- checks: A closed CINdetails holding a Section47 with no conference date and not marked "conference
 --   not required" (a blank flag counts as not).
 -- note: The reference validator also flags a Section47 with both a conference date and "not required".
+-- needs: DateOfInitialCPC
 with hits as (
     select d.return_id, d.row_key as d_key, d.closure_date, s.row_key as s_key, s.icpc_not_required
     from cin_details as d join cin_s47 as s using (return_id, episode)

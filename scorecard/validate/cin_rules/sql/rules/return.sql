@@ -31,6 +31,7 @@ where kind = 'census'
 -- message: There are more child protection plans starting than initial conferences taking place
 -- checks: More CP plans start in the census year than initial conferences are dated in it
 --   (CINdetails and Section47 conference dates counted together).
+-- needs: DateOfInitialCPC
 with plans as (
     select p.return_id, count(*) as n
     from cin_cpp as p join cin_return as r using (return_id)
@@ -72,6 +73,7 @@ where p.n > coalesce(c.n, 0)
 --   date of birth.
 -- note: The reference validator's version of this rule never fires (an operator-precedence slip);
 --   this one does what the DfE says.
+-- needs: GenderCurrent
 with counts as (
     select
         return_id,
@@ -99,6 +101,7 @@ where no_gender > 0.02 * children
 -- message: Please check and either amend or provide a reason: Percentage of children with no sex
 --   recorded is more than 2% (excluding unborns)
 -- checks: More than 2% of the children have Sex blank or U and no expected date of birth.
+-- needs: Sex
 with counts as (
     select
         return_id,
@@ -128,6 +131,7 @@ where no_sex > 0.02 * children
 -- checks: Fewer than 8 different disability codes other than NONE are used in the whole return.
 -- note: The reference validator counts the NONE entries instead of the distinct codes, so it fires
 --   when there are 7 or fewer NONE entries.
+-- needs: Disability
 select
     c.return_id,
     'return' as error_key,
@@ -148,6 +152,7 @@ having count(distinct d.disability) filter (where d.disability <> 'NONE') < 8
 -- message: Please check and either amend or provide a reason: Only one disability code is recorded per
 --   child and multiple disabilities should be recorded where possible.
 -- checks: Some children have a disability (other than NONE) but no child has more than one.
+-- needs: Disability
 with per_child as (
     select return_id, parent_key, count(*) as n
     from cin_disability

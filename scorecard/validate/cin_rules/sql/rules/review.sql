@@ -11,6 +11,7 @@
 --   (on or before the reference date while it is open), unless the review is on the CP plan's end date.
 -- note: The reference validator matches reviews to CIN plans across all of the child's CINdetails,
 --   reads only the first review date of a plan, and never checks open CIN plans or open CP plans.
+-- needs: CINPlanEndDate
 with hits as (
     select v.return_id, v.row_key as v_key, v.review_date, p.row_key as p_key, p.start_date as p_start
     from cin_review as v

@@ -93,6 +93,7 @@ where (icpc_date is not null and start_date is null) or start_date > icpc_date
 -- checks: A Section47 with no conference date, marked as needing one, that started more than 15
 --   working days before the reference date (working days counted after the start day).
 -- note: The reference validator counts the start day too, so its cut-off is one working day later.
+-- needs: DateOfInitialCPC
 select
     s.return_id,
     s.row_key::varchar as error_key,
@@ -127,6 +128,7 @@ where s.icpc_date not between r.cs and r.rd
 --   of the census year, the start date must fall within the census year
 -- checks: A Section47 with no conference date, marked as needing one, starting outside the census year.
 -- note: The reference validator recognises only 0, not false, as "needed".
+-- needs: DateOfInitialCPC
 select
     s.return_id,
     s.row_key::varchar as error_key,
@@ -181,6 +183,7 @@ where isodow(icpc_date) >= 6
 --   shown with it. An enquiry with no conference marked "not required" is not ongoing.
 -- note: The reference validator skips two enquiries with the same start and conference dates (a
 --   duplicate); they overlap, so here they are flagged.
+-- needs: DateOfInitialCPC
 with hits as (
     select a.return_id, a.row_key as a_key, a.start_date as a_start,
            b.row_key as b_key, b.start_date as b_start, b.icpc_date as b_icpc
