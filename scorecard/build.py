@@ -26,7 +26,7 @@ from .load import LoadReport, load
 from .periods import Period, latest_complete, parse_period
 from .schema import TABLES
 
-__all__ = ["build", "BuildResult", "latest_data_date", "write_csv"]
+__all__ = ["build", "BuildResult", "census_period", "latest_data_date", "write_csv"]
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,20 @@ def latest_data_date(con: duckdb.DuckDBPyConnection) -> dt.date | None:
     return con.execute(f"select max(d) from ({' union all '.join(parts)})").fetchall()[0][0]
 
 
+def census_period(con: duckdb.DuckDBPyConnection) -> Period | None:
+    """The census year of the latest CIN census return loaded (its ``ReferenceDate``, else its
+    ``Year``), or None when no census file says which year it is."""
+    from .load import file_facts
+
+    years = [f["census_year"] for f in file_facts(con) if f["census_year"]]
+    return parse_period(max(years)) if years else None
+
+
 def _default_period(con: duckdb.DuckDBPyConnection) -> Period:
+    # a census return says which year it is: its dates (some may be wrong) do not decide
+    census = census_period(con)
+    if census is not None:
+        return census
     last = latest_data_date(con)
     if last is None:
         raise ScorecardError("no dated records were loaded, so there is no period to report")
@@ -189,7 +202,7 @@ def _load_step(run: _Run) -> None:
     with run.step("load", "load: reading extracts"):
         run.loaded = load(run.con, run.raw_dir, key=run.key, mappings=run.settings.mappings,
                           run_id=run.run_id, progress=lambda f: run.say(f"load: {f}"),
-                          transaction=False)
+                          transaction=False, la_code=run.settings.la_code)
     run.say(f"load: {run.loaded.summary()}")
     t0 = time.perf_counter()
     build_marts(run.con)

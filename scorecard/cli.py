@@ -208,9 +208,11 @@ def synth(out_dir, scale, years, start_year, seed, la_code, artefacts, cutover, 
 @click.option("--mappings", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Extra folder of mapping files (repeatable).")
 @click.option("--wait", type=float, default=0.0, show_default=True, help="Seconds to wait for another build.")
+@_la_option
 @handled
-def load(raw_dir, db, mappings, wait):
+def load(raw_dir, db, mappings, wait, la_code):
     """Load extracts into the database (atomic; files already loaded are recognised and skipped).
+    A file that names another LA (a CIN census header) stops the load.
 
     Example: scorecard load --raw data/raw
     """
@@ -218,12 +220,12 @@ def load(raw_dir, db, mappings, wait):
     from .config import pseudonym_key
     from .load import load as run_load
 
-    s = make_settings(db=db)
+    s = make_settings(db=db, **({"la_code": la_code} if la_code is not None else {}))
     key = pseudonym_key(s.key_file)
     with dbmod.exclusive(s.db, wait=wait):
         con = dbmod.connect(s.db)
         try:
-            report = run_load(con, raw_dir, key=key, mappings=tuple(mappings))
+            report = run_load(con, raw_dir, key=key, mappings=tuple(mappings), la_code=s.la_code)
         finally:
             con.close()
     for f in report.files:

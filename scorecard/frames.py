@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -18,7 +19,9 @@ class Frame:
 
     ``data``: polars DataFrame whose columns are all ``pl.Utf8`` (blank/None = unknown),
     named with the canonical lower-case names of ``scorecard.schema.TABLES[table]`` (extra
-    columns allowed, kept but unused), plus ``_row`` (``pl.Int64``).
+    columns allowed, kept but unused), plus ``_row`` (``pl.Int64``) and optionally
+    ``_extras`` (a JSON object per row of what the record holds beyond the canonical columns;
+    merged with any other extra columns into ``raw.<table>._extras``).
     Dates may be ISO ``YYYY-MM-DD``, UK ``DD/MM/YYYY`` or Excel serials; readers that know a
     cell is a date should emit ISO text. ``location`` names the file (and sheet) for messages.
     """
@@ -26,3 +29,7 @@ class Frame:
     table: str
     data: pl.DataFrame
     location: str
+    #: what the file says about itself (a CIN census header: collection year, reference date,
+    #: LA ...), the same dict on every frame of the file; the loader records it in
+    #: ``meta.file_facts`` (``None``: the format says nothing about itself)
+    facts: dict[str, Any] | None = None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import hmac
+import json
 import logging
 import tempfile
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from .errors import ScorecardError, StructuralError
 from .frames import ROW, Frame
 from .schema import TABLES, Table, extract_name
 
-__all__ = ["load", "LoadReport", "FileResult", "discover", "pseudonymise", "DATA_SUFFIXES"]
+__all__ = ["load", "LoadReport", "FileResult", "discover", "file_facts", "pseudonymise", "DATA_SUFFIXES"]
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +70,20 @@ class LoadReport:
     def rows_rejected(self) -> int:
         return sum(f.rows_rejected for f in self.files)
 
+    @property
+    def notes(self) -> list[str]:
+        """What loaded files said that a person should know (``file: note``), once per file."""
+        seen: dict[str, str] = {}
+        for f in self.files:
+            if f.status == "loaded" and f.message:
+                seen.setdefault(f.file, f.message)
+        return [f"{file}: {message}" for file, message in seen.items()]
+
     def summary(self) -> str:
         by = {s: sum(1 for f in self.files if f.status == s) for s in ("loaded", "duplicate", "skipped")}
-        return (f"{by['loaded']} file(s) loaded, {by['duplicate']} already loaded, {by['skipped']} skipped; "
+        text = (f"{by['loaded']} file(s) loaded, {by['duplicate']} already loaded, {by['skipped']} skipped; "
                 f"{self.rows_loaded} rows loaded, {self.rows_rejected} rows quarantined")
+        return "; ".join([text] + self.notes)
 
 
 def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> None:
@@ -254,15 +265,19 @@ def _normalise_columns(con: duckdb.DuckDBPyConnection, table: Table, label: str)
     missing = [c for c in table.required if c not in seen]
     if missing:
         raise StructuralError(label, f"missing required column for {table.name}", column=missing[0])
-    extras = [n for n in seen if n != ROW and n not in table.column_names]
+    extras = [n for n in seen if n not in (ROW, "_extras") and n not in table.column_names]
     select = [f"{_q(seen[ROW])} as {ROW}"]
     for c in table.column_names:
         select.append(f"cast({_q(seen[c])} as varchar) as {_q(c)}" if c in seen else f"null::varchar as {_q(c)}")
+    # a reader's own _extras (JSON per row), merged with any other extra columns
+    given = f"cast({_q(seen['_extras'])} as varchar)" if "_extras" in seen else None
     if extras:
         pairs = ", ".join(f"{_lit(n)}, {_q(seen[n])}" for n in extras)
-        select.append(f"cast(json_object({pairs}) as varchar) as _extras")
+        made = f"cast(json_object({pairs}) as varchar)"
+        select.append(f"coalesce(cast(json_merge_patch({given}, {made}) as varchar), {made}) as _extras"
+                      if given else f"{made} as _extras")
     else:
-        select.append("null::varchar as _extras")
+        select.append(f"{given or 'null::varchar'} as _extras")
     _run(con, f"create or replace temp table _norm as select {', '.join(select)} from _in")
     _run(con, "drop table _in")
     return extras
@@ -328,8 +343,10 @@ def _ingest(con: duckdb.DuckDBPyConnection, frame_table: str, label: str, rel: s
     return read, rejected
 
 
-def _frames_for(con, path: Path, rel: str, mappings, tmp: Path, key: bytes) -> list[tuple[str, Callable[[], None], str]]:
-    """How to read ``path``: a list of (table, function filling temp table ``_in``, location)."""
+def _frames_for(con, path: Path, rel: str, mappings, tmp: Path, key: bytes
+                ) -> tuple[list[tuple[str, Callable[[], None], str]], dict | None]:
+    """How to read ``path``: a list of (table, function filling temp table ``_in``, location),
+    and what the file says about itself (:attr:`Frame.facts`, or None)."""
     from . import formats  # local: format readers pull in XML/Excel machinery
 
     reader = formats.reader_for(path, mappings)
@@ -344,18 +361,19 @@ def _frames_for(con, path: Path, rel: str, mappings, tmp: Path, key: bytes) -> l
         for f in frames:
             if f.table not in TABLES:
                 raise StructuralError(f.location, f"reader produced unknown table {f.table!r}")
-        return [(f.table, (lambda f=f: _frame_to_temp(con, f)), f.location) for f in frames]
+        facts = next((f.facts for f in frames if f.facts is not None), None)
+        return [(f.table, (lambda f=f: _frame_to_temp(con, f)), f.location) for f in frames], facts
     extract = extract_name(path.stem)
     if extract not in TABLES:
         raise StructuralError(rel, f"unknown extract {extract!r} (file names start with one of: "
                                    f"{', '.join(TABLES)}; or add a mapping file for this export)")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return [(extract, lambda: _csv_to_temp(con, path, rel, tmp), rel)]
+        return [(extract, lambda: _csv_to_temp(con, path, rel, tmp), rel)], None
     if suffix == ".parquet":
-        return [(extract, lambda: _parquet_to_temp(con, path, rel), rel)]
+        return [(extract, lambda: _parquet_to_temp(con, path, rel), rel)], None
     if suffix in (".xlsx", ".xlsm"):
-        return [(extract, lambda: _frame_to_temp(con, read_canonical_xlsx(path, rel, extract)), rel)]
+        return [(extract, lambda: _frame_to_temp(con, read_canonical_xlsx(path, rel, extract)), rel)], None
     raise StructuralError(rel, f"no reader for {suffix} files named like an extract")
 
 
@@ -367,7 +385,7 @@ def rebuild_staging(con: duckdb.DuckDBPyConnection) -> None:
 
 def load(con: duckdb.DuckDBPyConnection, raw_dir: Path, *, key: bytes, mappings: Iterable[Path] = (),
          run_id: int | None = None, progress: Callable[[str], None] | None = None,
-         transaction: bool = True) -> LoadReport:
+         transaction: bool = True, la_code: int | None = None) -> LoadReport:
     """Load every extract file under ``raw_dir`` into the store, in one transaction.
 
     :param con: a connection from :func:`scorecard.db.connect`.
@@ -377,6 +395,8 @@ def load(con: duckdb.DuckDBPyConnection, raw_dir: Path, *, key: bytes, mappings:
     :param run_id: the run this load belongs to (ledger).
     :param progress: called with a short message per file.
     :param transaction: run in a transaction of its own (False: the caller holds one).
+    :param la_code: the LA the data must belong to: a file that names another LA (a CIN census
+        header's ``LEA``, an Annex A front sheet) stops the load. ``None``: not checked.
     :raises StructuralError: nothing is loaded; the database is unchanged.
     """
     from .formats.mapping import load_mappings
@@ -397,7 +417,7 @@ def load(con: duckdb.DuckDBPyConnection, raw_dir: Path, *, key: bytes, mappings:
                 rel = path.relative_to(raw_dir).as_posix()
                 if progress:
                     progress(rel)
-                report.files.extend(_load_file(con, path, rel, key, maps, run_id, tmp))
+                report.files.extend(_load_file(con, path, rel, key, maps, run_id, tmp, la_code))
         rebuild_staging(con)
         if transaction:
             _run(con, "commit")
@@ -408,7 +428,41 @@ def load(con: duckdb.DuckDBPyConnection, raw_dir: Path, *, key: bytes, mappings:
     return report
 
 
-def _load_file(con, path: Path, rel: str, key: bytes, maps, run_id, tmp: Path) -> list[FileResult]:
+def _check_la(rel: str, facts: dict, la_code: int | None) -> None:
+    """Stop when a file names an LA other than the build's."""
+    named = facts.get("la_code")
+    if la_code is None or named is None or str(named).strip() == "":
+        return
+    text = str(named).strip()
+    if not (text.isdigit() and int(text) == int(la_code)):
+        what = "CIN census header (LEA)" if facts.get("format") == "cin_census" else "file"
+        raise StructuralError(rel, f"the {what} is for LA {text}, but this build is for LA {int(la_code):03d} "
+                                   f"(--la): load only the authority's own files, or build with --la {text}")
+
+
+def _record_facts(con, rel: str, digest: str, facts: dict, run_id) -> None:
+    _run(con, "insert into meta.file_facts values ($f, $h, $fmt, $col, $year, $ref, $census, $la, $facts, "
+              "$unknown, $run)",
+         {"f": rel, "h": digest, "fmt": facts.get("format"), "col": facts.get("collection"),
+          "year": facts.get("collection_year"), "ref": facts.get("reference_date"),
+          "census": facts.get("census_year"), "la": facts.get("la_code"),
+          "facts": json.dumps(facts.get("facts") or {}, ensure_ascii=False, default=str),
+          "unknown": int(facts.get("unknown_elements") or 0), "run": run_id})
+
+
+def file_facts(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """The facts of the files currently loaded (``meta.file_facts`` of files whose load is
+    ``loaded``), newest reference date first."""
+    cur = con.execute(
+        "select distinct f.* exclude (facts), f.facts from meta.file_facts f join meta.loads l "
+        "on l.source_file = f.source_file and l.sha256 = f.sha256 and l.status = 'loaded' "
+        "order by f.reference_date desc nulls last, f.source_file")
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def _load_file(con, path: Path, rel: str, key: bytes, maps, run_id, tmp: Path,
+               la_code: int | None = None) -> list[FileResult]:
     digest = _sha256(path)
     size = path.stat().st_size
     prior = con.execute(
@@ -422,14 +476,22 @@ def _load_file(con, path: Path, rel: str, key: bytes, maps, run_id, tmp: Path) -
     _run(con, "update meta.loads set status = 'superseded', message = 'replaced by a newer version of the file' "
                 "where source_file = $f and status = 'loaded'", {"f": rel})
     results = []
-    for table, fill, location in _frames_for(con, path, rel, maps, tmp, key):
+    items, facts = _frames_for(con, path, rel, maps, tmp, key)
+    note = ""
+    if facts is not None:
+        _check_la(rel, facts, la_code)
+        _record_facts(con, rel, digest, facts, run_id)
+        note = "; ".join(facts.get("notes") or [])
+    for table, fill, location in items:
         load_id = con.execute("select coalesce(max(load_id), 0) + 1 from meta.loads").fetchall()[0][0]
         fill()
         read, rejected = _ingest(con, table, location, rel, key, load_id)
         _ledger(con, run_id, rel, table, path.suffix.lower().lstrip("."), size, digest, read,
-                read - rejected, rejected, "loaded", "", load_id=load_id)
-        results.append(FileResult(rel, table, "loaded", read, read - rejected, rejected))
+                read - rejected, rejected, "loaded", note, load_id=load_id)
+        results.append(FileResult(rel, table, "loaded", read, read - rejected, rejected, note))
         log.info("loaded %s -> %s: %d rows, %d quarantined", location, table, read, rejected)
+    if note:
+        log.warning("%s: %s", rel, note)
     return results
 
 

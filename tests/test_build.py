@@ -200,3 +200,39 @@ def test_an_unwritable_output_folder_builds_nothing_and_leaves_the_database_as_i
     con = db.connect(s.db, read_only=True)
     assert snapshot(con) == before
     con.close()
+
+
+CENSUS_2022 = """<Message>
+  <Header><CollectionDetails><Collection>CIN</Collection><Year>2022</Year>
+    <ReferenceDate>2022-03-31</ReferenceDate></CollectionDetails><Source><LEA>{lea}</LEA></Source></Header>
+  <Children>{children}</Children>
+</Message>
+"""
+CHILD = """<Child><ChildIdentifiers><LAchildID>C{n}</LAchildID><PersonBirthDate>2012-01-0{d}</PersonBirthDate>
+    <GenderCurrent>2</GenderCurrent></ChildIdentifiers><ChildCharacteristics><Ethnicity>WBRI</Ethnicity>
+    </ChildCharacteristics><CINdetails><CINreferralDate>{ref}</CINreferralDate><ReferralSource>6</ReferralSource>
+    <PrimaryNeedCode>N1</PrimaryNeedCode><ReferralNFA>0</ReferralNFA></CINdetails></Child>"""
+
+
+def test_a_census_build_defaults_to_the_census_year_and_refuses_another_las_file(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    # two records carry dates years after the census: they must not set the period
+    kids = "".join(CHILD.format(n=n, d=n % 9 + 1, ref=ref) for n, ref in enumerate(
+        ["2021-05-01", "2021-09-12", "2022-01-20", "2025-06-01", "2025-11-30"]))
+    (raw / "cin.xml").write_text(CENSUS_2022.format(lea="370", children=kids))
+    s = settings(raw_dir=raw, out_dir=tmp_path / "out", db=tmp_path / "sc.duckdb")
+    result = build(s)
+    assert result.period == "2021-22"
+    assert "2021-22" in {r["period"] for r in read_csv(s.out_dir / "metrics.csv")}
+    # the same census under another LA's build: nothing built, the database as it was
+    con = db.connect(s.db)
+    before = snapshot(con)
+    con.close()
+    (raw / "cin.xml").write_text(CENSUS_2022.format(lea="371", children=kids))
+    with pytest.raises(StructuralError, match=r"cin.xml: the CIN census header \(LEA\) is for LA 371, "
+                                              r"but this build is for LA 370"):
+        build(s)
+    con = db.connect(s.db)
+    assert snapshot(con) == before
+    con.close()

@@ -500,3 +500,52 @@ def test_a_no_further_action_block_needs_no_primary_need_code(con, raw, key):
         ("E2",), ("E3",)]
     assert staged(con, "cin_episodes", "cin_episode_id, primary_need_code, referral_nfa, icpc_date") == [
         ("E1", None, True, None), ("E4", "N1", False, dt.date(2023, 3, 20))]
+
+
+# ------------------------------------------------------------- a file's own facts (census header)
+CENSUS = """<Message>
+  <Header><CollectionDetails><Collection>CIN</Collection><Year>2023</Year>
+    <ReferenceDate>2023-03-31</ReferenceDate></CollectionDetails>
+    <Source><SourceLevel>L</SourceLevel><LEA>{lea}</LEA></Source></Header>
+  <Children><Child><ChildIdentifiers><LAchildID>C1</LAchildID><GenderCurrent>1</GenderCurrent></ChildIdentifiers>
+    <ChildCharacteristics><Ethnicity>WBRI</Ethnicity></ChildCharacteristics>
+    <CINdetails><CINreferralDate>2022-05-01</CINreferralDate><ReferralSource>6</ReferralSource>
+      <PrimaryNeedCode>N1</PrimaryNeedCode><ReferralNFA>0</ReferralNFA><Extra>kept</Extra></CINdetails>
+  </Child></Children>
+</Message>
+"""
+
+
+def test_a_census_header_is_recorded_as_the_files_facts(con, raw, key):
+    from scorecard.load import file_facts
+
+    (raw / "census.xml").write_text(CENSUS.format(lea="370"))
+    report = load(con, raw, key=key, la_code=370)
+    [facts] = file_facts(con)
+    assert (facts["source_file"], facts["format"], facts["collection"], facts["collection_year"],
+            facts["reference_date"], facts["census_year"], facts["la_code"], facts["unknown_elements"]) == (
+        "census.xml", "cin_census", "CIN", "2023", dt.date(2023, 3, 31), "2022-23", "370", 1)
+    assert json.loads(facts["facts"])["Header/Source/SourceLevel"] == "L"
+    # the element the census does not have is kept, counted and said in the summary
+    assert "1 element(s) outside the DfE census schema kept as extra columns (Extra)" in report.summary()
+    assert json.loads(con.execute("select _extras from raw.cin_episodes").fetchone()[0]) == {"Extra": "kept"}
+    # loading the same file again adds no facts; a superseded version's facts are not current
+    load(con, raw, key=key, la_code=370)
+    assert len(file_facts(con)) == 1
+    (raw / "census.xml").write_text(CENSUS.format(lea="370").replace("2023-03-31", "2024-03-31"))
+    load(con, raw, key=key, la_code=370)
+    assert [f["census_year"] for f in file_facts(con)] == ["2023-24"]
+
+
+def test_a_census_of_another_la_stops_the_load(con, raw, key):
+    (raw / "referrals.csv").write_text(REFERRALS)
+    (raw / "census.xml").write_text(CENSUS.format(lea="371"))
+    before = snapshot(con)
+    with pytest.raises(StructuralError) as err:
+        load(con, raw, key=key, la_code=370)
+    message = str(err.value)
+    assert message.startswith("census.xml:") and "LA 371" in message and "LA 370" in message
+    assert snapshot(con) == before
+    # without an LA to check against (a library caller), the file loads
+    load(con, raw, key=key)
+    assert con.execute("select la_code from meta.file_facts").fetchall() == [("371",)]

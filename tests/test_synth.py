@@ -67,7 +67,7 @@ def test_tables_have_canonical_columns_and_types(clean):
         for c in spec.columns:
             want = pl.Datetime("us") if c.kind == "datetime" else kinds[c.kind]
             assert df.schema[c.name] == want, (name, c.name)
-        assert df.height > 0 or name in ("s47_enquiries", "cin_plans", "cp_reviews")  # not generated yet
+        assert df.height > 0
         assert df[spec.id_column].n_unique() == df.height, f"{name} ids not unique"
 
 
@@ -287,6 +287,12 @@ def test_cutover_gap(clean, with_artefact):
     assert problems["orphan"] == []
     assert _con(dirty.tables).execute("""select count(*) from cin_episodes e anti join referrals r
         using (referral_id)""").fetchone() == (0,)
+    for table, parent, key in (("s47_enquiries", "cin_episodes", "cin_episode_id"),
+                               ("cin_plans", "cin_episodes", "cin_episode_id"),
+                               ("cp_reviews", "cp_plans", "cp_plan_id")):
+        assert _con(dirty.tables).execute(f"select count(*) from {table} anti join {parent} "
+                                          f"using ({key})").fetchone() == (0,), table
+    assert {t for t, _ in dirty.answer_key.records("cutover_gap")} >= {"s47_enquiries", "cp_reviews"}
 
 
 def test_duplicate_migration_copies_carry_legacy_ids(with_artefact):
@@ -487,7 +493,44 @@ def test_annex_a_and_cin_census(tmp_path):
     assert {f.table for f in frames} >= {"referrals", "cin_episodes", "cp_plans"}
     census = cin_census.read(r.files[1])
     refs = sum(f.data.height for f in census if f.table == "referrals")
-    assert refs == r.tables["referrals"].height
+    assert 0 < refs < r.tables["referrals"].height      # one census year of the window
+    assert {f.table for f in census} == {"children", "referrals", "cin_episodes", "assessments", "cin_plans",
+                                         "s47_enquiries", "cp_plans", "cp_reviews"}
+    assert census[0].facts["census_year"] == "2022-23" and census[0].facts["la_code"] == "370"
+
+
+def test_the_census_return_is_valid_for_its_year_and_loads_whole(tmp_path):
+    from lxml import etree
+
+    from scorecard import db
+    from scorecard.formats.cin_census import schema_path
+    from scorecard.load import load
+
+    r = generate(tmp_path / "raw", seed=2, scale=0.1, formats=["cin_census"], start_year=2022)
+    path = r.files[0]
+    xsd = etree.XMLSchema(etree.parse(str(schema_path("2023-24"))))
+    assert xsd.validate(etree.parse(str(path))), xsd.error_log
+    text = path.read_text()
+    assert "Scorecard" not in text and "<ReferenceDate>2024-03-31</ReferenceDate>" in text
+    assert "<ReferralNFA>1</ReferralNFA>" in text and "<Section47>" in text and "<CPPreviewDate>" in text
+    con = db.connect(":memory:")
+    report = load(con, tmp_path / "raw", key=b"k" * 32)
+    assert report.rows_rejected == 0
+    q = lambda sql: con.execute(sql).fetchall()
+    # one census year: every block open in it; NFA blocks are episodes too (marked)
+    assert q("""select count(*) from staging.cin_episodes where cin_start_date > date '2024-03-31'
+        or cin_closure_date < date '2023-04-01'""") == [(0,)]
+    assert q("select count(*) from staging.cin_episodes where referral_nfa") != [(0,)]
+    # every CP plan starting in the year starts at a conference on a working day
+    assert q("""select count(*) from staging.cp_plans p where p.cp_plan_start_date >= date '2023-04-01'
+        and (isodow(p.cp_plan_start_date) > 5 or not exists (select 1 from staging.s47_enquiries s
+        where s.cin_episode_id = p.cin_episode_id and s.icpc_date = p.cp_plan_start_date))""") == [(0,)]
+    # no two blocks of a child overlap (an NFA block is a day, however it is written)
+    assert q("""select count(*) from staging.cin_episodes a join staging.cin_episodes b
+        on a.child_id = b.child_id and a.cin_episode_id < b.cin_episode_id
+        and not a.referral_nfa and not b.referral_nfa
+        and b.cin_start_date < coalesce(a.cin_closure_date, date '9999-12-31')
+        and a.cin_start_date < coalesce(b.cin_closure_date, date '9999-12-31')""") == [(0,)]
 
 
 # ---------------------------------------------------------------------------- arguments
@@ -537,3 +580,100 @@ def test_written_files_load_and_only_the_unparseable_cells_are_quarantined(tmp_p
         bad = {i for t, i in r.answer_key.records("unparseable_dates") if t == table}
         staged = con.execute(f"select count(*) from staging.{table}").fetchone()[0]
         assert staged == df.height - len(bad), table
+
+
+# ------------------------------------------------------------------- whole-census details
+def test_details_leave_the_original_tables_as_they_were(monkeypatch):
+    """The details have a random stream of their own: every value the original model makes is
+    the same with or without them (so no metric of those tables moves)."""
+    from scorecard.synth import simulate as sim_module
+    from scorecard.synth.simulate import Params
+
+    params = Params(370, 2021, 2, 3, 0.1, CUT)
+    full = sim_module.simulate(params).tables
+    monkeypatch.setattr(sim_module, "add_details", lambda tables, *a: tables)
+    bare = sim_module.simulate(params).tables
+    for name in ("contacts", "referrals", "assessments", "cin_episodes", "cp_plans",
+                 "missing_episodes", "return_interviews", "children"):
+        cols = [c for c in bare[name].columns if bare[name][c].null_count() < bare[name].height]
+        assert full[name].select(cols).equals(bare[name].select(cols)), name
+
+
+def test_conferences_follow_enquiries_and_plans_start_at_their_conference(clean):
+    con = _con(clean.tables)
+    q = lambda sql: con.sql(sql).fetchall()
+    # every CP plan starts at the conference of an enquiry in the same episode
+    assert q("""select count(*) from cp_plans p where not exists (select 1 from s47_enquiries s
+        where s.cin_episode_id = p.cin_episode_id and s.icpc_date = p.cp_plan_start_date)""") == [(0,)]
+    # an enquiry starts within its episode, before its conference; conference or not-required
+    assert q("""select count(*) from s47_enquiries s join cin_episodes e using (cin_episode_id)
+        where s.s47_start_date < e.cin_start_date or s.icpc_date < s.s47_start_date
+        or s.child_id <> e.child_id or s.s47_start_date > coalesce(e.cin_closure_date, date '9999-12-31')
+        or (s.icpc_not_required and s.icpc_date is not null)""") == [(0,)]
+    # mostly within 15 working days, some late
+    from scorecard.metrics.workdays import working_days
+    rows = q("select s47_start_date, icpc_date from s47_enquiries where icpc_date is not null")
+    timely = sum(working_days(a, b) <= 15 for a, b in rows) / len(rows)
+    assert 0.7 <= timely <= 0.95
+    conferences, enquiries = q("""select count(icpc_date), count(*) from s47_enquiries
+        where s47_start_date between date '2022-04-01' and date '2023-03-31'""")[0]
+    assert 0.35 <= conferences / enquiries <= 0.7
+    # the target is 15 working days after the strategy discussion
+    target = q("select s47_start_date, icpc_target_date from s47_enquiries where icpc_target_date is not null")
+    assert all(working_days(a, b) == 15 for a, b in target[:200])
+
+
+def test_cin_plans_sit_inside_episodes_and_pause_for_cp_plans(clean):
+    con = _con(clean.tables)
+    q = lambda sql: con.sql(sql).fetchall()
+    assert q("""select count(*) from cin_plans c join cin_episodes e using (cin_episode_id)
+        where c.cin_plan_start_date < e.cin_start_date or c.child_id <> e.child_id
+        or coalesce(c.cin_plan_end_date, date '9999-12-31') > coalesce(e.cin_closure_date, date '9999-12-31')
+        or c.cin_plan_end_date < c.cin_plan_start_date or e.reason_for_closure in ('RC8', 'RC9')""") == [(0,)]
+    # never open on a day a CP plan of the child is open (a plan may start the day the other ends)
+    assert q("""select count(*) from cin_plans c join cp_plans p using (child_id)
+        where c.cin_plan_start_date < coalesce(p.cp_plan_end_date, date '9999-12-31')
+        and p.cp_plan_start_date < coalesce(c.cin_plan_end_date, date '9999-12-31')""") == [(0,)]
+    assert q("select count(*) from cin_plans where cin_plan_end_date is null") != [(0,)]
+
+
+def test_reviews_follow_the_conference_then_every_six_months(clean):
+    con = _con(clean.tables)
+    q = lambda sql: con.sql(sql).fetchall()
+    assert q("""select count(*) from cp_reviews r join cp_plans p using (cp_plan_id)
+        where r.cp_review_date <= p.cp_plan_start_date or r.child_id <> p.child_id
+        or r.cp_review_date >= coalesce(p.cp_plan_end_date, date '9999-12-31')""") == [(0,)]
+    gaps = q("""select date_diff('day', lag(cp_review_date) over (partition by cp_plan_id order by cp_review_date),
+        cp_review_date) as gap from cp_reviews qualify gap is not null""")
+    assert gaps and all(170 <= g <= 215 for (g,) in gaps)
+    first = q("""select date_diff('day', p.cp_plan_start_date, min(r.cp_review_date)) from cp_reviews r
+        join cp_plans p using (cp_plan_id) group by p.cp_plan_id, p.cp_plan_start_date""")
+    assert 0.85 <= sum(80 <= d <= 95 for (d,) in first) / len(first) < 1
+
+
+def test_child_details_and_assessment_factors(clean):
+    from scorecard.schema import DISABILITY_CODES
+    from scorecard.synth.details import upn_check_letter
+
+    kids = clean.tables["children"]
+    upns = kids["upn"].drop_nulls().to_list()
+    assert upns and len(set(upns)) == len(upns)
+    assert all(re.fullmatch(r"[A-Z]370\d{9}", u) and u[0] == upn_check_letter(u[1:]) for u in upns)
+    assert (kids["upn"].is_null() == kids["upn_unknown"].is_not_null()).all()
+    assert set(kids["upn_unknown"].drop_nulls()) <= {"UN1", "UN3", "UN5"}
+    codes = [c for d in kids["disabilities"].to_list() for c in d.split()]
+    assert set(codes) <= set(DISABILITY_CODES) and "NONE" in codes and len(set(codes)) > 5
+    assert not [d for d in kids["disabilities"].to_list() if "NONE" in d.split() and d != "NONE"]
+    ass = clean.tables["assessments"]
+    assert (ass["assessment_factors"].is_null() == ass["assessment_authorised_date"].is_null()).all()
+    factors = [f.split() for f in ass["assessment_factors"].drop_nulls().to_list()]
+    assert all(len(f) == len(set(f)) and ("21" not in f or f == ["21"]) for f in factors)
+    con = _con(clean.tables)
+    q = lambda sql: con.sql(sql).fetchall()
+    assert q("""select count(*) from assessments a join cin_episodes e using (cin_episode_id)
+        where a.referral_id <> e.referral_id""") == [(0,)]
+    assert q("""select count(*) from cp_plans p where cast(number_of_previous_cpp as int) <> (select count(*)
+        from cp_plans b where b.child_id = p.child_id and b.cp_plan_start_date < p.cp_plan_start_date)""") == [(0,)]
+    # a child who died has nothing dated after the death
+    assert q("""select count(*) from children c join referrals r using (child_id)
+        where r.referral_date > c.date_of_death""") == [(0,)]

@@ -178,8 +178,17 @@ def cutover_gap(t: dict[str, pl.DataFrame], ctx: Context) -> dict[str, pl.DataFr
         (pl.col("cp_plan_start_date") >= pl.col("cin_start_date"))
         & (pl.col("cin_closure_date").is_null()
            | (pl.col("cp_plan_start_date") <= pl.col("cin_closure_date"))))
-    for pid, cid in zip(plans["cp_plan_id"].to_list(), plans["cin_episode_id"].to_list()):
+    for pid, cid in zip(plans["cp_plan_id"].to_list(), plans["cin_episode_id_right"].to_list()):
         lose("cp_plans", [pid], f"lost with CIN episode {cid}")
+    # an episode's enquiries and CIN plans, and a plan's reviews, go with it
+    gone_cin = sorted(lost["cin_episodes"])
+    for table in ("s47_enquiries", "cin_plans"):
+        hit = t[table].filter(pl.col("cin_episode_id").is_in(gone_cin))
+        for rid, cid in zip(hit[TABLES[table].id_column].to_list(), hit["cin_episode_id"].to_list()):
+            lose(table, [rid], f"lost with CIN episode {cid}")
+    hit = t["cp_reviews"].filter(pl.col("cp_plan_id").is_in(sorted(lost["cp_plans"])))
+    for rid, pid in zip(hit["cp_review_id"].to_list(), hit["cp_plan_id"].to_list()):
+        lose("cp_reviews", [rid], f"lost with CP plan {pid}")
     eps = sorted(lost["missing_episodes"])
     hit = t["return_interviews"].filter(pl.col("missing_episode_id").is_in(eps))
     for rid, ep in zip(hit["rhi_id"].to_list(), hit["missing_episode_id"].to_list()):

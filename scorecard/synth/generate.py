@@ -125,7 +125,7 @@ def generate(out_dir: str | Path | None, *, la_code: int = 370, start_year: int 
         for fmt in fmts:
             target = out if len(fmts) == 1 else out / fmt
             files += write(fmt, tables, target, la_code=la_code, options=options,
-                           overrides=ctx.overrides, key=key)
+                           overrides=ctx.overrides, key=key, params=params)
     if answer_key_path is not None:
         key.save(answer_key_path)
     return SynthResult(tables, key, files, params)

@@ -31,6 +31,7 @@ import numpy as np
 import polars as pl
 
 from ..schema import TABLES
+from .details import add_details
 
 __all__ = ["Params", "Simulation", "simulate", "MAIN_DATE", "EPOCH"]
 
@@ -83,10 +84,11 @@ CONTACT_OUTCOMES = {"Early help": 35.0, "Information & advice – no further act
 REFERRAL_OUTCOME = "Referral to children's social care"
 
 #: per-table base of the numeric (Mosaic-style) ids; TED ids are "TED-<letter>-000123"
-ID_LETTERS = {"contacts": "C", "referrals": "R", "assessments": "A", "cin_episodes": "E",
+ID_LETTERS = {"s47_enquiries": "S", "cin_plans": "L", "cp_reviews": "V",
+              "contacts": "C", "referrals": "R", "assessments": "A", "cin_episodes": "E",
               "cp_plans": "P", "missing_episodes": "M", "return_interviews": "H"}
 MOSAIC_ORDER = ("contacts", "referrals", "assessments", "cin_episodes", "cp_plans",
-                "missing_episodes", "return_interviews")
+                "missing_episodes", "return_interviews", "s47_enquiries", "cin_plans", "cp_reviews")
 
 
 @dataclass(frozen=True)
@@ -477,6 +479,9 @@ def simulate(p: Params) -> Simulation:
         "child_id": child_code[used_idx], "date_of_birth": dob[used_idx],
         "sex": _choice(rng, SEX, n_child)[used_idx],
         "ethnicity": _choice(rng, ETHNICITY, n_child)[used_idx]}, mosaic=t0[used_idx] >= d_cut)
+
+    # ---- the whole-census details (a random stream of their own: nothing above changes) ---
+    tables = add_details(tables, p, ids, hols)
 
     for name, df in tables.items():
         if name != "return_interviews":   # already in order of return

@@ -170,17 +170,20 @@ def write_annex_a(tables: dict[str, pl.DataFrame], out: Path) -> list[Path]:
     return [path]
 
 
-def write_cin_census(tables: dict[str, pl.DataFrame], out: Path, la_code: int) -> list[Path]:
-    """A CIN census XML return via :mod:`scorecard.formats.cin_census`."""
+def write_cin_census(tables: dict[str, pl.DataFrame], out: Path, la_code: int, params) -> list[Path]:
+    """The CIN census return of the window's last year (:func:`.census.census_return`) as the DfE
+    asks for it: DfE elements only, valid against the census schema of its year."""
     from ..formats import cin_census
+    from .census import census_return
 
     path = out / "cin_census.xml"
-    cin_census.write(tables, path, la_code=la_code)
+    cin_census.write(census_return(tables, params), path, la_code=la_code,
+                     reference_date=params.window_end, extensions=False)
     return [path]
 
 
 def write(fmt: str, tables: dict[str, pl.DataFrame], out: Path, *, la_code: int,
-          options: dict[str, Any], overrides: Overrides, key: AnswerKey) -> list[Path]:
+          options: dict[str, Any], overrides: Overrides, key: AnswerKey, params=None) -> list[Path]:
     """Write ``tables`` to directory ``out`` in format ``fmt`` (validated by the caller)."""
     out.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
@@ -192,4 +195,4 @@ def write(fmt: str, tables: dict[str, pl.DataFrame], out: Path, *, la_code: int,
         return write_parquet(tables, out, split_monthly=options["split_monthly"])
     if fmt == "annex_a":
         return write_annex_a(tables, out)
-    return write_cin_census(tables, out, la_code)
+    return write_cin_census(tables, out, la_code, params)
