@@ -68,19 +68,17 @@ def run_rules(con: duckdb.DuckDBPyConnection, rules: tuple[Rule, ...] | None = N
     supplied = supplied_fields(con) if any(r == 0 for r, _ in returns) else set()
     staged = _staging_columns(con)
     for rule in rules if rules is not None else all_rules():
+        in_force = [r for r, end_year in returns if rule.applies_to(end_year)]
+        if not in_force:
+            continue
         missing_columns = [n for n in rule.needs if "." in n and n not in staged]
         if missing_columns:
             out.skipped[rule.key] = f"the loaded data has no {', '.join(missing_columns)}"
             continue
         absent = [n for n in rule.needs if "." not in n and n not in supplied]
-        ids = []
-        for return_id, end_year in returns:
-            if not rule.applies_to(end_year):
-                continue
-            if return_id == 0 and absent:
-                out.skipped.setdefault(rule.key, f"the extracts outside census files carry no {absent[0]}")
-                continue
-            ids.append(return_id)
+        if 0 in in_force and absent:
+            out.skipped[rule.key] = f"the extracts outside census files carry no {absent[0]}"
+        ids = [r for r in in_force if r != 0 or not absent]
         if not ids:
             continue
         con.execute(

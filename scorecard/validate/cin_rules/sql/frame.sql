@@ -126,7 +126,8 @@ select
     c.source_row
 from cin_child as c
 join _cin_stg_children as s
-    on s.child_id = c.child_id and s.source_file = c.source_file and s.source_row = c.source_row,
+    on s.child_id = c.child_id and s.source_file is not distinct from c.source_file
+        and s.source_row is not distinct from c.source_row,
     unnest(cin_codes(s.disabilities)) as d(code)
 
 -- name: cin_assessment
@@ -163,7 +164,8 @@ select
     a.source_row
 from cin_assessment as a
 join _cin_stg_assessments as s
-    on s.assessment_id = a.record_id and s.source_file = a.source_file and s.source_row = a.source_row,
+    on s.assessment_id = a.record_id and s.source_file is not distinct from a.source_file
+        and s.source_row is not distinct from a.source_row,
     unnest(cin_codes(s.assessment_factors)) as x(code)
 where a.return_id > 0 or a.authorisation_date is not null
 
