@@ -103,14 +103,14 @@ def errors_frame(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
             l.census_year,
             l.message,
             {_block_sql()} as "table",
-            coalesce(l.field, '') as field,
+            l.field,
             case when l.field in ({private}) and l.value is not null then '{WITHHELD}'
-                 else coalesce(l.value, '') end as value,
-            coalesce(l.source_file, l.return_file, '') as source_file,
+                 else l.value end as value,
+            nullif(coalesce(l.source_file, l.return_file), '') as source_file,
             l.source_row,
-            coalesce(l.src_table, '') as record_table,
-            coalesce(l.record_id, '') as record_id,
-            coalesce(l.child_id, '') as child,
+            l.src_table as record_table,
+            l.record_id,
+            l.child_id as child,
             case when coalesce(l.context, false) then 'related' else 'flagged' end as role
         from cin_located as l
         join numbered as n using (rule_key, return_id, error_key)
