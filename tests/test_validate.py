@@ -233,6 +233,10 @@ def test_outputs_written(problems):
     assert (out / "validation" / "index.html").exists()
     html = "".join(p.read_text(errors="ignore") for p in (out / "validation").rglob("*.html"))
     assert "return_interviews" in html           # the SQL-derived checks reached GX's Data Docs
+    assert "cin_census" in html and "cin.8925" in html    # the DfE census rules have a suite there too
+    errors = (out / "cin_census_errors.csv").read_text().splitlines()
+    assert errors[0].startswith("error_id,rule_code,rule_type,census_year,message,table,field,value,source_file")
+    assert any(line.startswith("8925-00001,8925,error,2021-22,") for line in errors)
     summary = (out / "validation_summary.md").read_text()
     assert "referrals.migrated_twice_legacy_id" in summary and result.summary_text == summary
     assert result.errors + result.warnings == result.rows.height
