@@ -194,7 +194,7 @@ def test_outputs_name_the_source_and_withhold_personal_values(cases):
     assert errors.columns == ERROR_COLUMNS
     whole = errors.filter(pl.col("rule_code") == "100")
     assert whole.select("table", "field", "source_file", "record_id").rows() == [
-        ("Header", "ReferenceDate", f"case{ids['100'][1]}.xml", "")]
+        ("Header", "ReferenceDate", f"case{ids['100'][1]}.xml", None)]
 
 
 # ------------------------------------------------------------ the frame built from staging

@@ -81,10 +81,10 @@ def run_rules(con: duckdb.DuckDBPyConnection, rules: tuple[Rule, ...] | None = N
         ids = [r for r in in_force if r != 0 or not absent]
         if not ids:
             continue
-        con.execute(
-            f"insert into cin_finding by name select $key as rule_key, $code as code, * "
-            f"from ({rule.sql}) where return_id in (select unnest($ids))",
-            {"key": rule.key, "code": rule.code, "ids": ids}).fetchall()
+        # every return it applies to (the usual case) needs no filter; return ids are our own integers
+        where = "" if len(ids) == len(returns) else f" where return_id in ({', '.join(str(int(i)) for i in ids)})"
+        con.execute(f"insert into cin_finding by name select $key as rule_key, $code as code, * "
+                    f"from ({rule.sql}){where}", {"key": rule.key, "code": rule.code}).fetchall()
         out.ran[rule.key] = ids
     out.seconds = time.perf_counter() - start
     return out

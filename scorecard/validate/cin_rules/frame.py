@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from datetime import date, timedelta
 from importlib import resources
 
@@ -47,10 +48,10 @@ FRAME_TABLES: dict[str, str] = {
                               "icpc_date date, referral_nfa boolean, referral_linked boolean"),
     "cin_child": _COMMON + (", upn varchar, former_upn varchar, upn_unknown varchar, birth_date date, "
                             "expected_birth_date date, sex varchar, ethnicity varchar, death_date date, "
-                            "id_length integer, id_alphanumeric boolean"),
-    "cin_disability": _COMMON + ", parent_key bigint, disability varchar",
-    "cin_assessment": _COMMON + ", episode varchar, start_date date, authorisation_date date",
-    "cin_factor": _COMMON + ", parent_key bigint, episode varchar, factor varchar",
+                            "id_length integer, id_alphanumeric boolean, disability_codes varchar[]"),
+    "cin_disability": _COMMON + ", parent_key bigint, position integer, disability varchar",
+    "cin_assessment": _COMMON + ", episode varchar, start_date date, authorisation_date date, factor_codes varchar[]",
+    "cin_factor": _COMMON + ", parent_key bigint, position integer, episode varchar, factor varchar",
     "cin_plan": _COMMON + ", episode varchar, start_date date, end_date date",
     "cin_s47": _COMMON + (", episode varchar, start_date date, icpc_target_date date, icpc_date date, "
                           "icpc_not_required boolean"),
@@ -119,10 +120,13 @@ class CensusReturn:
         return financial_year_of(self.reference_date).end.year
 
 
-def _holidays(years: range) -> set[date]:
-    from ...metrics.workdays import bank_holidays
+@cache
+def _holidays(years: range) -> frozenset[date]:
+    """England and Wales bank holidays, from the ``holidays`` library as in
+    :mod:`scorecard.metrics.workdays` (imported directly: the metrics package is slow to import)."""
+    from holidays.countries.united_kingdom import UnitedKingdom
 
-    return set(bank_holidays(years))
+    return frozenset(UnitedKingdom(subdiv="ENG", years=list(years)))
 
 
 def working_day_cutoff(rd: date, days: int) -> date:
@@ -218,5 +222,7 @@ def build_frame(con: duckdb.DuckDBPyConnection, returns: list[CensusReturn],
     for name, sql in frame_sql().items():
         offset += 1
         # row keys are unique across the frame and follow file order, so outputs are stable
+        order = "return_id, source_file, source_row, record_id" + (
+            ", position" if "position integer" in FRAME_TABLES[name] else "")
         _run(con, f"insert into {name} by name select {offset} * 1000000000000 + row_number() over "
-                  f"(order by return_id, source_file, source_row, record_id) as row_key, * from ({sql})")
+                  f"(order by {order}) as row_key, * from ({sql})")

@@ -30,10 +30,14 @@ _LOCATIONS = " union all ".join(
 
 def _rule_table(con: duckdb.DuckDBPyConnection) -> None:
     """``cin_rule``: the declarations as a table the output queries join."""
-    rows = [(r.key, r.code, r.type, r.severity, r.check_id, r.message, r.table) for r in all_rules()]
-    con.execute("create or replace temp table cin_rule (rule_key varchar, code varchar, type varchar, "
-                "severity varchar, check_id varchar, message varchar, return_table varchar)").fetchall()
-    con.executemany("insert into cin_rule values (?, ?, ?, ?, ?, ?, ?)", rows)
+    frame = pl.DataFrame([(r.key, r.code, r.type, r.severity, r.check_id, r.message, r.table) for r in all_rules()],
+                         schema=["rule_key", "code", "type", "severity", "check_id", "message", "return_table"],
+                         orient="row")
+    con.register("_cin_rules", frame.to_arrow())
+    try:
+        con.execute("create or replace temp table cin_rule as select * from _cin_rules").fetchall()
+    finally:
+        con.unregister("_cin_rules")
 
 
 def _located(con: duckdb.DuckDBPyConnection) -> None:

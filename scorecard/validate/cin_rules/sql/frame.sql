@@ -105,6 +105,7 @@ select
     cin_as_at(c.date_of_death, t.return_id, t.rd) as death_date,
     c.child_id_length as id_length,
     c.child_id_alphanumeric as id_alphanumeric,
+    cin_codes(c.disabilities) as disability_codes,
     c.source_file,
     c.source_row
 from _cin_stg_children as c
@@ -121,14 +122,11 @@ select
     c.record_id,
     c.child_id,
     c.row_key as parent_key,
-    upper(d.code) as disability,
+    unnest(generate_series(1, len(c.disability_codes))) as position,
+    upper(unnest(c.disability_codes)) as disability,
     c.source_file,
     c.source_row
 from cin_child as c
-join _cin_stg_children as s
-    on s.child_id = c.child_id and s.source_file is not distinct from c.source_file
-        and s.source_row is not distinct from c.source_row,
-    unnest(cin_codes(s.disabilities)) as d(code)
 
 -- name: cin_assessment
 -- One row per assessment, linked to its CINdetails (its own episode id, else its referral's episode).
@@ -140,6 +138,9 @@ select
     coalesce(a.cin_episode_id, e.episode) as episode,
     a.assessment_start_date as start_date,
     cin_as_at(a.assessment_authorised_date, t.return_id, t.rd) as authorisation_date,
+    -- factors are recorded when an assessment is completed: not yet, as at RD, if it was later
+    case when t.return_id > 0 or cin_as_at(a.assessment_authorised_date, t.return_id, t.rd) is not null
+         then cin_codes(a.assessment_factors) else [] end as factor_codes,
     a.source_file,
     a.source_row
 from _cin_stg_assessments as a
@@ -158,16 +159,12 @@ select
     a.record_id,
     a.child_id,
     a.row_key as parent_key,
+    unnest(generate_series(1, len(a.factor_codes))) as position,
     a.episode,
-    upper(x.code) as factor,
+    upper(unnest(a.factor_codes)) as factor,
     a.source_file,
     a.source_row
 from cin_assessment as a
-join _cin_stg_assessments as s
-    on s.assessment_id = a.record_id and s.source_file is not distinct from a.source_file
-        and s.source_row is not distinct from a.source_row,
-    unnest(cin_codes(s.assessment_factors)) as x(code)
-where a.return_id > 0 or a.authorisation_date is not null
 
 -- name: cin_plan
 -- One row per CIN plan (CINPlanDates).
