@@ -45,6 +45,8 @@ where start_date > authorisation_date
 -- message: Parental or child factors at assessment should only be present for a completed assessment.
 -- checks: An assessment with factors but no authorisation date.
 -- needs: AssessmentAuthorisationDate
+-- note: The reference validator stops with an error on census data (a list in its error id) and
+--   reports nothing.
 select
     a.return_id,
     a.row_key::varchar as error_key,

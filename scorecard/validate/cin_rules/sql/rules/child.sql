@@ -339,6 +339,7 @@ where death_date is not null and (birth_date is null or birth_date > death_date)
 -- checks: A born child with a CINdetails that is not a referral with no further action has no
 --   Disability, or a Disability that is not one of NONE MOB HAND PC INC COMM LD HEAR VIS BEH CON AUT DDA.
 -- needs: Disability
+-- note: The reference validator does not report a child with no Disability at all, only invalid codes.
 with due as (
     select c.*
     from cin_child as c

@@ -70,6 +70,8 @@ from hits
 -- fields: CINPlanStartDate, ReferenceDate
 -- message: CIN Plan start date is missing or out of data collection period
 -- checks: A CIN plan start date that is blank or after the reference date.
+-- note: A CIN plan with no start date cannot be loaded (the start is required): it is quarantined and
+--   reported as load.blank_required.
 select
     p.return_id,
     p.row_key::varchar as error_key,

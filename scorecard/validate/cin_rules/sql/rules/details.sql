@@ -265,6 +265,8 @@ from hits
 -- message: Primary Need code is missing for a referral which led to further action.
 -- checks: A CINdetails that is not a referral with no further action has no primary need code.
 -- needs: PrimaryNeedCode
+-- note: The loader requires a primary need unless the block is a referral with no further action, so a
+--   block with neither is quarantined and reported as load.blank_required.
 select
     return_id,
     row_key::varchar as error_key,
@@ -517,6 +519,7 @@ from activity
 -- fields: ReferralNFA, ChildProtectionPlans
 -- message: Child Protection details provided for a referral with no further action.
 -- checks: A referral with no further action whose CINdetails holds a child protection plan.
+-- note: The reference validator mislabels its merge and reports nothing for these plans.
 with hits as (
     select d.return_id, d.row_key as d_key, d.referral_nfa, p.row_key as p_key, p.start_date
     from cin_details as d join cin_cpp as p using (return_id, episode)

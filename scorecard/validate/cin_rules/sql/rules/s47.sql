@@ -73,6 +73,8 @@ from hits
 --   initial Child Protection Conference
 -- checks: A Section47 with a conference date but no start date, or starting after its conference
 --   (the same day is allowed).
+-- note: A Section47 with no start date cannot be loaded (the start is required): it is quarantined and
+--   reported as load.blank_required.
 select return_id, row_key::varchar as error_key, row_key, 'S47ActualStartDate' as field,
        start_date::varchar as value
 from cin_s47
