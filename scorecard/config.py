@@ -5,6 +5,7 @@ import os
 import secrets
 import stat
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 from .errors import ConfigError
@@ -28,6 +29,8 @@ class Settings:
     :param sn_grouping: statistical-neighbour grouping, ``None`` = the one in force for the period.
     :param mappings: extra folders of mapping files for bespoke exports.
     :param key_file: where the pseudonymisation key is kept when not configured.
+    :param date_floor: a date on or before it is not a real date: an error in every date column,
+        and never used to choose the default period.
     """
 
     la_code: int = DEFAULT_LA
@@ -38,6 +41,7 @@ class Settings:
     sn_grouping: str | None = None
     mappings: tuple[Path, ...] = field(default_factory=tuple)
     key_file: Path = Path.home() / ".scorecard" / "pseudonym.key"
+    date_floor: date = date(1900, 1, 1)
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -128,6 +128,9 @@ TABLES: dict[str, Table] = {
     ]
 }
 
+#: columns holding personal data: never quoted in validation output or any published file
+PERSONAL_COLUMNS = ("child_id", "date_of_birth", "expected_date_of_birth", "upn", "former_upn")
+
 #: DfE code lists used by loaders, validation and reports.
 REFERRAL_SOURCES = ("1A", "1B", "1C", "1D", "2A", "2B", "3A", "3B", "3C", "3D", "3E", "3F",
                     "4", "5A", "5B", "5C", "5D", "6", "7", "8", "9", "10")

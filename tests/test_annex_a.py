@@ -189,7 +189,8 @@ def test_unread_lists_are_ignored_and_blank_list_sheets_skipped(tmp_path):
         "List 3": [["Child Unique ID", "Date of referral", "Referral Source"],
                    ["1", "01/01/2022", "6"]],
     })
-    assert [f.table for f in annex_a.read(path)] == ["referrals"]
+    # List 5 is read (section 47 enquiries); List 2 (early help) is not
+    assert [f.table for f in annex_a.read(path)] == ["s47_enquiries", "referrals"]
 
 
 def test_sniff_and_dispatch(tmp_path):
@@ -268,3 +269,63 @@ def test_workbook_named_after_a_canonical_extract_stays_canonical(tmp_path):
                      {"missing_episodes": [["missing_episode_id", "child_id"]]})
     assert annex_a.sniff(path)  # the sheet name alone looks like a supplementary list ...
     assert reader_for(path, []) is None  # ... but the file name says canonical
+
+
+# ---------------------------------------------------------------- List 5 and the LA it names
+def test_list_5_section_47_enquiries_as_the_template_has_them(tmp_path):
+    import datetime as dt
+
+    path = _workbook(tmp_path / "annex.xlsx", {
+        "List 5 - Section 47": [
+            ["Annex A List 5: section 47 enquiries"],
+            ["Child Unique ID", "Gender", "Strategy discussion initiating Section 47\nEnquiry Start Date",
+             "Was an Initial Child Protection Conference deemed unnecessary?",
+             "Date of Initial Child Protection Conference (DD/MM/YYYY)",
+             "Did the Initial Child Protection Conference Result in a Child Protection Plan", "Allocated Worker"],
+            ["C1", "a) Male", dt.datetime(2022, 5, 3), "b) No", dt.datetime(2022, 5, 20), "a) Yes", "Worker A"],
+            ["C2", "b) Female", "06/06/2022", "a) Yes", None, None, "Worker B"],
+            ["C2", "b) Female", "06/06/2022", "c) Unknown", None, None, "Worker B"],
+        ]})
+    frames = _by_table(annex_a.read(path))
+    rows = frames["s47_enquiries"].data.to_dicts()
+    assert [(r["child_id"], r["s47_start_date"], r["icpc_not_required"], r["icpc_date"]) for r in rows] == [
+        ("C1", "2022-05-03", "N", "2022-05-20"), ("C2", "06/06/2022", "Y", None), ("C2", "06/06/2022", None, None)]
+    ids = [r["s47_id"] for r in rows]
+    assert all(i.startswith("AA5-") for i in ids) and len(set(ids)) == 3   # a second one that day differs
+    assert frames["s47_enquiries"].location == "annex.xlsx, sheet 'List 5 - Section 47'"
+    assert "allocated_worker" not in frames["s47_enquiries"].data.columns
+
+
+def test_list_5_round_trip_and_episode_links(tmp_path):
+    tables = canon.canonical_tables()
+    census = canon.census_tables()
+    tables["s47_enquiries"] = census["s47_enquiries"]
+    tables["cp_plans"] = census["cp_plans"]
+    frames = annex_a.read(annex_a.write(tables, tmp_path / "a.xlsx"))
+    for table in ("s47_enquiries", "cp_plans", "referrals"):
+        # Annex A has no column for the number of previous plans
+        want = tables[table].drop("number_of_previous_cpp", strict=False)
+        assert canon.read_back(frames, table) == canon.as_text(want), table
+    heads = [c.value for c in openpyxl.load_workbook(tmp_path / "a.xlsx")["List 5 - Section 47 enquiries"][1]]
+    assert "Strategy discussion initiating Section 47 Enquiry Start Date" in heads
+
+
+def test_a_front_sheet_names_the_la(tmp_path, key):
+    from scorecard import db
+    from scorecard.load import load
+
+    (tmp_path / "raw").mkdir()
+    path = annex_a.write(canon.canonical_tables(), tmp_path / "raw" / "annex_a.xlsx", la_code=370)
+    facts = annex_a.read(path)[0].facts
+    assert (facts["format"], facts["la_code"]) == ("annex_a", "370")
+    hand = _workbook(tmp_path / "hand.xlsx", {
+        "Cover": [["Annex A"], [], ["Local authority code:", None, 371]],
+        "List 3": [["Child Unique ID", "Date of referral", "Referral Source"], ["1", "01/02/2022", "6"]]})
+    assert annex_a.read(hand)[0].facts["la_code"] == "371"
+    assert annex_a.read(_workbook(tmp_path / "none.xlsx", {"List 3": [
+        ["Child Unique ID", "Date of referral", "Referral Source"], ["1", "01/02/2022", "6"]]}))[0].facts is None
+    con = db.connect(":memory:")
+    load(con, tmp_path / "raw", key=key, la_code=370)
+    with pytest.raises(StructuralError, match=r"annex_a.xlsx: the Annex A front sheet \(LA code\) is for LA 370, "
+                                              r"but this build is for LA 371"):
+        load(db.connect(":memory:"), tmp_path / "raw", key=key, la_code=371)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import datetime as dt
 import hashlib
 import hmac
@@ -65,8 +66,14 @@ def derive_id(prefix: str, *parts: object) -> str:
     """A deterministic record id for formats that carry none: ``prefix`` + 12 hex digits of
     HMAC-SHA256 over the parts (e.g. list, child id, date, occurrence), keyed with the
     pseudonymisation key while the loader reads (so the id reveals nothing about the child)."""
-    digest = hmac.new(_ID_KEY.get(), "\x1f".join(str(p) for p in parts).encode(), hashlib.sha256).hexdigest()
-    return f"{prefix}-{digest[:12]}"
+    mac = _keyed(_ID_KEY.get()).copy()   # the keyed state, computed once per key
+    mac.update("\x1f".join(str(p) for p in parts).encode())
+    return f"{prefix}-{mac.hexdigest()[:12]}"
+
+
+@functools.lru_cache(maxsize=4)
+def _keyed(key: bytes) -> hmac.HMAC:
+    return hmac.new(key, digestmod=hashlib.sha256)
 
 
 def _round_second(value: dt.datetime) -> dt.datetime:
@@ -109,9 +116,10 @@ def build_frame(table: str, columns: Sequence[str], rows: list[dict[str, str | N
 
     from ..frames import ROW, Frame
 
-    data = {c: pl.Series(c, [r.get(c) for r in rows], dtype=pl.Utf8) for c in columns}
-    data[ROW] = pl.Series(ROW, row_numbers, dtype=pl.Int64)
-    return Frame(table=table, data=pl.DataFrame(data), location=location)
+    data = pl.from_dicts(rows, schema={c: pl.Utf8 for c in columns}) if rows else \
+        pl.DataFrame(schema={c: pl.Utf8 for c in columns})
+    data = data.with_columns(pl.Series(ROW, row_numbers, dtype=pl.Int64))
+    return Frame(table=table, data=data, location=location)
 
 
 def reader_for(path: Path, mappings: Iterable[Mapping] | None = None) -> Reader | None:

@@ -15,6 +15,8 @@ sheet                           canonical table      notes
 List 1 (contacts)               contacts
 List 3 (referrals)              referrals
 List 4 (assessments)            assessments          continuous assessment start/authorised
+List 5 (section 47 enquiries)   s47_enquiries        strategy discussion (S47 start), ICPC
+                                                     deemed unnecessary, ICPC date
 List 6 (children in need)       cin_episodes
 List 7 (child protection)       cp_plans
 ``Missing episodes``            missing_episodes     not an Ofsted list, see below
@@ -23,8 +25,16 @@ List 7 (child protection)       cp_plans
 every list above                children             Gender, Ethnicity, Date of Birth
 ==============================  ===================  =====================================
 
-List 5 (section 47 enquiries) is recognised but not read: the canonical layout has no section 47
-table. Lists 2 and 8-11 (early help, looked after, care leavers, adoption) are not read.
+List 5: one row per strategy discussion that initiated a section 47 enquiry
+(``Strategy discussion initiating Section 47 Enquiry Start Date``), with ``Was an Initial Child
+Protection Conference deemed unnecessary?`` (-> ``icpc_not_required``) and ``Date of Initial
+Child Protection Conference``; its other columns (the conference's outcome, team, worker) are not
+read. Lists 2 and 8-11 (early help, looked after, care leavers, adoption) are not read.
+
+The LA: a sheet that is not a list (a cover or front sheet) may name the authority's DfE code in
+a cell headed ``LA code`` (also ``Local authority code``, ``LA number``, ``DfE LA code``), with the
+code in the next cell to the right; it is the file's fact ``la_code`` and a build for another LA
+refuses the workbook. :func:`write` adds such a ``Front sheet`` when given ``la_code``.
 
 Missing episodes and return home interviews: the Ofsted CLA list (List 8) only holds counts of
 missing/absent episodes in the last 12 months and whether the child was offered / accepted a
@@ -45,7 +55,7 @@ list). :func:`write` adds a ``Children`` sheet (``Child Unique ID``, ``Gender``,
 trip keeps them.
 
 Record ids: Annex A has none, so each record gets ``derive_id(prefix, child id, key date)``
-(``AA1-``, ``AA3-``, ``AA4-``, ``AA6-``, ``AA7-``, ``AAM-``, ``AAR-``; a second record of the same
+(``AA1-``, ``AA3-``, ``AA4-``, ``AA5-``, ``AA6-``, ``AA7-``, ``AAM-``, ``AAR-``; a second record of the same
 child on the same date adds its occurrence number). Optional id columns (``Contact ID``,
 ``Referral ID``, ``Assessment ID``, ``CIN episode ID``, ``CP plan ID``, ...) and ``Source system``
 / ``Legacy ID`` are used when present; :func:`write` writes them so a round trip is exact.
@@ -110,6 +120,17 @@ HEADINGS: dict[str, tuple[str, ...]] = {
     "assessment_authorised_date": ("Continuous Assessment Date of Authorisation",
                                    "Date assessment authorised", "Assessment authorisation date",
                                    "Assessment authorised date", "Date of authorisation"),
+    # List 5
+    "s47_id": ("Section 47 enquiry ID", "S47 enquiry ID", "S47 ID", "Enquiry ID"),
+    "s47_start_date": ("Strategy discussion initiating Section 47 Enquiry Start Date",
+                       "Section 47 enquiry start date", "S47 start date", "Date of strategy discussion",
+                       "Strategy discussion date"),
+    "icpc_not_required": ("Was an Initial Child Protection Conference deemed unnecessary?",
+                          "ICPC deemed unnecessary", "ICPC not required",
+                          "Initial Child Protection Conference not required"),
+    "icpc_date": ("Date of Initial Child Protection Conference", "ICPC date",
+                  "Initial child protection conference date", "Date of ICPC"),
+    "icpc_target_date": ("Target date for Initial Child Protection Conference", "ICPC target date"),
     # List 6
     "cin_episode_id": ("CIN episode ID", "CIN ID"),
     "cin_start_date": ("CIN Start Date", "Start date of CIN episode", "CIN episode start date"),
@@ -177,6 +198,7 @@ LISTS: dict[str, ListSpec] = {s.key: s for s in (
     ListSpec("1", "List 1 - Contacts", "contacts", "AA1", "contact_datetime"),
     ListSpec("3", "List 3 - Referrals", "referrals", "AA3", "referral_date"),
     ListSpec("4", "List 4 - Assessments", "assessments", "AA4", "assessment_start_date"),
+    ListSpec("5", "List 5 - Section 47 enquiries", "s47_enquiries", "AA5", "s47_start_date"),
     ListSpec("6", "List 6 - Children in need", "cin_episodes", "AA6", "cin_start_date"),
     ListSpec("7", "List 7 - Child protection", "cp_plans", "AA7", "cp_plan_start_date"),
     ListSpec("missing", "Missing episodes", "missing_episodes", "AAM", "missing_start_datetime"),
@@ -241,6 +263,7 @@ _CODES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "missing_type": (_MISSING, _MISSING_WORDS),
     "looked_after": (_YES_NO, {"unknown": ""}),
     "rhi_accepted": (_YES_NO, {"unknown": ""}),
+    "icpc_not_required": (_YES_NO, {"unknown": ""}),
 }
 _ANSWER_PREFIX = re.compile(r"^\s*[a-z]{1,2}\d?\)\s*", re.IGNORECASE)
 _CODE_SPLIT = re.compile(r"\s*(?::|\s[-\u2013]\s)\s*")
@@ -457,6 +480,26 @@ def _derived(prefix: str, key: tuple[str, str], occurrence: int) -> str:
     return derive_id(prefix, *key) if occurrence == 1 else derive_id(prefix, *key, occurrence)
 
 
+#: headings of the cell next to which a front sheet gives the LA's DfE code
+LA_HEADINGS = ("la code", "local authority code", "la number", "dfe la code", "la dfe code")
+_FRONT_ROWS, _FRONT_COLUMNS = 30, 10
+
+
+def _front_sheet_la(wb, names: list[str]) -> tuple[str, str] | None:
+    """(sheet, code) for the first sheet that is not a list and names the LA's code."""
+    for name in names:
+        ws = wb[name]
+        for row in ws.iter_rows(max_row=_FRONT_ROWS, max_col=_FRONT_COLUMNS, values_only=True):
+            cells = list(row)
+            for i, cell in enumerate(cells):
+                if cell is None or normalise_heading(cell) not in LA_HEADINGS:
+                    continue
+                value = next((cell_text(v) for v in cells[i + 1:] if cell_text(v) is not None), None)
+                if value is not None:
+                    return name, value
+    return None
+
+
 def read(path: Path) -> list[Frame]:
     """Read an Annex A workbook into canonical frames (see the module docstring)."""
     path = Path(path)
@@ -472,6 +515,12 @@ def read(path: Path) -> list[Frame]:
         for name, key in specs:
             if key in LISTS:
                 frames += _read_list(path, wb[name], LISTS[key], seen_children)
+        front = _front_sheet_la(wb, [name for name, key in specs if key is None])
+        if front is not None:
+            facts = {"format": "annex_a", "la_code": front[1],
+                     "facts": {"sheet": front[0], "la_code": front[1]}, "notes": []}
+            for f in frames:
+                f.facts = facts
         return frames
     finally:
         wb.close()
@@ -488,8 +537,9 @@ def _spelling(column: str, value: Any) -> Any:
     return value
 
 
-def write(tables: dict[str, pl.DataFrame], path: Path) -> Path:
-    """Write canonical tables as an Annex A workbook (one sheet per list in ``LISTS``).
+def write(tables: dict[str, pl.DataFrame], path: Path, *, la_code: int | None = None) -> Path:
+    """Write canonical tables as an Annex A workbook (one sheet per list in ``LISTS``), after a
+    ``Front sheet`` naming the LA's code when ``la_code`` is given.
 
     Each list row carries the child's Gender, Ethnicity and Date of Birth from ``children``
     (blank when the child is not there), and the child's ``Child source system`` /
@@ -516,6 +566,11 @@ def write(tables: dict[str, pl.DataFrame], path: Path) -> Path:
                    "datetime": wb.add_format({"num_format": "dd/mm/yyyy hh:mm:ss"}),
                    "heading": wb.add_format({"bold": True, "text_wrap": True})}
         listed: set[str] = set()
+        if la_code is not None:
+            front = wb.add_worksheet("Front sheet")
+            front.write_string(0, 0, "Annex A: child-level data", formats["heading"])
+            front.write_string(2, 0, "LA code")
+            front.write_string(2, 1, f"{int(la_code):03d}")
         for spec in LISTS.values():
             if spec.table not in tables:
                 continue

@@ -13,7 +13,8 @@ exports; ``docs/mappings.md`` explains how to write one. Each ``[[export]]`` say
                  spaces and punctuation); only the columns listed are read
 ``codes``        per canonical column, export value -> canonical code (values matched the same
                  tolerant way; ``""`` means blank); a value not listed is kept as it is so
-                 validation can flag it
+                 validation can flag it; in a code-list column (``disabilities``) each item of
+                 a cell separated by ``,`` ``;`` or ``|`` is translated
 ``dates``        per canonical column, one or more ``strptime`` patterns; a value that matches
                  becomes ISO text, one that does not is kept as it is (the core loader then
                  quarantines it)
@@ -29,6 +30,7 @@ import csv
 import datetime as dt
 import fnmatch
 import io
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -50,6 +52,8 @@ _ID_PREFIX = {"contacts": "CON", "referrals": "REF", "assessments": "ASM", "cin_
               "cp_plans": "CPP", "missing_episodes": "MIS", "return_interviews": "RHI",
               "children": "CHD"}
 _CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+#: separators between the codes of a code-list cell in an export ("Autism; Mobility")
+_LIST_SEPARATOR = re.compile(r"\s*[,;|]\s*")
 _XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 
 
@@ -78,6 +82,8 @@ class Mapping:
     dates: dict[str, tuple[str, ...]] = field(default_factory=dict)
     constants: dict[str, str] = field(default_factory=dict)
     derive_id: tuple[str, ...] = ()
+    #: canonical column -> canonical code -> the export's own spelling (the first one listed)
+    spellings: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def matches(self, path: Path) -> bool:
         """True when the file name matches one of the ``files`` globs (case-insensitive)."""
@@ -132,6 +138,10 @@ class Mapping:
         text = cell_text(raw, kind)
         if text is None:
             return None
+        if kind == "code_list" and column in self.codes and _LIST_SEPARATOR.search(text):
+            # several codes in one cell ("Autism; Mobility"): each translated
+            items = [self._convert_code(column, t) for t in _LIST_SEPARATOR.split(text) if t.strip()]
+            return " ".join(i for i in items if i) or None
         if column in self.codes:
             hit = self.codes[column].get(normalise_heading(text))
             if hit is not None:
@@ -147,6 +157,43 @@ class Mapping:
                 return value.date().isoformat() if kind == "date" else \
                     value.strftime("%Y-%m-%d %H:%M:%S")
         return text
+
+    def _convert_code(self, column: str, text: str) -> str | None:
+        hit = self.codes[column].get(normalise_heading(text))
+        return text.strip() if hit is None else (hit or None)
+
+    # ----------------------------------------------------------------- writing
+
+    def write(self, df: Any, path: Path) -> Path:
+        """Write canonical rows (a polars frame) as this export: a CSV file in the export's
+        encoding and delimiter with its headings, codes in its own spelling, dates in its first
+        pattern; the constants and any column it does not map are left out (its reading gives
+        them back). Used by the synthetic data generator; returns ``path``."""
+        path = Path(path)
+        table = schema.TABLES[self.table]
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=self.delimiter, lineterminator="\r\n")
+        pairs = [(h, c) for h, c in self.columns.items() if c in df.columns]
+        writer.writerow([h for h, _ in pairs])
+        for row in df.iter_rows(named=True):
+            writer.writerow([self._spell(c, table.column(c).kind, row[c]) for _, c in pairs])
+        path.write_bytes(out.getvalue().encode(self.encoding))
+        return path
+
+    def _spell(self, column: str, kind: str, value: Any) -> str:
+        if value is None:
+            return ""
+        spell = self.spellings.get(column, {})
+        if isinstance(value, bool):
+            code = "Y" if value else "N"
+            return spell.get(code, "Yes" if value else "No")
+        if isinstance(value, (dt.date, dt.datetime)):
+            pattern = (self.dates.get(column) or ("%Y-%m-%d" if kind == "date" else "%Y-%m-%d %H:%M:%S",))[0]
+            return value.strftime(pattern)
+        text = str(value)
+        if kind == "code_list":
+            return "; ".join(spell.get(c, c) for c in text.split())
+        return spell.get(text, text)
 
     def _positions(self, path: Path, headings: list[Any]) -> dict[str, int]:
         """Canonical column -> position of its heading in the file; StructuralError when a
@@ -306,11 +353,15 @@ def _export(source: Path, index: int, spec: Any) -> Mapping:
     codes_spec = spec.get("codes", {})
     if not isinstance(codes_spec, dict):
         raise _fail(source, f"{where}.codes", "expected [export.codes.<column>] tables")
-    codes = {}
+    codes, spellings = {}, {}
     for column, table_ in codes_spec.items():
         _canonical(source, f"{where}.codes.{column}", table, column)
         values = _table_of_text(source, f"{where}.codes.{column}", table_)
         codes[column] = {normalise_heading(k): v.strip() for k, v in values.items()}
+        spellings[column] = {}
+        for k, v in values.items():
+            if v.strip():
+                spellings[column].setdefault(v.strip(), k)
     dates_spec = spec.get("dates", {})
     if not isinstance(dates_spec, dict):
         raise _fail(source, f"{where}.dates", "expected column = \"pattern\" lines")
@@ -344,7 +395,7 @@ def _export(source: Path, index: int, spec: Any) -> Mapping:
                                                               spec["files"]),
                    table=table.name, encoding=encoding, delimiter=delimiter, sheet=sheet,
                    header_row=header_row, columns=columns, codes=codes, dates=dates,
-                   constants=constants, derive_id=derive)
+                   constants=constants, derive_id=derive, spellings=spellings)
 
 
 def load_mapping_file(source: Path) -> list[Mapping]:

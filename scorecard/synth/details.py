@@ -31,7 +31,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from ..schema import ASSESSMENT_FACTORS, TABLES
+from ..schema import TABLES
 
 __all__ = ["add_details", "upn_check_letter"]
 
@@ -74,19 +74,23 @@ def _choice(rng: np.random.Generator, weights: dict[str, float], n: int) -> np.n
 
 
 def _codes(rng: np.random.Generator, weights: dict[str, float], counts: np.ndarray) -> list[str | None]:
-    """Space-separated distinct codes, ``counts[i]`` of them (None for 0), in DfE list order."""
-    order = {c: i for i, c in enumerate(weights)}
+    """Space-separated distinct codes, ``counts[i]`` of them (None for 0), drawn by weight without
+    replacement (the Gumbel top-k trick, vectorised) and listed in the order of ``weights``."""
     keys = np.array(list(weights), dtype=object)
-    p = np.array(list(weights.values()), dtype=float)
-    p /= p.sum()
-    out: list[str | None] = []
-    for n in counts:
-        if n <= 0:
-            out.append(None)
-            continue
-        picked = rng.choice(len(keys), size=min(int(n), len(keys)), replace=False, p=p)
-        out.append(" ".join(sorted((keys[i] for i in picked), key=order.get)))
-    return out
+    logp = np.log(np.array(list(weights.values()), dtype=float))
+    counts = np.minimum(np.asarray(counts, dtype=np.int64), len(keys))
+    out = np.full(len(counts), None, dtype=object)
+    for k in range(1, int(counts.max(initial=0)) + 1):
+        rows = np.nonzero(counts == k)[0]
+        for lo in range(0, len(rows), 100_000):
+            part = rows[lo:lo + 100_000]
+            g = logp - np.log(-np.log(rng.random((len(part), len(keys)))))
+            top = np.sort(np.argsort(-g, axis=1)[:, :k], axis=1)
+            text = keys[top[:, 0]].astype(str)
+            for j in range(1, k):
+                text = np.char.add(np.char.add(text, " "), keys[top[:, j]].astype(str))
+            out[part] = text
+    return out.tolist()
 
 
 def _busday(days: np.ndarray, offset: np.ndarray | int, hols: np.ndarray, roll: str = "forward") -> np.ndarray:
@@ -148,7 +152,6 @@ def add_details(tables: dict[str, pl.DataFrame], p, ids, hols: np.ndarray) -> di
         .cast(pl.Date).zip_with(pl.Series(review), pl.Series([None] * n_a, dtype=pl.Date)),
         pl.Series("assessment_factors", factors, dtype=pl.Utf8),
     ).select(TABLES["assessments"].column_names)
-    assert set(f for fs in factors if fs for f in fs.split()) <= set(ASSESSMENT_FACTORS)
 
     # ---- per episode: what happened inside it ----------------------------------------------
     ep = cin.join(ass.filter(pl.col("cin_episode_id").is_not_null())
@@ -245,17 +248,20 @@ def _child_details(t: dict[str, pl.DataFrame], p, rng: np.random.Generator) -> p
     age = (end - dob) / 365.25
     school = age >= 5
     no_upn = school & (rng.random(n) < 0.02)
-    number = np.array([int(c[1:]) if c[1:].isdigit() else i for i, c in enumerate(kids["child_id"].to_list())])
+    number = kids["child_id"].str.slice(1).cast(pl.Int64, strict=False).fill_null(
+        pl.Series(np.arange(n, dtype=np.int64))).to_numpy()
 
-    def upn(la: int, serial: np.ndarray) -> list[str]:
-        out = []
-        for s, last in zip(serial, rng.integers(0, 10, len(serial))):
-            digits = f"{la:03d}{int(s) % 10**8:08d}{last}"
-            out.append(upn_check_letter(digits) + digits)
-        return out
+    def upn(la: int, serial: np.ndarray) -> np.ndarray:
+        """UPNs: LA code, an 8-digit serial, a random digit, and the check letter first."""
+        digits12 = np.char.add(np.char.add(f"{la:03d}", np.char.zfill((serial % 10**8).astype(str), 8)),
+                               rng.integers(0, 10, len(serial)).astype(str))
+        d = np.frombuffer("".join(digits12.tolist()).encode(), dtype=np.uint8).reshape(-1, 12) - ord("0") \
+            if len(serial) else np.zeros((0, 12), dtype=np.int64)
+        check = np.array(list(UPN_LETTERS))[(d.astype(np.int64) * np.arange(2, 14)).sum(axis=1) % 23]
+        return np.char.add(check, digits12).astype(object)
 
-    upns = np.array(upn(p.la_code, number), dtype=object)
-    former = np.array(upn(881 if p.la_code != 881 else 880, number * 7 + 13), dtype=object)
+    upns = upn(p.la_code, number)
+    former = upn(881 if p.la_code != 881 else 880, number * 7 + 13)
     has_former = school & ~no_upn & (rng.random(n) < 0.03)
     unknown = np.where(school, np.where(rng.random(n) < 0.5, "UN3", "UN5"), "UN1").astype(object)
     disabled = rng.random(n) < P_DISABLED

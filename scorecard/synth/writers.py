@@ -2,7 +2,8 @@
 
 ``csv``, ``xlsx`` and ``parquet`` are the canonical layout (one file per extract, or one
 per extract and month with ``split_monthly``); ``annex_a`` and ``cin_census`` hand the
-tables to :mod:`scorecard.formats`. Text formats (CSV, XLSX) carry the
+tables to :mod:`scorecard.formats`; ``mosaic`` and ``ted`` write the records each system created
+as its report exports, through the shipped mapping files. Text formats (CSV, XLSX) carry the
 ``unparseable_dates`` overrides and record where each one landed in the answer key.
 """
 from __future__ import annotations
@@ -20,7 +21,7 @@ from .simulate import MAIN_DATE
 
 __all__ = ["FORMATS", "ENCODINGS", "DATE_STYLES", "FLAG_STYLES", "write"]
 
-FORMATS = ("csv", "xlsx", "parquet", "annex_a", "cin_census")
+FORMATS = ("csv", "xlsx", "parquet", "annex_a", "cin_census", "mosaic", "ted")
 ENCODINGS = ("utf-8", "utf-8-sig", "cp1252")
 DATE_STYLES = {"iso": ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S"), "uk": ("%d/%m/%Y", "%d/%m/%Y %H:%M")}
 FLAG_STYLES = {"YN": ("Y", "N"), "YesNo": ("Yes", "No"), "10": ("1", "0"), "TrueFalse": ("True", "False")}
@@ -161,12 +162,12 @@ def write_parquet(tables: dict[str, pl.DataFrame], out: Path, *,
     return files
 
 
-def write_annex_a(tables: dict[str, pl.DataFrame], out: Path) -> list[Path]:
-    """An Annex A workbook via :mod:`scorecard.formats.annex_a`."""
+def write_annex_a(tables: dict[str, pl.DataFrame], out: Path, la_code: int | None = None) -> list[Path]:
+    """An Annex A workbook via :mod:`scorecard.formats.annex_a` (its front sheet names the LA)."""
     from ..formats import annex_a
 
     path = out / "annex_a.xlsx"
-    annex_a.write(tables, path)
+    annex_a.write(tables, path, la_code=la_code)
     return [path]
 
 
@@ -182,6 +183,30 @@ def write_cin_census(tables: dict[str, pl.DataFrame], out: Path, la_code: int, p
     return [path]
 
 
+#: the system each mapped format writes, and how its files are named (the first glob's stem)
+SYSTEM_EXPORTS = {"mosaic": ("mosaic.toml", "MOSAIC", str.lower), "ted": ("ted.toml", "TED", str.upper)}
+
+
+def write_mapped(fmt: str, tables: dict[str, pl.DataFrame], out: Path) -> list[Path]:
+    """The records created in one case-management system (``source_system``) as that system's
+    report exports, through the shipped mapping file (``scorecard/mappings/<system>.toml``): one
+    CSV per export; a table the system exports nothing for (contacts) is not written."""
+    from ..formats.mapping import PACKAGE_MAPPINGS, load_mapping_file
+
+    source, system, case = SYSTEM_EXPORTS[fmt]
+    files, done = [], set()
+    for m in load_mapping_file(PACKAGE_MAPPINGS / source):
+        if m.table in done or m.table not in tables:
+            continue
+        done.add(m.table)
+        rows = tables[m.table].filter(pl.col("source_system") == system)
+        if rows.height == 0:
+            continue
+        stem = m.files[0].split("*")[0].rstrip("_")
+        files.append(m.write(rows, out / f"{case(stem)}.csv"))
+    return files
+
+
 def write(fmt: str, tables: dict[str, pl.DataFrame], out: Path, *, la_code: int,
           options: dict[str, Any], overrides: Overrides, key: AnswerKey, params=None) -> list[Path]:
     """Write ``tables`` to directory ``out`` in format ``fmt`` (validated by the caller)."""
@@ -194,5 +219,7 @@ def write(fmt: str, tables: dict[str, pl.DataFrame], out: Path, *, la_code: int,
     if fmt == "parquet":
         return write_parquet(tables, out, split_monthly=options["split_monthly"])
     if fmt == "annex_a":
-        return write_annex_a(tables, out)
+        return write_annex_a(tables, out, la_code)
+    if fmt in SYSTEM_EXPORTS:
+        return write_mapped(fmt, tables, out)
     return write_cin_census(tables, out, la_code, params)

@@ -74,9 +74,15 @@ class _NotCensus(Exception):
     """The document's root is not a CIN census ``Message``."""
 
 
+_NAMES: dict[Any, str | None] = {}
+
+
 def _local(tag: Any) -> str | None:
     """An element's name without namespace; None for comments and processing instructions."""
-    return tag.rpartition("}")[2] if isinstance(tag, str) else None
+    name = _NAMES.get(tag, False)
+    if name is False:
+        name = _NAMES[tag] = tag.rpartition("}")[2] if isinstance(tag, str) else None
+    return name
 
 
 def _text(el) -> str | None:
@@ -155,11 +161,14 @@ class _Extras:
     def text(self, el, path: str) -> None:
         """Stray text inside a container element (text between its child elements)."""
         parts = [el.text or ""] + [c.tail or "" for c in el]
-        stray = " ".join(p.strip() for p in parts if p and p.strip())
-        if stray:
+        self.stray(el, path, [p for p in parts if p and not p.isspace()])
+
+    def stray(self, el, path: str, parts: list[str]) -> None:
+        text = " ".join(p.strip() for p in parts)
+        if text:
             self.owner.unknown += 1
             self.owner.unknown_names.add(f"text in <{_local(el.tag)}>")
-            self.put(f"{path}/#text" if path else "#text", stray)
+            self.put(f"{path}/#text" if path else "#text", text)
 
     def json(self) -> str | None:
         return json.dumps(self.values, ensure_ascii=False, sort_keys=False) if self.values else None
@@ -199,8 +208,12 @@ class _Collector:
         a single-valued one goes to the extras), known containers are returned by name for the
         caller, anything else is kept in the extras."""
         groups: dict[str, list] = {}
-        extras.text(container, path)
+        stray = container.text
+        stray = [stray] if stray and not stray.isspace() else []
         for el in container:
+            tail = el.tail
+            if tail and not tail.isspace():
+                stray.append(tail)
             name = _local(el.tag)
             if name is None:
                 continue
@@ -218,6 +231,8 @@ class _Collector:
                 self.unknown += 1
                 self.unknown_names.add(f"repeated {name}")
                 extras.put(f"{path}/{name}" if path else name, _text(el))
+        if stray:
+            extras.stray(container, path, stray)
         return groups
 
     def _list(self, containers: list, item: str, path: str, extras: _Extras) -> str | None:
@@ -338,10 +353,13 @@ class _Collector:
 # ------------------------------------------------------------------------------ the file
 
 def _iterparse(path: Path) -> Iterator[tuple[str, Any]]:
+    """Events for the elements that matter (the root, Header, Children, Child, any namespace);
+    everything else is reached through them."""
     from lxml import etree
 
     return etree.iterparse(str(path), events=("start", "end"), resolve_entities=False, load_dtd=False,
-                           no_network=True, huge_tree=False, remove_comments=True, remove_pis=True)
+                           no_network=True, huge_tree=False, remove_comments=True, remove_pis=True,
+                           tag=("{*}Message", "{*}Header", "{*}Children", "{*}Child"))
 
 
 def _header(el, extras: _Extras) -> dict[str, Any]:
@@ -422,42 +440,50 @@ def read(path: Path) -> list[Frame]:
     file_extras = _Extras(collector)
     facts: dict[str, Any] = {}
     saw_children = False
-    depth = 0
+    root = None
     try:
-        for event, el in _iterparse(path):
+        events = _iterparse(path)
+        for event, el in events:
+            name = _local(el.tag)
+            parent = el.getparent()
+            top = parent is None
             if event == "start":
-                depth += 1
-                if depth == 1:
-                    if _local(el.tag) != "Message":
-                        raise _NotCensus(_local(el.tag))
+                if root is None:
+                    if not top:   # the root is not a Message: the first event is an inner element
+                        raise _NotCensus(_local(el.getroottree().getroot().tag))
+                    root = el
                     docinfo = el.getroottree().docinfo
                     if docinfo.internalDTD is not None or docinfo.doctype:
                         raise StructuralError(path, "XML refused for safety: it declares a DTD "
                                                     "(entities are not allowed in a census file)")
-                elif depth == 2 and _local(el.tag) == "Children":
+                elif name == "Children" and parent is root:
                     saw_children = True
                 continue
-            depth -= 1
-            name = _local(el.tag)
-            if depth == 2 and name is not None:
-                parent = _local(el.getparent().tag)
-                if parent == "Children" and name == "Child":
-                    collector.child(el)
-                elif parent == "Children":
-                    file_extras.unknown(el, "Children")
-                else:
-                    continue   # inside an unknown top-level element: kept with it below
+            if name == "Child" and parent is not None and _local(parent.tag) == "Children" \
+                    and parent.getparent() is root:
+                # what came before this child inside <Children> and is not a child: kept
+                while (before := el.getprevious()) is not None:
+                    if _local(before.tag) != "Child":
+                        file_extras.unknown(before, "Children")
+                    del parent[0]
+                collector.child(el)
                 el.clear(keep_tail=True)
-                while el.getprevious() is not None:
-                    del el.getparent()[0]
-            elif depth == 1 and name is not None:
-                if name == "Header":
-                    facts.update(_header(el, file_extras))
-                elif name == "Children":
-                    file_extras.text(el, "Children")
-                else:
-                    file_extras.unknown(el, "")
+            elif name == "Header" and parent is root:
+                facts.update(_header(el, file_extras))
                 el.clear(keep_tail=True)
+            elif name == "Children" and parent is root:
+                file_extras.text(el, "Children")
+                for rest in el:
+                    if _local(rest.tag) not in (None, "Child"):
+                        file_extras.unknown(rest, "Children")
+                el.clear(keep_tail=True)
+        if root is None:
+            raise _NotCensus(_local(events.root.tag) if events.root is not None else "?")
+        if _local(root.tag) != "Message":
+            raise _NotCensus(_local(root.tag))
+        for part in root:   # anything else at the top of the message
+            if _local(part.tag) not in (None, "Header", "Children"):
+                file_extras.unknown(part, "")
     except OSError as exc:
         raise StructuralError(path, f"cannot read the file ({exc.strerror or exc})") from None
     except etree.XMLSyntaxError as exc:
