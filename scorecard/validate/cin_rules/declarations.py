@@ -113,11 +113,11 @@ def parse(text: str, source: str) -> list[Rule]:
     out: list[Rule] = []
     blocks = re.split(r"(?m)^(?=--\s*rule:)", text)
     for block in blocks:
-        if not block.lstrip().startswith("-- rule:") and not re.match(r"\s*--\s*rule:", block):
+        if not re.match(r"--\s*rule:", block):
             continue  # the file's own leading comment
         header: dict[str, str] = {}
         lines = block.splitlines()
-        i = 0
+        i, last_key = 0, ""
         while i < len(lines) and lines[i].startswith("--"):
             m = _HEADER.match(lines[i])
             if m and m.group(1) in _KEYS:

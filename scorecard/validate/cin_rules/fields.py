@@ -1,7 +1,7 @@
 """The census elements the rules read: where each lives in the frame and which block it is in."""
 from __future__ import annotations
 
-__all__ = ["FIELDS", "PRIVATE_FIELDS", "BLOCKS", "block_of"]
+__all__ = ["FIELDS", "PRIVATE_FIELDS", "BLOCKS"]
 
 #: DfE element (or block) -> the frame columns holding it (``None``: the block itself)
 FIELDS: dict[str, tuple[tuple[str, str | None], ...]] = {
@@ -50,7 +50,8 @@ FIELDS: dict[str, tuple[tuple[str, str | None], ...]] = {
 #: and line say where to look)
 PRIVATE_FIELDS = frozenset({"PersonBirthDate", "ExpectedPersonBirthDate", "PersonDeathDate", "UPN", "FormerUPN"})
 
-#: frame table -> the census block its rows are
+#: frame table -> the census block its rows are (a child's Ethnicity is in ChildCharacteristics:
+#: outputs.py says so)
 BLOCKS = {
     "cin_return": "Header", "cin_child": "ChildIdentifiers", "cin_disability": "Disabilities",
     "cin_details": "CINdetails", "cin_assessment": "Assessments", "cin_factor": "Assessments",
@@ -58,9 +59,3 @@ BLOCKS = {
     "cin_review": "Reviews",
 }
 
-
-def block_of(frame_table: str, field: str) -> str:
-    """The census block a location is in (``Ethnicity`` sits in ``ChildCharacteristics``)."""
-    if frame_table == "cin_child" and field == "Ethnicity":
-        return "ChildCharacteristics"
-    return BLOCKS.get(frame_table, "Header")

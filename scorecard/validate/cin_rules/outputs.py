@@ -149,6 +149,9 @@ def suite(rule_keys: set[str] | None = None) -> dict[str, Any]:
             "meta": {"check_id": r.check_id, "severity": r.severity, "message": r.message,
                      "code": r.code, "type": r.type, "years": r.years, "level": r.level,
                      "fields": list(r.fields), "checks": r.checks},
+            # rendered beside the expectation in the Data Docs
+            "notes": [f"DfE rule {r.code} ({r.type}, census years {r.years}): {r.message}",
+                      f"Checks: {r.checks}"],
         })
     return {
         "name": SUITE_NAME,
