@@ -224,7 +224,10 @@ def test_period_return_holds_the_records_of_the_census_year_as_they_stood_at_its
              "referral_nfa": True},
             {"referral_id": "ROLDNFA", "child_id": "PB", "referral_date": d(2022, 3, 1), "referral_source": "2A",
              "referral_nfa": True},
-            {"referral_id": "R4", "child_id": "PD", "referral_date": d(2022, 7, 1), "referral_source": "8"}],
+            {"referral_id": "R4", "child_id": "PD", "referral_date": d(2022, 7, 1), "referral_source": "8"},
+            # made while PD's case was open: part of that case's block, not a CINdetails of its own
+            {"referral_id": "RDURING", "child_id": "PD", "referral_date": d(2022, 8, 1), "referral_source": "8",
+             "referral_nfa": True}],
         "cin_episodes": [
             {"cin_episode_id": "E1", "child_id": "PA", "referral_id": "R1", "cin_start_date": d(2022, 5, 1),
              "cin_closure_date": d(2023, 6, 1), "reason_for_closure": "RC7", "primary_need_code": "N1"},

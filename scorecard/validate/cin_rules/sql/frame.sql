@@ -10,7 +10,8 @@
 
 -- name: cin_details
 -- One row per CINdetails: every CIN episode, and in the period return also each referral
--- with no further action that has no episode (the census holds those as CINdetails too).
+-- with no further action that has no episode and was not made while the child's case was open
+-- (the census holds those as CINdetails too).
 -- referral_linked: the referral (its source) is known; outside a census file an episode may
 -- have no referral in the extracts.
 with ref as (
@@ -72,6 +73,11 @@ nfa_referrals as (
     where r.referral_nfa
         and r.source_file not in (select source_file from _cin_files)
         and r.referral_id not in (select referral_id from _cin_stg_cin_episodes where referral_id is not null)
+        -- a referral made while the child's case is open belongs to that case's block: the
+        -- census holds it there, not as a CINdetails of its own
+        and not exists (select 1 from _cin_stg_cin_episodes as e
+                         where e.child_id = r.child_id and e.cin_start_date <= r.referral_date
+                             and (e.cin_closure_date is null or r.referral_date < e.cin_closure_date))
 )
 
 select
