@@ -240,6 +240,87 @@ def load(raw_dir, db, mappings, wait, la_code):
     click.echo(report.summary())
 
 
+@main.command(name="validate")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write validation.csv, cin_census_errors.csv, validation_summary.md and the Data Docs here.")
+@click.option("--period", default=None,
+              help="Period of the records outside census files [default: latest complete year in the data].")
+@_la_option
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Load into this database [default: a temporary one in memory].")
+@click.option("--mappings", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Extra folder of mapping files (repeatable).")
+@click.option("--dfe-only", is_flag=True,
+              help="Only the DfE CIN census rules and the load's checks (fast; no Data Docs).")
+@handled
+def validate_cmd(path, out_dir, period, la_code, db, mappings, dfe_only):
+    """Validate a CIN census XML file or a folder of extracts without building reports.
+
+    The file is loaded into a temporary database (or --db), checked like a build checks it,
+    including every DfE CIN census rule of the census's year, and summarised here.
+    Exit status: 0 no errors; 1 checks of severity error failed; 2 the file could not be read.
+
+    Example: scorecard validate census_2023.xml --out reports/census-check
+    """
+    from .config import pseudonym_key
+    from .validate.files import validate_path
+
+    s = make_settings(db=db, **({"la_code": la_code} if la_code is not None else {}))
+    checked = validate_path(path, key=pseudonym_key(s.key_file), out_dir=out_dir, db=db or ":memory:",
+                            la_code=s.la_code, period=period, mappings=tuple(mappings), dfe_only=dfe_only)
+    click.echo(checked.load.summary())
+    _summarise_validation(checked.result)
+    if out_dir is not None:
+        click.echo(f"written to {out_dir}: validation.csv, cin_census_errors.csv, validation_summary.md"
+                   + ("" if dfe_only else ", validation/ (Data Docs)"))
+    sys.exit(checked.exit_code)
+
+
+def _summarise_validation(result, top: int = 12) -> None:
+    rows = result.rows
+    click.echo(f"{result.errors} error(s), {result.warnings} warning(s)")
+    if rows.height:
+        import polars as pl
+
+        counts = (rows.group_by("check_id", "severity").agg(pl.len().alias("n"), pl.col("message").first())
+                  .sort(["severity", "n", "check_id"], descending=[False, True, False]))
+        for r in counts.head(top).iter_rows(named=True):
+            click.echo(f"  {r['severity']:7} {r['check_id']:42} {r['n']:6}  {r['message'][:90]}")
+        if counts.height > top:
+            click.echo(f"  ... and {counts.height - top} more check(s)")
+    for note in result.notes:
+        if note.startswith("DfE"):
+            click.echo(note)
+
+
+@main.command()
+@click.argument("pseudonyms", nargs=-1, required=True)
+@click.option("--raw", "raw_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The raw folder the data was loaded from.")
+@click.option("--mappings", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Extra folder of mapping files (repeatable).")
+@handled
+def whois(pseudonyms, raw_dir, mappings):
+    """Print the case id behind a pseudonym, for someone who holds the raw files and the key.
+
+    Reads the raw files again with the pseudonymisation key; prints each match (case id, file
+    and row) on the terminal and writes nothing.
+
+    Example: scorecard whois P3f2a9c0d1e2b4a5c --raw data/raw
+    """
+    from .config import pseudonym_key
+    from .whois import whois as find
+
+    matches = find(pseudonyms, raw_dir, key=pseudonym_key(make_settings().key_file), mappings=tuple(mappings))
+    for m in matches:
+        click.echo(f"{m.pseudonym}  {m.column} {m.case_id!r}  {m.file} row {m.row} ({m.table})")
+    missing = sorted(set(p.strip() for p in pseudonyms) - {m.pseudonym for m in matches})
+    for p in missing:
+        click.echo(f"{p}  not found in {raw_dir} with this key")
+    sys.exit(1 if missing else 0)
+
+
 @main.command(name="metrics")
 @click.option("--period", required=True, help="Financial year (2022-23) or month (2022-07).")
 @click.option("--metric", "metric_ids", multiple=True, help="Only these metric ids (repeatable).")

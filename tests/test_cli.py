@@ -16,7 +16,7 @@ def runner():
 
 
 def test_every_command_has_help_with_an_example(runner):
-    for cmd in ("build", "demo", "synth", "load", "metrics"):
+    for cmd in ("build", "demo", "synth", "load", "metrics", "validate", "whois"):
         res = runner.invoke(main, [cmd, "--help"])
         assert res.exit_code == 0, cmd
         assert "Example:" in res.output, cmd
@@ -81,3 +81,56 @@ def test_plain_log_lines_when_not_on_a_terminal(tmp_path):
     assert proc.returncode in (0, 1), proc.stderr
     assert "load: referrals.csv" in proc.stderr
     assert "\x1b[" not in proc.stderr  # no terminal control codes
+
+
+@pytest.fixture(scope="module")
+def census_file(tmp_path_factory):
+    """A small synthetic census and a copy with one reason for closure that is not a DfE code."""
+    from scorecard import synth
+
+    base = tmp_path_factory.mktemp("census")
+    synth.generate(base / "raw", scale=0.05, years=1, seed=4, formats=("cin_census",))
+    clean = base / "raw" / "cin_census.xml"
+    lines = clean.read_text().splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if "<ReasonForClosure>" in line)
+    lines[at] = lines[at].split("<ReasonForClosure>")[0] + "<ReasonForClosure>RC0</ReasonForClosure>\n"
+    broken = base / "broken" / "census.xml"
+    broken.parent.mkdir()
+    broken.write_text("".join(lines))
+    return clean, broken, at + 1
+
+
+def test_validate_a_census_file(runner, census_file, tmp_path, monkeypatch):
+    monkeypatch.setenv("SCORECARD_KEY_FILE", str(tmp_path / "key"))
+    clean, broken, line = census_file
+    res = runner.invoke(main, ["validate", str(clean), "--dfe-only"])
+    assert res.exit_code == 0, res.output
+    assert "0 error(s)" in res.output and "as the 2021-22 census" in res.output
+    res = runner.invoke(main, ["validate", str(broken), "--dfe-only", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 1, res.output
+    assert "cin.8640" in res.output
+    import polars as pl
+
+    errors = pl.read_csv(tmp_path / "o" / "cin_census_errors.csv", infer_schema=False)
+    row = errors.filter(pl.col("rule_code") == "8640").row(0, named=True)
+    assert (row["table"], row["field"], row["value"], row["source_file"]) == (
+        "CINdetails", "ReasonForClosure", "RC0", "census.xml")
+    assert int(row["source_row"]) < line            # the line of its CINdetails block, before the element
+    raw_ids = {x.split("</LAchildID>")[0] for x in broken.read_text().split("<LAchildID>")[1:]}
+    for name in ("cin_census_errors.csv", "validation.csv", "validation_summary.md"):
+        text = (tmp_path / "o" / name).read_text()
+        assert not any(i in text for i in raw_ids), name
+    # the pseudonym leads back to the case for someone with the raw file and the key
+    res = runner.invoke(main, ["whois", row["child"], "--raw", str(broken.parent)])
+    assert res.exit_code == 0 and "census.xml row" in res.output
+    assert any(i in res.output for i in raw_ids)
+
+
+def test_validate_refuses_what_it_cannot_read(runner, tmp_path, monkeypatch):
+    monkeypatch.setenv("SCORECARD_KEY_FILE", str(tmp_path / "key"))
+    bad = tmp_path / "census.xml"
+    bad.write_text("<Message><Children><Child>")
+    res = runner.invoke(main, ["validate", str(bad)])
+    assert res.exit_code == 2 and "census.xml" in res.output and "Traceback" not in res.output
+    res = runner.invoke(main, ["whois", "nonsense", "--raw", str(tmp_path)])
+    assert res.exit_code == 2 and "not a pseudonym" in res.output

@@ -45,12 +45,13 @@ def clean_tables() -> dict[str, list[dict]]:
                              "assessment_factors": "3A"}],
         "cin_episodes": [{"cin_episode_id": "C1", "child_id": "PA", "referral_id": "R1", "cin_start_date": d(2022, 1, 10),
                               "cin_closure_date": d(2022, 5, 1), "reason_for_closure": "RC1", "primary_need_code": "N1",
-                              "referral_nfa": False, "icpc_date": d(2022, 2, 1)},
+                              "referral_nfa": False},
+                         # a conference with no section 47 in its episode is recorded on the episode
                          {"cin_episode_id": "C2", "child_id": "PA", "cin_start_date": d(2022, 6, 1),
-                              "primary_need_code": "N2"}],
+                              "primary_need_code": "N2", "icpc_date": d(2022, 6, 15)}],
         "cp_plans": [{"cp_plan_id": "CP1", "child_id": "PA", "cp_plan_start_date": d(2022, 2, 1),
                           "cp_plan_end_date": d(2022, 4, 1), "initial_category": "NEG", "source_system": "TED"},
-                     {"cp_plan_id": "CP2", "child_id": "PA", "cp_plan_start_date": d(2022, 4, 1),
+                     {"cp_plan_id": "CP2", "child_id": "PA", "cp_plan_start_date": d(2022, 4, 2),
                           "initial_category": "EMO", "source_system": "TED"}],
         "missing_episodes": [{"missing_episode_id": "M1", "child_id": "PB", "missing_start_datetime": dt(2022, 9, 2, 20),
                                   "missing_end_datetime": dt(2022, 9, 3, 8), "missing_type": "M", "looked_after": False}],
@@ -81,6 +82,8 @@ def problem_tables() -> dict[str, list[dict]]:
         {"referral_id": "DUP", "child_id": "PB", "referral_date": d(2022, 3, 3), "referral_source": "6"},
         {"referral_id": "COPY", "child_id": "PA", "referral_date": d(2022, 1, 10), "referral_source": "6",
              "referral_nfa": False, "source_system": "MOSAIC", "legacy_id": "R1"},
+        # the DfE asks for a referral source code only from 1 April 2013 (rule 8866)
+        {"referral_id": "OLDREF", "child_id": "PB", "referral_date": d(2013, 3, 31), "referral_source": "POL"},
     ]
     t["cin_episodes"] += [
         {"cin_episode_id": "PLACEHOLDER", "child_id": "PB", "cin_start_date": d(1970, 1, 1), "primary_need_code": "N1"},
@@ -103,6 +106,11 @@ def problem_tables() -> dict[str, list[dict]]:
              "initial_category": "MUL", "source_system": "MOSAIC"},
         {"cp_plan_id": "UNBORN", "child_id": "PA", "cp_plan_start_date": d(2014, 12, 1),
              "cp_plan_end_date": d(2015, 1, 5), "initial_category": "NEG", "source_system": "TED"},
+        # a plan starting on the day the previous one ended overlaps it (DfE rule 8940)
+        {"cp_plan_id": "SAMEDAY1", "child_id": "PS", "cp_plan_start_date": d(2021, 5, 4),
+             "cp_plan_end_date": d(2021, 9, 1), "initial_category": "NEG", "source_system": "TED"},
+        {"cp_plan_id": "SAMEDAY2", "child_id": "PS", "cp_plan_start_date": d(2021, 9, 1),
+             "initial_category": "NEG", "source_system": "TED"},
     ]
     t["missing_episodes"] += [
         {"missing_episode_id": "BACKFIRST", "child_id": "PB", "missing_start_datetime": dt(2022, 10, 2, 20),
@@ -133,7 +141,7 @@ EXPECTED = {
     "cin_episodes.dfe_8630_closure_before_start": {"CLOSEBEFORE"},
     "cin_episodes.dfe_8820_overlap": {"CINOVERLAP"},
     "cp_plans.dfe_8925_end_before_start": {"ENDBEFORE"},
-    "cp_plans.dfe_8935_overlap": {"CPOVERLAP"},
+    "cp_plans.dfe_8935_overlap": {"CPOVERLAP", "SAMEDAY2"},
     "cp_plans.discontinued_code.initial_category": {"MULAFTER"},
     "cp_plans.before_birth.cp_plan_start_date": {"UNBORN"},
     "missing_episodes.end_before_start": {"BACKFIRST"},
@@ -190,10 +198,32 @@ def test_each_problem_flags_exactly_its_record(problems, check_id):
     assert _flagged(result, check_id) == EXPECTED[check_id]
 
 
+#: the DfE CIN census rules on the same records: the period return of 2021-22 (the latest complete
+#: year of the data) as it stood on 31 March 2022, so C1, closed in May 2022, was still open then
+CIN_EXPECTED = {
+    "cin.8606": {"PLACEHOLDER"},                  # referred in 1900, 40 weeks before birth
+    "cin.8630": {"CLOSEBEFORE"},
+    "cin.8805": {"CLOSEDNOREASON"},
+    "cin.8810": {"REASONNOCLOSE"},
+    "cin.8815": {"C1", "CINOVERLAP"},             # two open episodes of one child
+    "cin.8816": {"C1"},                           # ... the open one that is not the latest
+    "cin.8820": {"CINOVERLAP"},                   # ... the one starting inside the other
+    "cin.8925": {"ENDBEFORE"},
+    "cin.8940": {"SAMEDAY2"},                     # starts the day SAMEDAY1 ended
+    "cin.2883": {""},                             # the whole return: more plans start than conferences
+}
+
+
+@pytest.mark.parametrize("check_id", sorted(CIN_EXPECTED))
+def test_dfe_census_rules_flag_exactly_their_records(problems, check_id):
+    _, result, _ = problems
+    assert _flagged(result, check_id) == CIN_EXPECTED[check_id]
+
+
 def test_nothing_else_is_an_error(problems):
     _, result, _ = problems
     errors = result.rows.filter(pl.col("severity") == "error")
-    unexpected = errors.filter(~pl.col("check_id").is_in(list(EXPECTED))
+    unexpected = errors.filter(~pl.col("check_id").is_in(list(EXPECTED) + list(CIN_EXPECTED))
                                & ~pl.col("record_id").is_in(["PLACEHOLDER", "FLOOR", "DUP", "FUTURE", "PDOB"]))
     assert unexpected.is_empty(), unexpected
 
@@ -205,7 +235,8 @@ def test_severities_and_dfe_codes(problems):
     assert sev["cp_plans.before_birth.cp_plan_start_date"] == "warning"
     assert sev["cp_plans.discontinued_code.initial_category"] == "warning"
     assert sev["load.unparseable_date"] == "error"
-    assert "8925" in result.rows.filter(pl.col("check_id").str.contains("8925"))["message"][0]
+    assert "8925" in result.rows.filter(pl.col("check_id") == "cp_plans.dfe_8925_end_before_start")["message"][0]
+    assert sev["cin.8925"] == "error" and sev["cin.8606"] == "error"
 
 
 def test_outputs_written(problems):
@@ -216,6 +247,10 @@ def test_outputs_written(problems):
     assert (out / "validation" / "index.html").exists()
     html = "".join(p.read_text(errors="ignore") for p in (out / "validation").rglob("*.html"))
     assert "return_interviews" in html           # the SQL-derived checks reached GX's Data Docs
+    assert "cin_census" in html and "DfE rule 8925" in html    # the DfE census rules have a suite there too
+    errors = (out / "cin_census_errors.csv").read_text().splitlines()
+    assert errors[0].startswith("error_id,rule_code,rule_type,census_year,message,table,field,value,source_file")
+    assert any(line.startswith("8925-00001,8925,error,2021-22,") for line in errors)
     summary = (out / "validation_summary.md").read_text()
     assert "referrals.migrated_twice_legacy_id" in summary and result.summary_text == summary
     assert result.errors + result.warnings == result.rows.height

@@ -324,7 +324,10 @@ def simulate(p: Params) -> Simulation:
         child, level, rdate, nfa, source, cin_ok, has_cp, cin_short, cin_end, has_ass, a_start,
         a_auth, cp_delay, cp_dur))
     R = len(rdate)
-    cp_start = rdate + cp_delay
+    # a plan starts at its initial conference, held on a working day (DfE rule 8875): a start that
+    # would fall on a weekend or bank holiday moves back to the working day before it
+    cp_start = np.busday_offset((rdate + cp_delay).astype("datetime64[D]"), 0, roll="backward",
+                                holidays=hols).astype(np.int64)
     cp_end = cp_start + cp_dur
 
     # ---- what the extract keeps ------------------------------------------------------

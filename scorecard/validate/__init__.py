@@ -85,6 +85,9 @@ def validate(con: duckdb.DuckDBPyConnection, out_dir: Path | None = None, *,
         skipped += run.skipped
         notes += [f"check could not run: {b}" for b in run.broken]
         del frame
+    census = _census_rules(con, runner, period=period, extract_date=extract_date, params=params)
+    rows += census.rows
+    notes += census.notes
     run = runner.run(load_suite("monthly_volumes"), checks.volumes_frame(con, extract_date),
                      table_of=None, index_columns=_VOLUME_INDEX, parameters=params)
     rows += run.rows
@@ -104,11 +107,24 @@ def validate(con: duckdb.DuckDBPyConnection, out_dir: Path | None = None, *,
     text = summary_text(frame, impact, extract_date=extract_date, cutover_note=cutover_note,
                         notes=notes, recompute_given=recompute is not None, affects=affects)
     result = ValidationResult(frame, impact, text, extract_date, cutover, docs, notes,
-                              affects=affects)
+                              affects=affects, census_errors=census.errors)
     weakref.finalize(result, _remove, docs)
     if out_dir is not None:
         result.write(Path(out_dir))
     return result
+
+
+def _census_rules(con: duckdb.DuckDBPyConnection, runner, *, period: str | None, extract_date: date,
+                  params: dict):
+    """The DfE CIN census rules (``cin_rules``): findings from DuckDB SQL, and the ``cin_census``
+    suite run over them so each rule appears in the Data Docs with the records it flags."""
+    from .cin_rules import check
+
+    census = check(con, period=period, extract_date=extract_date)
+    if census.suite["expectations"]:
+        runner.run(census.suite, census.gx_frame, table_of=None,
+                   index_columns=["table_name", "record_id", "period"], parameters=params)
+    return census
 
 
 def _remove(path: Path) -> None:

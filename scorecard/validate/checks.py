@@ -107,9 +107,11 @@ def derived_checks(cutover: date | None) -> list[DerivedCheck]:
                 out.append(DerivedCheck(name, f"chk_discontinued_{col}", _sql("discontinued_code.sql").format(
                     date=PRIMARY_DATE[name], column=col, **ids), needs_cutover=True))
     out.append(DerivedCheck("cin_episodes", "chk_overlap", _sql("overlap.sql").format(
-        table="cin_episodes", id="cin_episode_id", start="cin_start_date", end="cin_closure_date")))
+        table="cin_episodes", id="cin_episode_id", start="cin_start_date", end="cin_closure_date",
+        same_day="false")))
     out.append(DerivedCheck("cp_plans", "chk_overlap", _sql("overlap.sql").format(
-        table="cp_plans", id="cp_plan_id", start="cp_plan_start_date", end="cp_plan_end_date")))
+        table="cp_plans", id="cp_plan_id", start="cp_plan_start_date", end="cp_plan_end_date",
+        same_day="true")))
     for check in ("rhi_orphan", "rhi_child_mismatch", "rhi_completed_not_accepted",
                   "rhi_completed_before_return"):
         out.append(DerivedCheck("return_interviews", "chk_" + check.removeprefix("rhi_"),

@@ -103,7 +103,11 @@ def impact_frame(rows: pl.DataFrame,
 
 
 def _meaning(message: str) -> str:
-    return message.split(": ", 1)[0] if not message.startswith("not loaded") else "cell could not be read, row not loaded"
+    if message.startswith("not loaded"):
+        return "cell could not be read, row not loaded"
+    if message.startswith("Please check"):      # a DfE query: the meaning follows its standard preamble
+        message = message.split(": ", 1)[-1]
+    return message.split(": ", 1)[0]
 
 
 def summary_text(rows: pl.DataFrame, impact: pl.DataFrame, *, extract_date: date,
@@ -182,6 +186,8 @@ class ValidationResult:
     notes: list[str] = field(default_factory=list)
     #: the metrics each failing check touches, by lineage (``lineage.AFFECTS_SCHEMA``)
     affects: pl.DataFrame | None = None
+    #: the DfE CIN census rules' findings in the DfE's error-report shape (cin_census_errors.csv)
+    census_errors: pl.DataFrame | None = None
 
     @property
     def errors(self) -> int:
@@ -194,10 +200,13 @@ class ValidationResult:
         return self.rows.filter(pl.col("severity") == "warning").height
 
     def write(self, out_dir: Path) -> None:
-        """Write ``validation.csv``, ``validation_summary.md`` and ``validation/`` (Data Docs)."""
+        """Write ``validation.csv``, ``cin_census_errors.csv``, ``validation_summary.md`` and
+        ``validation/`` (Data Docs)."""
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         self.rows.select(VALIDATION_COLUMNS).write_csv(out_dir / "validation.csv")
+        if self.census_errors is not None:
+            self.census_errors.write_csv(out_dir / "cin_census_errors.csv", null_value="")
         (out_dir / "validation_summary.md").write_text(self.summary_text, encoding="utf-8")
         target = out_dir / "validation"
         if self.docs_dir is not None and self.docs_dir.resolve() != target.resolve():
