@@ -18,7 +18,8 @@ _REFERRALS = {("referrals", RECORD), ("referrals", "referral_id"), ("referrals",
 _ASSESS = {("assessments", RECORD), ("assessments", "assessment_id"),
            ("assessments", "assessment_authorised_date")}
 _CIN = {("cin_episodes", RECORD), ("cin_episodes", "cin_episode_id"),
-        ("cin_episodes", "cin_start_date"), ("cin_episodes", "cin_closure_date")}
+        ("cin_episodes", "cin_start_date"), ("cin_episodes", "cin_closure_date"),
+        ("cin_episodes", "referral_nfa")}  # NFA census blocks are not episodes of need (DfE)
 _CP = {("cp_plans", RECORD), ("cp_plans", "cp_plan_id"), ("cp_plans", "cp_plan_start_date")}
 _MISSING = {("missing_episodes", RECORD), ("missing_episodes", "missing_episode_id"),
             ("missing_episodes", "missing_start_datetime")}

@@ -34,12 +34,13 @@ def load_suite(name: str) -> dict[str, Any]:
     return json.loads(text)
 
 
-def expectation_columns(expectation: dict[str, Any]) -> set[str]:
-    """Every column one expectation reads (its column arguments and row condition)."""
+def expectation_columns(expectation: dict[str, Any], *, condition: bool = True) -> set[str]:
+    """Every column one expectation reads: its column arguments and (unless ``condition`` is
+    false) its row condition, which only chooses the rows the expectation applies to."""
     kw = expectation["kwargs"]
     cols = {kw[k] for k in _COLUMN_KEYS if k in kw}
     cols.update(kw.get("column_list", []))
-    if kw.get("row_condition"):
+    if condition and kw.get("row_condition"):
         cols.update(w for w in _WORD.findall(kw["row_condition"])
                     if w not in ("notnull", "isnull", "True", "False", "None"))
     return cols
