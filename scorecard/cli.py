@@ -174,7 +174,7 @@ def demo(raw_dir, out_dir, db, seed, quiet):
 @click.option("--artefact", "artefacts", multiple=True, help="Migration artefact to inject (repeatable).")
 @click.option("--cutover", default="2022-07-01", show_default=True, help="TED -> Mosaic cut-over date.")
 @click.option("--format", "formats", multiple=True, default=("csv",), show_default=True,
-              help="csv, xlsx, parquet, annex_a or cin_census (repeatable; several go to sub-folders).")
+              help="csv, xlsx, parquet, annex_a, cin_census, ssd or ssda903 (repeatable; several go to sub-folders).")
 @click.option("--encoding", default="utf-8", show_default=True, help="CSV encoding: utf-8, utf-8-sig or cp1252.")
 @click.option("--date-style", default="iso", show_default=True, help="CSV dates: iso or uk (DD/MM/YYYY).")
 @click.option("--flag-style", default="YN", show_default=True, help="CSV flags: YN, YesNo, 10 or TrueFalse.")

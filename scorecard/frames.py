@@ -21,8 +21,16 @@ class Frame:
     columns allowed, kept but unused), plus ``_row`` (``pl.Int64``).
     Dates may be ISO ``YYYY-MM-DD``, UK ``DD/MM/YYYY`` or Excel serials; readers that know a
     cell is a date should emit ISO text. ``location`` names the file (and sheet) for messages.
+    ``source`` says who reported the rows (``case_management`` for the case-management system's
+    own extracts, ``ssda903`` for the 903 return, ``police``, ...); the ledger records it and
+    missing episodes reported by several sources are matched on it (``docs/missing_matching.md``).
+
+    Reserved columns a reader may add: ``_reject_column``, ``_reject_value`` and
+    ``_reject_reason`` quarantine the row with that reason (for values the format itself rules
+    out, e.g. a code outside a closed list); they are never stored.
     """
 
     table: str
     data: pl.DataFrame
     location: str
+    source: str = "case_management"

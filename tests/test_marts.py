@@ -40,7 +40,8 @@ def rows(con, sql: str) -> dict:
 # --- the models ---------------------------------------------------------------------------
 
 EXPECTED_MARTS = {"calendar_days", "contacts", "referrals", "assessments", "cin_episodes",
-                  "cp_plans", "missing_episodes", "missing_child_years", "return_interviews"}
+                  "cp_plans", "int_missing_episodes_matched", "missing_episodes",
+                  "missing_child_years", "return_interviews"}
 
 
 def test_models_are_the_expected_files_in_the_dbt_shape():
