@@ -59,6 +59,12 @@ def _ddl() -> list[str]:
         """create table if not exists quarantine.rejected_rows (
             load_id bigint, source_file varchar, source_row bigint, table_name varchar,
             record_id varchar, column_name varchar, raw_value varchar, reason varchar)""",
+        # what a file says about itself (a CIN census header, an Annex A front sheet): one row
+        # per loaded file version; join meta.loads on (source_file, sha256) for its status
+        """create table if not exists meta.file_facts (
+            source_file varchar, sha256 varchar, format varchar, collection varchar,
+            collection_year varchar, reference_date date, census_year varchar, la_code varchar,
+            facts varchar, unknown_elements bigint, run_id bigint)""",
     ]
     for t in TABLES.values():
         raw_cols = ", ".join(f'"{c}" varchar' for c in t.column_names)
@@ -66,18 +72,42 @@ def _ddl() -> list[str]:
             f"create table if not exists raw.{t.name} (load_id bigint, source_file varchar, "
             f"source_row bigint, _rejected boolean, _extras varchar, {raw_cols})"
         )
-        out.append(
-            f"create table if not exists staging.{t.name} as "
-            f"select * from ({sql_text('staging', t.name + '.sql')}) where false"
-        )
     return out
 
 
+def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
+    return [r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_catalog = current_database() "
+        "and table_schema = $s and table_name = $t order by ordinal_position",
+        {"s": schema, "t": table}).fetchall()]
+
+
+def _staging_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create each ``staging.<table>`` from its model (empty until the first load), first
+    bringing a database made by an earlier version up to the current layout: canonical columns
+    added since (e.g. ``children.upn``) are added to ``raw.<table>`` as blank VARCHAR columns,
+    and a staging table whose columns differ from its model is rebuilt from raw. Nothing already
+    loaded changes."""
+    for t in TABLES.values():
+        have = set(_columns(con, "raw", t.name))
+        for c in t.column_names:
+            if c not in have:
+                con.execute(f'alter table raw.{t.name} add column "{c}" varchar').fetchall()
+        model = f"select * from ({sql_text('staging', t.name + '.sql')})"
+        staged = _columns(con, "staging", t.name)
+        if not staged:
+            con.execute(f"create table staging.{t.name} as {model} where false").fetchall()
+        elif staged != [r[0] for r in con.execute(f"describe {model} where false").fetchall()]:
+            con.execute(f"create or replace table staging.{t.name} as {model}").fetchall()
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the macros, schemas, ledger and (empty) raw/staging tables if missing."""
+    """Create the macros, schemas, ledger and (empty) raw/staging tables if missing, and
+    upgrade the tables of a database made by an earlier version (see :func:`_staging_tables`)."""
     con.execute(sql_text("macros.sql")).fetchall()
     for stmt in _ddl():
         con.execute(stmt).fetchall()
+    _staging_tables(con)
 
 
 def set_parameter(con: duckdb.DuckDBPyConnection, name: str, value: object) -> None:

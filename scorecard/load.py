@@ -303,8 +303,10 @@ def _problems_sql(table: Table) -> str:
     for c in table.columns:
         col = _q(c.name)
         if c.required:
+            # a blank is allowed where the column's blank_when flag is true (an NFA census block)
+            allowed = f" and sc_flag({_q(c.blank_when)}) is not true" if c.blank_when else ""
             parts.append(f"select {ROW}, {rid}, {_lit(c.name)}, {col}, "
-                         f"'blank required value' from _ready where sc_blank({col}) is null")
+                         f"'blank required value' from _ready where sc_blank({col}) is null{allowed}")
         if c.kind in _PARSER:
             parts.append(f"select {ROW}, {rid}, {_lit(c.name)}, {col}, {_lit(_REASONS[c.kind])} from _ready "
                          f"where sc_blank({col}) is not null and {_PARSER[c.kind]}({col}) is null")

@@ -398,3 +398,105 @@ def test_legacy_person_ids_of_children_are_pseudonymised_like_child_ids(con, raw
     ted = pseudonymise(["TED-9"], key)["TED-9"]
     assert rows[pseudonymise(["M-77"], key)["M-77"]] == ted and ted in rows  # the link survives
     assert "TED-9" not in repr(snapshot(con))
+
+
+# ---------------------------------------------------------- the whole-census extension tables
+S47 = ("s47_id,child_id,cin_episode_id,s47_start_date,icpc_target_date,icpc_date,icpc_not_required\n"
+       "S1,C1,E1,2023-01-09,2023-01-30,2023-01-27,N\n"
+       "S2,C2,,10/01/2023,,,Y\n")
+CIN_PLANS = "cin_plan_id,child_id,cin_episode_id,cin_plan_start_date,cin_plan_end_date\nCP1,C1,E1,2023-02-01,\n"
+CP_REVIEWS = "cp_review_id,child_id,cp_plan_id,cp_review_date\nRV1,C1,P1,2023-04-20\nRV2,C1,P1,2023-10-19\n"
+
+
+def _new_tables_in(fmt: str, folder) -> None:
+    """The three extension tables in one canonical format (CSV text, or typed XLSX/Parquet)."""
+    folder.mkdir()
+    texts = {"s47_enquiries": S47, "cin_plans": CIN_PLANS, "cp_reviews": CP_REVIEWS}
+    for name, text in texts.items():
+        if fmt == "csv":
+            (folder / f"{name}.csv").write_text(text)
+            continue
+        frame = pl.read_csv(text.encode(), infer_schema=False)
+        frame = frame.with_columns(pl.col(c).str.to_date("%Y-%m-%d", strict=False)
+                                   if not c.startswith("s47_start") else pl.col(c)
+                                   for c in frame.columns if "date" in c)
+        if fmt == "parquet":
+            frame.write_parquet(folder / f"{name}.parquet")
+        else:
+            wb = openpyxl.Workbook()
+            ws = wb.active
+            ws.title = name
+            ws.append(frame.columns)
+            for r in frame.iter_rows():
+                ws.append(list(r))
+            wb.save(folder / f"{name}.xlsx")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet"])
+def test_the_extension_tables_load_from_every_canonical_format(tmp_path, key, fmt):
+    _new_tables_in(fmt, tmp_path / fmt)
+    c = db.connect(":memory:")
+    report = load(c, tmp_path / fmt, key=key)
+    assert report.rows_loaded == 5 and report.rows_rejected == 0
+    s47 = c.execute("select s47_id, cin_episode_id, s47_start_date, icpc_target_date, icpc_date, "
+                    "icpc_not_required from staging.s47_enquiries order by 1").fetchall()
+    assert s47 == [("S1", "E1", dt.date(2023, 1, 9), dt.date(2023, 1, 30), dt.date(2023, 1, 27), False),
+                   ("S2", None, dt.date(2023, 1, 10), None, None, True)]
+    assert c.execute("select cin_plan_id, cin_episode_id, cin_plan_start_date, cin_plan_end_date "
+                     "from staging.cin_plans").fetchall() == [("CP1", "E1", dt.date(2023, 2, 1), None)]
+    assert c.execute("select cp_review_id, cp_plan_id, cp_review_date from staging.cp_reviews "
+                     "order by 1").fetchall() == [("RV1", "P1", dt.date(2023, 4, 20)),
+                                                  ("RV2", "P1", dt.date(2023, 10, 19))]
+    # child ids are pseudonymised in the new tables too
+    assert {r[0] for r in c.execute("select child_id from staging.s47_enquiries").fetchall()} == \
+        set(pseudonymise(["C1", "C2"], key).values())
+
+
+def test_extension_tables_quarantine_like_the_others(con, raw, key):
+    (raw / "s47_enquiries.csv").write_text(
+        "s47_id,child_id,s47_start_date,icpc_date,icpc_not_required\n"
+        "S1,C1,2023-01-09,2023-13-01,N\nS2,C1,,,N\nS3,C1,2023-01-09,,perhaps\n")
+    (raw / "cp_reviews.csv").write_text("cp_review_id,child_id,cp_plan_id\nRV1,C1,P1\n")
+    with pytest.raises(StructuralError, match=r"cp_reviews.csv, column 'cp_review_date': missing required"):
+        load(con, raw, key=key)
+    (raw / "cp_reviews.csv").unlink()
+    report = load(con, raw, key=key)
+    assert report.rows_rejected == 3
+    assert con.execute("select record_id, column_name, reason from quarantine.rejected_rows order by 1"
+                       ).fetchall() == [
+        ("S1", "icpc_date", "unparseable date (expected YYYY-MM-DD, DD/MM/YYYY or an Excel date)"),
+        ("S2", "s47_start_date", "blank required value"),
+        ("S3", "icpc_not_required", "unrecognised flag (expected Y/N, Yes/No, 1/0 or True/False)")]
+
+
+def test_new_columns_of_existing_tables_are_typed(con, raw, key):
+    (raw / "children.csv").write_text(
+        "child_id,sex,upn,former_upn,upn_unknown,expected_date_of_birth,date_of_death,disabilities\n"
+        "C1,F,A123456789012,,,,2023-02-01,\" aut,mob;  hand|AUT \"\n"
+        "C2,U,,,un1,2023-06-30,,\n")
+    (raw / "assessments.csv").write_text(
+        "assessment_id,child_id,assessment_start_date,cin_episode_id,assessment_internal_review_date,"
+        "assessment_factors\nA1,C1,2023-01-02,E1,2023-01-20,3a 4B 21\n")
+    (raw / "cp_plans.csv").write_text(
+        "cp_plan_id,child_id,cp_plan_start_date,initial_category,cin_episode_id,number_of_previous_cpp\n"
+        "P1,C1,2023-01-03,NEG,E1,two\n")
+    load(con, raw, key=key)
+    assert staged(con, "children", "upn, upn_unknown, expected_date_of_birth, date_of_death, disabilities") \
+        == sorted([("A123456789012", None, None, dt.date(2023, 2, 1), "AUT MOB HAND AUT"),
+                   (None, "UN1", dt.date(2023, 6, 30), None, None)], key=lambda r: str(r[0]))
+    assert staged(con, "assessments", "cin_episode_id, assessment_internal_review_date, assessment_factors") \
+        == [("E1", dt.date(2023, 1, 20), "3A 4B 21")]
+    # the number of previous plans is kept as the file has it (the DfE rules judge it)
+    assert staged(con, "cp_plans", "cin_episode_id, number_of_previous_cpp") == [("E1", "two")]
+
+
+def test_a_no_further_action_block_needs_no_primary_need_code(con, raw, key):
+    (raw / "cin_episodes.csv").write_text(
+        "cin_episode_id,child_id,cin_start_date,primary_need_code,referral_nfa,icpc_date\n"
+        "E1,C1,2023-01-05,,Y,\nE2,C1,2023-02-05,,N,\nE3,C1,2023-03-05,,,\nE4,C1,2023-03-09,N1,false,2023-03-20\n")
+    report = load(con, raw, key=key)
+    assert report.rows_rejected == 2
+    assert con.execute("select record_id from quarantine.rejected_rows order by 1").fetchall() == [
+        ("E2",), ("E3",)]
+    assert staged(con, "cin_episodes", "cin_episode_id, primary_need_code, referral_nfa, icpc_date") == [
+        ("E1", None, True, None), ("E4", "N1", False, dt.date(2023, 3, 20))]

@@ -280,3 +280,17 @@ def test_return_interviews_link_to_their_episode(con):
         "H73": (D(2022, 5, 2), True, False, False, pytest.approx(72 + 1 / 60), "C1"),
         "HOPEN": (None, False, False, False, None, "C2"),   # HOPEN accepted but never offered
     }  # HORPHAN has no episode, so no return to count from
+
+
+def test_no_further_action_census_blocks_are_not_episodes_of_need(con):
+    stage(con, "cin_episodes", [
+        {"cin_episode_id": "E1", "child_id": "C1", "cin_start_date": D(2022, 5, 1),
+         "primary_need_code": "N1", "referral_nfa": False},
+        {"cin_episode_id": "E2", "child_id": "C1", "cin_start_date": D(2022, 6, 1),
+         "referral_nfa": True},
+        {"cin_episode_id": "E3", "child_id": "C2", "cin_start_date": D(2022, 6, 1),
+         "primary_need_code": "N4"},
+    ])
+    build_marts(con)
+    assert rows(con, "select cin_episode_id, primary_need_code from marts.cin_episodes") == {
+        "E1": "N1", "E3": "N4"}

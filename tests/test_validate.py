@@ -21,7 +21,7 @@ def stage(con, tables: dict[str, list[dict]]) -> None:
     """Insert rows (dicts of canonical columns) into staging tables."""
     for name, rows in tables.items():
         t = schema.TABLES[name]
-        types = {"id": pl.Utf8, "text": pl.Utf8, "code": pl.Utf8, "date": pl.Date,
+        types = {"id": pl.Utf8, "text": pl.Utf8, "code": pl.Utf8, "code_list": pl.Utf8, "date": pl.Date,
                  "datetime": pl.Datetime("us"), "flag": pl.Boolean}
         df = pl.DataFrame(rows, schema={c.name: types[c.kind] for c in t.columns}, orient="row")
         con.register("_rows", df.to_arrow())
@@ -361,3 +361,30 @@ def test_unparseable_dates_reported_from_quarantine(tmp_path):
     assert set(rows["severity"]) == {"error"}
     assert {(t, r) for t, r in rows.select("table", "record_id").iter_rows() if t != "children"} == \
         {(t, r) for t, r in expected if t != "children"}
+
+
+def test_extension_tables_have_suites_and_nfa_blocks_need_no_primary_need():
+    con = connect(":memory:")
+    tables = clean_tables()
+    tables["cin_episodes"] += [
+        {"cin_episode_id": "NFA", "child_id": "PB", "cin_start_date": date(2022, 9, 1), "referral_nfa": True},
+        {"cin_episode_id": "NONEED", "child_id": "PB", "cin_start_date": date(2022, 10, 1), "referral_nfa": False}]
+    tables["s47_enquiries"] = [
+        {"s47_id": "S1", "child_id": "PA", "s47_start_date": date(2022, 1, 12), "icpc_date": date(2022, 2, 1),
+         "icpc_target_date": date(2023, 6, 1), "icpc_not_required": False},
+        {"s47_id": "SFUTURE", "child_id": "PA", "s47_start_date": date(2023, 6, 1)}]
+    tables["cin_plans"] = [
+        {"cin_plan_id": "CP1", "child_id": "PA", "cin_plan_start_date": date(2022, 1, 20)},
+        {"cin_plan_id": "CPBACK", "child_id": "PA", "cin_plan_start_date": date(2022, 3, 1),
+         "cin_plan_end_date": date(2022, 2, 1)}]
+    tables["cp_reviews"] = [
+        {"cp_review_id": "RV1", "child_id": "PA", "cp_plan_id": "CP1", "cp_review_date": date(2022, 3, 1)},
+        {"cp_review_id": "RV1", "child_id": "PA", "cp_plan_id": "CP1", "cp_review_date": date(2022, 4, 1)}]
+    stage(con, tables)
+    result = validate(con, extract_date=EXTRACT)
+    assert _flagged(result, "cin_episodes.required.primary_need_code") == {"NONEED"}
+    assert _flagged(result, "s47_enquiries.future_date.s47_start_date") == {"SFUTURE"}
+    assert _flagged(result, "cin_plans.end_before_start") == {"CPBACK"}
+    assert _flagged(result, "cp_reviews.duplicate_id") == {"RV1"}
+    # a conference target after the extract date is not an error: it may still be ahead
+    assert result.rows.filter(pl.col("record_id") == "S1").is_empty()

@@ -169,7 +169,7 @@ class ListSpec:
         """Canonical columns of the table this list can carry (children's columns first)."""
         cols = [c for c in _CHILD_COLUMNS if c != "child_id"] + list(_CHILD_MIGRATION)
         cols += schema.TABLES[self.table].column_names
-        return ["child_id"] + [c for c in cols if c != "child_id"]
+        return ["child_id"] + [c for c in cols if c != "child_id" and c in HEADINGS]
 
 
 #: The lists read, by key ("1", "3", ... for Ofsted lists; "missing", "rhi" supplementary).
@@ -527,7 +527,8 @@ def write(tables: dict[str, pl.DataFrame], path: Path) -> Path:
             else:
                 listed.update(str(c) for c in frame["child_id"].to_list())
             table = schema.TABLES[spec.table]
-            own = [c for c in table.column_names if c in frame.columns and c != "child_id"]
+            own = [c for c in table.column_names if c in frame.columns and c != "child_id"
+                   and c in HEADINGS]
             core = [c for c in own if c not in (table.id_column, "referral_id",
                                                 "missing_episode_id", *schema.COMMON_COLUMNS)]
             extra = [c for c in own if c not in core]

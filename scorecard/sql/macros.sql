@@ -10,6 +10,12 @@ create or replace macro sc_text(s) as sc_blank(s);
 -- DfE codes: trimmed, upper-cased, blank -> null
 create or replace macro sc_code(s) as upper(sc_blank(s));
 
+-- several DfE codes in one cell (children.disabilities, assessments.assessment_factors):
+-- upper-cased, any run of spaces, commas, semicolons or bars made one space, blank -> null;
+-- repeats and order are kept (the DfE rules look for repeated codes)
+create or replace macro sc_code_list(s) as
+    nullif(trim(regexp_replace(upper(s), '[\s,;|]+', ' ', 'g')), '');
+
 -- Excel serial day numbers (1900 date system, as written by Excel and read without a date format)
 create or replace macro sc_excel_serial(s) as (
     case

@@ -206,6 +206,11 @@ def _frame(table: str, cols: dict[str, object], null: dict[str, np.ndarray] | No
     data: dict[str, pl.Series] = {}
     n = len(next(iter(cols.values())))
     for c in spec.columns:
+        if c.name not in cols and c.name not in ("source_system", "legacy_id"):
+            # a column this model does not generate: blank
+            dtype = {"date": pl.Date, "datetime": pl.Datetime("us"), "flag": pl.Boolean}.get(c.kind, pl.Utf8)
+            data[c.name] = pl.Series(c.name, [None] * n, dtype=dtype)
+            continue
         if c.name == "source_system":
             vals = np.where(mosaic, "MOSAIC", "TED") if mosaic is not None else [None] * n
             s = pl.Series(c.name, vals, dtype=pl.Utf8)
@@ -476,5 +481,8 @@ def simulate(p: Params) -> Simulation:
     for name, df in tables.items():
         if name != "return_interviews":   # already in order of return
             tables[name] = df.sort([MAIN_DATE[name], TABLES[name].id_column], nulls_last=True)
+    for name, spec in TABLES.items():
+        if name not in tables:   # tables this model does not generate: empty
+            tables[name] = _frame(name, {spec.id_column: np.array([], dtype=object)})
     tables = {name: tables[name] for name in TABLES}
     return Simulation(p, tables, ids)

@@ -35,6 +35,8 @@ Overrides = dict[tuple[str, str, str], str]
 def _parts(table: str, df: pl.DataFrame, tables: dict[str, pl.DataFrame],
            split_monthly: bool) -> list[tuple[str, pl.DataFrame]]:
     """``[(file stem, rows)]``: the whole table, or one part per month of its main date."""
+    if df.height == 0 and TABLES[table].optional_table:
+        return []   # an optional extract with no records is not written
     if not split_monthly or table == "children":
         return [(table, df)]
     if table == "return_interviews":

@@ -39,7 +39,8 @@ def _columns_of(expectation: dict[str, Any]) -> set[str]:
     cols = {kw[k] for k in _COLUMN_KEYS if k in kw}
     cols.update(kw.get("column_list", []))
     if kw.get("row_condition"):
-        cols.update(w for w in _WORD.findall(kw["row_condition"]) if w not in ("notnull", "isnull"))
+        cols.update(w for w in _WORD.findall(kw["row_condition"])
+                    if w not in ("notnull", "isnull", "True", "False", "None"))
     return cols
 
 

@@ -22,9 +22,13 @@ renamed as (
         sc_text(assessment_id) as assessment_id,
         sc_text(child_id) as child_id,
         sc_text(referral_id) as referral_id,
+        sc_text(cin_episode_id) as cin_episode_id,
         -- dates and times
         sc_date(assessment_start_date) as assessment_start_date,
         sc_date(assessment_authorised_date) as assessment_authorised_date,
+        sc_date(assessment_internal_review_date) as assessment_internal_review_date,
+        -- codes, flags and text
+        sc_code_list(assessment_factors) as assessment_factors,
         -- migration
         sc_code(source_system) as source_system,
         sc_text(legacy_id) as legacy_id,

@@ -22,9 +22,15 @@ renamed as (
         sc_text(child_id) as child_id,
         -- dates and times
         sc_date(date_of_birth) as date_of_birth,
+        sc_date(expected_date_of_birth) as expected_date_of_birth,
+        sc_date(date_of_death) as date_of_death,
         -- codes, flags and text
         sc_code(sex) as sex,
         sc_code(ethnicity) as ethnicity,
+        sc_text(upn) as upn,
+        sc_text(former_upn) as former_upn,
+        sc_code(upn_unknown) as upn_unknown,
+        sc_code_list(disabilities) as disabilities,
         -- migration
         sc_code(source_system) as source_system,
         sc_text(legacy_id) as legacy_id,

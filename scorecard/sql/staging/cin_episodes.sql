@@ -25,9 +25,11 @@ renamed as (
         -- dates and times
         sc_date(cin_start_date) as cin_start_date,
         sc_date(cin_closure_date) as cin_closure_date,
+        sc_date(icpc_date) as icpc_date,
         -- codes, flags and text
         sc_code(reason_for_closure) as reason_for_closure,
         sc_code(primary_need_code) as primary_need_code,
+        sc_flag(referral_nfa) as referral_nfa,
         -- migration
         sc_code(source_system) as source_system,
         sc_text(legacy_id) as legacy_id,

@@ -21,12 +21,14 @@ renamed as (
         -- identifiers
         sc_text(cp_plan_id) as cp_plan_id,
         sc_text(child_id) as child_id,
+        sc_text(cin_episode_id) as cin_episode_id,
         -- dates and times
         sc_date(cp_plan_start_date) as cp_plan_start_date,
         sc_date(cp_plan_end_date) as cp_plan_end_date,
         -- codes, flags and text
         sc_code(initial_category) as initial_category,
         sc_code(latest_category) as latest_category,
+        sc_text(number_of_previous_cpp) as number_of_previous_cpp,
         -- migration
         sc_code(source_system) as source_system,
         sc_text(legacy_id) as legacy_id,
