@@ -14,6 +14,8 @@ __all__ = ["Settings", "settings", "pseudonym_key"]
 DEFAULT_LA = 370  # Barnsley
 KEY_ENV = "SCORECARD_PSEUDONYM_KEY"
 KEY_FILE_ENV = "SCORECARD_KEY_FILE"
+#: missing episodes reported by two sources up to this many hours apart are one episode
+DEFAULT_MISSING_MATCH_HOURS = 24.0
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,9 @@ class Settings:
     :param sn_grouping: statistical-neighbour grouping, ``None`` = the one in force for the period.
     :param mappings: extra folders of mapping files for bespoke exports.
     :param key_file: where the pseudonymisation key is kept when not configured.
+    :param missing_match_hours: missing episodes of the same child reported by different sources
+        (case management, SSDA903, police) whose starts are at most this many hours apart are one
+        episode (``docs/missing_matching.md``).
     """
 
     la_code: int = DEFAULT_LA
@@ -38,6 +43,12 @@ class Settings:
     sn_grouping: str | None = None
     mappings: tuple[Path, ...] = field(default_factory=tuple)
     key_file: Path = Path.home() / ".scorecard" / "pseudonym.key"
+    missing_match_hours: float = DEFAULT_MISSING_MATCH_HOURS
+
+    def __post_init__(self) -> None:
+        hours = self.missing_match_hours
+        if isinstance(hours, bool) or not isinstance(hours, (int, float)) or not 0 <= hours <= 168:
+            raise ConfigError(f"the missing-episode matching tolerance must be 0 to 168 hours, not {hours!r}")
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -55,6 +66,11 @@ def settings(**overrides) -> Settings:
         env["db"] = Path(v)
     if v := os.environ.get(KEY_FILE_ENV):
         env["key_file"] = Path(v)
+    if v := os.environ.get("SCORECARD_MISSING_MATCH_HOURS"):
+        try:
+            env["missing_match_hours"] = float(v)
+        except ValueError:
+            raise ConfigError(f"SCORECARD_MISSING_MATCH_HOURS={v!r} is not a number of hours") from None
     return Settings().with_(**env).with_(**overrides)
 
 

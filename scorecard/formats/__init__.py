@@ -145,7 +145,8 @@ def _conflict(path: Path, first: str, second: str) -> StructuralError:
 
 def companions(path: Path) -> list[Path]:
     """Other files a reader reads together with ``path`` (their content is part of what was
-    loaded, so a change to one reloads ``path``): the SSD care episodes beside ``ssd_missing``."""
+    loaded, so a change to one reloads ``path``): an SSD table's companion tables, e.g. the
+    care episodes beside ``ssd_missing`` (see :mod:`scorecard.formats.ssd`)."""
     from . import ssd
 
     path = Path(path)
@@ -153,8 +154,8 @@ def companions(path: Path) -> list[Path]:
         from .csvfile import header
 
         name, columns = ssd.detect(path, header(path))
-        if (name or columns) == "ssd_missing":
-            return ssd.companions(path)
+        if name or columns:
+            return ssd.companions(path, name or columns)
     return []
 
 

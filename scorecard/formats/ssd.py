@@ -12,24 +12,34 @@ columns carry one table's four-letter prefix (``miss_table_id``, ``miss_person_i
 
 What is read (v1.4.5 names; older and per-system names are accepted, see ``RENAMES``):
 
-=========================  ===========================================================
-SSD table                  canonical tables
-=========================  ===========================================================
-ssd_person                 children
-ssd_contacts               contacts (the SSD has no decision time)
-ssd_cin_episodes           referrals, and cin_episodes for rows that carry episode data
-ssd_cin_assessments        assessments
-ssd_cp_plans               cp_plans (category words become NEG/EMO/PHY/SAB/MUL)
-ssd_missing                missing_episodes, and return_interviews from the RHI flags
-ssd_cla_episodes           read with ssd_missing to set ``looked_after``
-=========================  ===========================================================
+==========================  ==========================================================
+SSD table                   canonical tables
+==========================  ==========================================================
+ssd_person                  children (+ disabilities from ssd_disability)
+ssd_contacts                contacts (the SSD has no decision time)
+ssd_cin_episodes            referrals, and cin_episodes for rows that carry episode data
+                            (+ icpc_date from conferences with no S47 enquiry)
+ssd_cin_assessments         assessments (+ assessment_factors from ssd_assessment_factors)
+ssd_cin_plans               cin_plans
+ssd_s47_enquiry             s47_enquiries (+ conference dates from ssd_initial_cp_conference)
+ssd_cp_plans                cp_plans (category words become NEG/EMO/PHY/SAB/MUL)
+ssd_cp_reviews              cp_reviews
+ssd_missing                 missing_episodes (+ looked_after from ssd_cla_episodes), and
+                            return_interviews from the RHI flags
+==========================  ==========================================================
+
+Companion tables (``COMPANION_OF``: ssd_disability, ssd_assessment_factors,
+ssd_initial_cp_conference, ssd_cla_episodes) have no canonical table of their own: they are read
+with the table they complete, from files named after them in the same folder, and a change to
+one reloads that table. On its own a companion file is reported as skipped. The SSD's CIN episode
+is its referral row, so every link to a CIN episode (``cin_episode_id``) is a referral id.
 
 Values: SQL Server datetimes (``2024-12-10 00:00:00.000``) and the literal ``NULL`` read as
 they should; CP categories spelled as words (SystemC, Eclipse) become the DfE codes; missing
 types spelled as words become ``M``/``A``; ``NA`` flags are unknown. Anything not recognised is
 passed through for validation to flag. Every SSD column with no canonical column is kept as
-an extra column, except the identifying ones in ``DROPPED`` (names, UPN, NHS number), which
-never reach the database.
+an extra column, except the identifying ones each table lists as ``dropped`` (forename,
+surname, NHS number), which never reach the database.
 
 Return home interviews: the SSD carries only ``miss_missing_rhi_offered`` and
 ``miss_missing_rhi_accepted`` (Y/N/NA) on the missing row, no dates. A row with either flag
@@ -38,133 +48,32 @@ accepted flag, or N when the interview was not offered); the offered flag is kep
 column. Metrics that need RHI dates cannot be computed from the SSD alone (the validation
 summary says so); a return-interview extract with dates supplies them.
 
-Looked after: ``ssd_missing`` has no looked-after flag. When ``ssd_cla_episodes`` files sit in
-the same folder, an episode is of a looked-after child when its start date falls in one of the
-child's care episodes (start <= missing start < ceased, or not ceased); without them
-``looked_after`` is not supplied. The care-episode files are companions: a change to them
-reloads ``ssd_missing``.
+Looked after: ``ssd_missing`` has no looked-after flag. With ``ssd_cla_episodes`` files beside
+it, an episode is of a looked-after child when its start date falls in one of the child's care
+episodes (start <= missing start < ceased, or not ceased); without them ``looked_after`` is not
+supplied.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
-
-import polars as pl
 
 from ..errors import StructuralError
 from ..frames import Frame
 from ..schema import COMMON_COLUMNS, TABLES, extract_name
 from . import Skip, build_frame, normalise_heading
 from .csvfile import read_rows
+from .ssd_spec import COMPANION_OF, KNOWN_UNUSED, RENAMES, SSD_TABLES, SSD_VERSION, SsdTable
 
-__all__ = ["KNOWN_UNUSED", "RENAMES", "SSD_TABLES", "SSD_VERSION", "SsdTable", "companions",
-           "detect", "read", "write"]
+__all__ = ["COMPANION_OF", "KNOWN_UNUSED", "RENAMES", "SSD_TABLES", "SSD_VERSION", "SsdTable",
+           "companions", "detect", "read"]
 
-SSD_VERSION = "1.4.5"
 SOURCE = "case_management"
 
-
-@dataclass(frozen=True)
-class SsdTable:
-    """One SSD table the scorecard reads.
-
-    ``columns``: the v1.4.5 columns in specification order (what :func:`write` writes).
-    ``needs``: the columns a file must have (a missing one stops the load).
-    ``dropped``: identifying columns never loaded.
-    """
-
-    name: str
-    columns: tuple[str, ...]
-    needs: tuple[str, ...]
-    dropped: tuple[str, ...] = ()
-
-    @property
-    def prefix(self) -> str:
-        return self.columns[0].split("_", 1)[0]
-
-
-def _t(name: str, columns: str, needs: str, dropped: str = "") -> SsdTable:
-    split = lambda s: tuple(c.strip() for c in s.split(",") if c.strip())  # noqa: E731
-    return SsdTable(name, split(columns), split(needs), split(dropped))
-
-
-#: The tables read, with their v1.4.5 columns (``docs/ssd.md`` lists the source).
-SSD_TABLES: dict[str, SsdTable] = {t.name: t for t in (
-    _t("ssd_person",
-       "pers_legacy_id, pers_person_id, pers_upn, pers_forename, pers_surname, pers_sex, "
-       "pers_gender, pers_ethnicity, pers_dob, pers_single_unique_id, pers_upn_unknown, "
-       "pers_send_flag, pers_expected_dob, pers_death_date, pers_is_mother, pers_nationality",
-       "pers_person_id", "pers_upn, pers_forename, pers_surname, pers_single_unique_id"),
-    _t("ssd_contacts",
-       "cont_contact_id, cont_person_id, cont_contact_date, cont_contact_source_code, "
-       "cont_contact_source_desc, cont_contact_outcome_json",
-       "cont_contact_id, cont_person_id, cont_contact_date"),
-    _t("ssd_cin_episodes",
-       "cine_referral_id, cine_person_id, cine_referral_date, cine_cin_primary_need_code, "
-       "cine_referral_source_code, cine_referral_source_desc, cine_referral_outcome_json, "
-       "cine_referral_nfa, cine_close_reason, cine_close_date, cine_referral_team, "
-       "cine_referral_worker_id",
-       "cine_referral_id, cine_person_id, cine_referral_date, cine_cin_primary_need_code, "
-       "cine_close_reason, cine_close_date"),
-    _t("ssd_cin_assessments",
-       "cina_assessment_id, cina_person_id, cina_referral_id, cina_assessment_start_date, "
-       "cina_assessment_child_seen, cina_assessment_auth_date, cina_assessment_outcome_json, "
-       "cina_assessment_outcome_nfa, cina_assessment_team, cina_assessment_worker_id",
-       "cina_assessment_id, cina_person_id, cina_assessment_start_date, cina_assessment_auth_date"),
-    _t("ssd_cp_plans",
-       "cppl_cp_plan_id, cppl_referral_id, cppl_icpc_id, cppl_person_id, cppl_cp_plan_start_date, "
-       "cppl_cp_plan_end_date, cppl_cp_plan_ola, cppl_cp_plan_initial_category, "
-       "cppl_cp_plan_latest_category",
-       "cppl_cp_plan_id, cppl_person_id, cppl_cp_plan_start_date, cppl_cp_plan_end_date, "
-       "cppl_cp_plan_initial_category"),
-    _t("ssd_missing",
-       "miss_table_id, miss_person_id, miss_missing_episode_start_date, miss_missing_episode_type, "
-       "miss_missing_episode_end_date, miss_missing_rhi_offered, miss_missing_rhi_accepted",
-       "miss_table_id, miss_person_id, miss_missing_episode_start_date, "
-       "miss_missing_episode_end_date"),
-    _t("ssd_cla_episodes",
-       "clae_cla_episode_id, clae_person_id, clae_cla_placement_id, clae_cla_episode_start_date, "
-       "clae_cla_episode_start_reason, clae_cla_primary_need_code, clae_cla_episode_ceased_date, "
-       "clae_cla_episode_ceased_reason, clae_cla_id, clae_referral_id, "
-       "clae_cla_last_iro_contact_date, clae_entered_care_date",
-       "clae_person_id, clae_cla_episode_start_date, clae_cla_episode_ceased_date"),
-)}
-
-#: Column names of other SSD versions and extract scripts -> the v1.4.5 name.
-RENAMES: dict[str, str] = {
-    "pers_common_child_id": "pers_single_unique_id",
-    "pers_send": "pers_send_flag",
-    "cine_cin_primary_need": "cine_cin_primary_need_code",
-    "cine_referral_source": "cine_referral_source_code",
-    "cin_referral_nfa": "cine_referral_nfa",   # Mosaic extract script
-    "cinp_cin_plan_start": "cinp_cin_plan_start_date",
-    "cinp_cin_plan_end": "cinp_cin_plan_end_date",
-    "cppl_initial_cp_conference_id": "cppl_icpc_id",
-    "miss_missing_episode_start": "miss_missing_episode_start_date",
-    "miss_missing_episode_end": "miss_missing_episode_end_date",
-    "clae_cla_episode_start": "clae_cla_episode_start_date",
-    "clae_cla_episode_ceased": "clae_cla_episode_ceased_date",
-    "clae_cla_episode_cease_reason": "clae_cla_episode_ceased_reason",
-    "clae_cla_primary_need": "clae_cla_primary_need_code",
-}
-
-#: SSD tables the scorecard recognises but does not read (the canonical layout has no table
-#: for them); a file of one is reported as skipped, not loaded.
-KNOWN_UNUSED = frozenset(f"ssd_{n}" for n in (
-    "address", "api_data_staging", "assessment_factors", "care_leavers", "cin_plans",
-    "cin_visits", "cla_care_plan", "cla_convictions", "cla_health", "cla_immunisations",
-    "cla_placement", "cla_previous_permanence", "cla_reviews", "cla_substance_misuse",
-    "cla_visits", "cp_reviews", "cp_visits", "department", "disability",
-    "early_help_episodes", "ehcp_active_plans", "ehcp_assessment", "ehcp_named_plan",
-    "ehcp_requests", "family", "immigration_status", "initial_cp_conference", "involvements",
-    "legal_status", "linked_identifiers", "mother", "permanence", "pre_proceedings",
-    "professionals", "s251_finance", "s47_enquiry", "sdq_scores", "send", "sen_need",
-    "version_log", "voice_of_child"))
 
 # --------------------------------------------------------------------------- recognition
 
@@ -197,13 +106,17 @@ def detect(path: Path, headings: list[str] | None) -> tuple[str | None, str | No
     return table_from_name(path), table_from_columns(headings)
 
 
-def companions(path: Path) -> list[Path]:
-    """Files read together with ``path``: the ``ssd_cla_episodes`` CSV files beside an
-    ``ssd_missing`` file (they decide ``looked_after``)."""
+def companions(path: Path, table: str | None = None) -> list[Path]:
+    """The companion files read together with ``path`` (an SSD ``table``, by default the one
+    it is named after): the CSV files beside it named after a table of ``COMPANION_OF`` that
+    serves ``table`` (``ssd_cla_episodes*.csv`` beside ``ssd_missing.csv``, ...)."""
+    table = table or table_from_name(path)
+    wanted = {c for c, users in COMPANION_OF.items() if table in users}
+    if not wanted:
+        return []
     folder = Path(path).parent
     return sorted(p for p in folder.iterdir()
-                  if p.is_file() and p.suffix.lower() == ".csv"
-                  and table_from_name(p) == "ssd_cla_episodes")
+                  if p.is_file() and p.suffix.lower() == ".csv" and table_from_name(p) in wanted)
 
 
 # --------------------------------------------------------------------------- values
@@ -290,61 +203,15 @@ def _day(value: str | None) -> dt.date | None:
 
 Record = dict[str, "str | None"]
 
-
-@dataclass
-class _Out:
-    """Rows for one canonical table being read from one SSD file."""
-
-    table: str
-    columns: list[str]
-    rows: list[Record] = field(default_factory=list)
-    lines: list[int] = field(default_factory=list)
-
-
-def _cin_rows(r: Record) -> dict[str, Record]:
-    out = {"referrals": {
-        "referral_id": r.get("cine_referral_id"), "child_id": r.get("cine_person_id"),
-        "referral_date": r.get("cine_referral_date"),
-        "referral_source": _source(r.get("cine_referral_source_code"),
-                                   r.get("cine_referral_source_desc")),
-        "referral_nfa": _flag(r.get("cine_referral_nfa"))}}
-    episode = ("cine_cin_primary_need_code", "cine_close_date", "cine_close_reason")
-    if any(r.get(c) is not None for c in episode):
-        out["cin_episodes"] = {
-            "cin_episode_id": r.get("cine_referral_id"), "child_id": r.get("cine_person_id"),
-            "referral_id": r.get("cine_referral_id"), "cin_start_date": r.get("cine_referral_date"),
-            "cin_closure_date": r.get("cine_close_date"),
-            "reason_for_closure": r.get("cine_close_reason"),
-            "primary_need_code": r.get("cine_cin_primary_need_code")}
-    return out
-
-
-def _missing_rows(r: Record, looked_after: Callable[[str | None, str | None], str | None] | None
-                  ) -> dict[str, Record]:
-    episode = {
-        "missing_episode_id": r.get("miss_table_id"), "child_id": r.get("miss_person_id"),
-        "missing_start_datetime": r.get("miss_missing_episode_start_date"),
-        "missing_end_datetime": r.get("miss_missing_episode_end_date"),
-        "missing_type": _lookup(_MISSING_TYPES, r.get("miss_missing_episode_type"))}
-    if looked_after is not None:
-        episode["looked_after"] = looked_after(r.get("miss_person_id"),
-                                               r.get("miss_missing_episode_start_date"))
-    out = {"missing_episodes": episode}
-    offered, accepted = _flag(r.get("miss_missing_rhi_offered")), _flag(r.get("miss_missing_rhi_accepted"))
-    if offered is not None or accepted is not None:
-        out["return_interviews"] = {
-            "rhi_id": f"SSDRHI-{r.get('miss_table_id') or ''}",
-            "missing_episode_id": r.get("miss_table_id"), "child_id": r.get("miss_person_id"),
-            "rhi_accepted": accepted if accepted is not None else ("N" if offered == "N" else None)}
-    return out
-
-
-#: canonical table -> canonical column -> the SSD columns it is read from (any present)
+#: SSD table -> canonical table -> canonical column -> the SSD columns it is read from (the
+#: first that holds a value; a later one is a fallback, and is also kept as an extra column)
 _SUPPLIES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     "ssd_person": {"children": {
         "child_id": ("pers_person_id",), "date_of_birth": ("pers_dob",),
         "sex": ("pers_sex", "pers_gender"), "ethnicity": ("pers_ethnicity",),
-        "legacy_id": ("pers_legacy_id",)}},
+        "legacy_id": ("pers_legacy_id",), "upn": ("pers_upn",),
+        "upn_unknown": ("pers_upn_unknown",), "expected_date_of_birth": ("pers_expected_dob",),
+        "date_of_death": ("pers_death_date",)}},
     "ssd_contacts": {"contacts": {
         "contact_id": ("cont_contact_id",), "child_id": ("cont_person_id",),
         "contact_datetime": ("cont_contact_date",),
@@ -360,18 +227,30 @@ _SUPPLIES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
                          "cin_start_date": ("cine_referral_date",),
                          "cin_closure_date": ("cine_close_date",),
                          "reason_for_closure": ("cine_close_reason",),
-                         "primary_need_code": ("cine_cin_primary_need_code",)}},
+                         "primary_need_code": ("cine_cin_primary_need_code",),
+                         "referral_nfa": ("cine_referral_nfa",)}},
     "ssd_cin_assessments": {"assessments": {
         "assessment_id": ("cina_assessment_id",), "child_id": ("cina_person_id",),
-        "referral_id": ("cina_referral_id",),
+        "referral_id": ("cina_referral_id",), "cin_episode_id": ("cina_referral_id",),
         "assessment_start_date": ("cina_assessment_start_date",),
         "assessment_authorised_date": ("cina_assessment_auth_date",)}},
+    "ssd_cin_plans": {"cin_plans": {
+        "cin_plan_id": ("cinp_cin_plan_id",), "child_id": ("cinp_person_id",),
+        "cin_episode_id": ("cinp_referral_id",), "cin_plan_start_date": ("cinp_cin_plan_start_date",),
+        "cin_plan_end_date": ("cinp_cin_plan_end_date",)}},
+    "ssd_s47_enquiry": {"s47_enquiries": {
+        "s47_id": ("s47e_s47_enquiry_id",), "child_id": ("s47e_person_id",),
+        "cin_episode_id": ("s47e_referral_id",), "s47_start_date": ("s47e_s47_start_date",)}},
     "ssd_cp_plans": {"cp_plans": {
         "cp_plan_id": ("cppl_cp_plan_id",), "child_id": ("cppl_person_id",),
         "cp_plan_start_date": ("cppl_cp_plan_start_date",),
         "cp_plan_end_date": ("cppl_cp_plan_end_date",),
         "initial_category": ("cppl_cp_plan_initial_category",),
-        "latest_category": ("cppl_cp_plan_latest_category",)}},
+        "latest_category": ("cppl_cp_plan_latest_category",),
+        "cin_episode_id": ("cppl_referral_id",)}},
+    "ssd_cp_reviews": {"cp_reviews": {
+        "cp_review_id": ("cppr_cp_review_id",), "child_id": ("cppr_person_id",),
+        "cp_plan_id": ("cppr_cp_plan_id",), "cp_review_date": ("cppr_cp_review_date",)}},
     "ssd_missing": {
         "missing_episodes": {
             "missing_episode_id": ("miss_table_id",), "child_id": ("miss_person_id",),
@@ -380,28 +259,39 @@ _SUPPLIES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "missing_type": ("miss_missing_episode_type",)},
         "return_interviews": {
             "rhi_id": ("miss_table_id",), "missing_episode_id": ("miss_table_id",),
-            "child_id": ("miss_person_id",), "rhi_accepted": ("miss_missing_rhi_accepted",
-                                                              "miss_missing_rhi_offered")}},
+            "child_id": ("miss_person_id",),
+            "rhi_accepted": ("miss_missing_rhi_accepted", "miss_missing_rhi_offered")}},
 }
 
+_EPISODE_DATA = ("cine_cin_primary_need_code", "cine_close_date", "cine_close_reason")
 
-def _simple(table: str, ssd: str) -> Callable[[Record], dict[str, Record]]:
-    spec = _SUPPLIES[ssd][table]
 
-    def convert(r: Record) -> dict[str, Record]:
-        rec: Record = {}
-        for column, sources in spec.items():
-            rec[column] = next((r[s] for s in sources if r.get(s) is not None), None)
-        if table == "children":
-            rec["sex"] = _lookup(_SEX, rec["sex"])
-        elif table == "contacts":
-            rec["contact_source"] = _source(r.get("cont_contact_source_code"),
-                                            r.get("cont_contact_source_desc"))
-        elif table == "cp_plans":
-            for c in ("initial_category", "latest_category"):
-                rec[c] = _lookup(_CATEGORIES, rec[c], prefix_multiple=True)
-        return {table: rec}
-    return convert
+def _finish(canonical: str, rec: Record, r: Record) -> Record | None:
+    """A canonical record read from SSD row ``r``: codes and words translated; ``None`` when
+    the row gives no record of ``canonical`` (see the module docstring)."""
+    if canonical == "children":
+        rec["sex"] = _lookup(_SEX, rec.get("sex"))
+    elif canonical in ("contacts", "referrals"):
+        prefix = "cont_contact" if canonical == "contacts" else "cine_referral"
+        column = "contact_source" if canonical == "contacts" else "referral_source"
+        rec[column] = _source(r.get(f"{prefix}_source_code"), r.get(f"{prefix}_source_desc"))
+    if canonical in ("referrals", "cin_episodes") and "referral_nfa" in rec:
+        rec["referral_nfa"] = _flag(rec["referral_nfa"])
+    if canonical == "cin_episodes" and all(r.get(c) is None for c in _EPISODE_DATA):
+        return None   # a referral that opened no episode (the referral row is loaded)
+    if canonical == "cp_plans":
+        for c in ("initial_category", "latest_category"):
+            rec[c] = _lookup(_CATEGORIES, rec.get(c), prefix_multiple=True)
+    elif canonical == "missing_episodes":
+        rec["missing_type"] = _lookup(_MISSING_TYPES, rec.get("missing_type"))
+    elif canonical == "return_interviews":
+        offered = _flag(r.get("miss_missing_rhi_offered"))
+        accepted = _flag(r.get("miss_missing_rhi_accepted"))
+        if offered is None and accepted is None:
+            return None
+        rec["rhi_id"] = f"SSDRHI-{r.get('miss_table_id') or ''}"
+        rec["rhi_accepted"] = accepted if accepted is not None else ("N" if offered == "N" else None)
+    return rec
 
 
 def _headings(path: Path, table: SsdTable, raw: list[str]) -> list[str]:
@@ -423,83 +313,150 @@ def _headings(path: Path, table: SsdTable, raw: list[str]) -> list[str]:
     return names
 
 
-def _care_episodes(path: Path) -> Callable[[str | None, str | None], str | None] | None:
-    """``looked_after(person, missing start)`` from the care-episode files beside ``path``."""
-    files = companions(path)
+def _table_rows(path: Path, table: str) -> tuple[list[str], list[tuple[int, Record]]]:
+    """An SSD table file's v1.4.5 headings and (line, record) rows."""
+    raw, rows = read_rows(path)
+    names = _headings(path, SSD_TABLES[table], raw)
+    return names, [(line, {n: (cells[i] if i < len(cells) else None) for i, n in enumerate(names) if n})
+                   for line, cells in rows]
+
+
+def _companion_rows(path: Path, owner: str, table: str) -> list[Record] | None:
+    files = [f for f in companions(path, owner) if table_from_name(f) == table]
     if not files:
         return None
-    spans: dict[str, list[tuple[dt.date | None, dt.date | None]]] = {}
-    for f in files:
-        raw, rows = read_rows(f)
-        names = _headings(f, SSD_TABLES["ssd_cla_episodes"], raw)
-        pos = {n: i for i, n in enumerate(names)}
-        for _, cells in rows:
-            get = lambda c: cells[pos[c]] if pos[c] < len(cells) else None  # noqa: E731
-            person = get("clae_person_id")
-            if person is not None:
-                spans.setdefault(person.strip(), []).append(
-                    (_day(get("clae_cla_episode_start_date")), _day(get("clae_cla_episode_ceased_date"))))
+    return [r for f in files for _, r in _table_rows(f, table)[1]]
 
-    def looked_after(person: str | None, start: str | None) -> str | None:
-        day = _day(start)
-        if person is None or day is None:
-            return None
-        return "Y" if any(s is not None and s <= day and (e is None or day < e)
-                          for s, e in spans.get(person.strip(), ())) else "N"
-    return looked_after
+
+def _codes(value: str | None) -> list[str]:
+    """Codes from an SSD code cell: a JSON array (``["1A","2B"]``), a JSON object of
+    code -> yes/no (``{"1A":"Yes"}``), or plain text (kept for the loader to read)."""
+    if value is None:
+        return []
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return [value]
+    if isinstance(parsed, list):
+        return [str(v) for v in parsed if v is not None and str(v).strip()]
+    if isinstance(parsed, dict):
+        return [str(k) for k, v in parsed.items() if v is True or normalise_heading(str(v)) in _YES]
+    return [str(parsed)]
+
+
+Derived = dict[str, dict[str, Callable[[Record], "str | None"]]]
+
+
+def _derived(path: Path, table: str) -> Derived:
+    """Canonical columns filled from companion files: canonical table -> column -> value of
+    an SSD row. Empty when the companion files are not there."""
+    out: Derived = {}
+    if table == "ssd_person" and (rows := _companion_rows(path, table, "ssd_disability")) is not None:
+        codes: dict[str, list[str]] = {}
+        for r in rows:
+            if r.get("disa_person_id") and r.get("disa_disability_code"):
+                codes.setdefault(r["disa_person_id"].strip(), []).append(r["disa_disability_code"])
+        out["children"] = {"disabilities": lambda r: " ".join(codes.get((r.get("pers_person_id") or "").strip(), [])) or None}
+    if table == "ssd_cin_assessments" and (rows := _companion_rows(path, table, "ssd_assessment_factors")) is not None:
+        factors: dict[str, list[str]] = {}
+        for r in rows:
+            if r.get("cinf_assessment_id"):
+                factors.setdefault(r["cinf_assessment_id"].strip(), []).extend(_codes(r.get("cinf_assessment_factors_json")))
+        out["assessments"] = {"assessment_factors": lambda r: " ".join(factors.get((r.get("cina_assessment_id") or "").strip(), [])) or None}
+    if table in ("ssd_s47_enquiry", "ssd_cin_episodes") and \
+            (rows := _companion_rows(path, table, "ssd_initial_cp_conference")) is not None:
+        by_s47: dict[str, Record] = {}
+        by_referral: dict[str, Record] = {}
+        for r in sorted(rows, key=lambda r: (_day(r.get("icpc_icpc_date")) or dt.date.max)):
+            s47, referral = r.get("icpc_s47_enquiry_id"), r.get("icpc_referral_id")
+            if s47:
+                by_s47.setdefault(s47.strip(), r)    # the first conference of the enquiry
+            elif referral:
+                by_referral.setdefault(referral.strip(), r)
+        if table == "ssd_s47_enquiry":
+            def conf(r: Record) -> Record:
+                return by_s47.get((r.get("s47e_s47_enquiry_id") or "").strip(), {})
+            out["s47_enquiries"] = {"icpc_target_date": lambda r: conf(r).get("icpc_icpc_target_date"),
+                                    "icpc_date": lambda r: conf(r).get("icpc_icpc_date")}
+        else:
+            out["cin_episodes"] = {"icpc_date": lambda r: by_referral.get(
+                (r.get("cine_referral_id") or "").strip(), {}).get("icpc_icpc_date")}
+    if table == "ssd_missing" and (rows := _companion_rows(path, table, "ssd_cla_episodes")) is not None:
+        spans: dict[str, list[tuple[dt.date | None, dt.date | None]]] = {}
+        for r in rows:
+            if r.get("clae_person_id"):
+                spans.setdefault(r["clae_person_id"].strip(), []).append(
+                    (_day(r.get("clae_cla_episode_start_date")), _day(r.get("clae_cla_episode_ceased_date"))))
+
+        def looked_after(r: Record) -> str | None:
+            day, person = _day(r.get("miss_missing_episode_start_date")), r.get("miss_person_id")
+            if person is None or day is None:
+                return None
+            return "Y" if any(s is not None and s <= day and (e is None or day < e)
+                              for s, e in spans.get(person.strip(), ())) else "N"
+        out["missing_episodes"] = {"looked_after": looked_after}
+    return out
 
 
 def read(path: Path, table: str | None = None) -> list[Frame]:
     """Read one SSD table file into canonical frames (see the module docstring).
 
     :param table: the SSD table (default: from the file name, else its columns)
-    :raises Skip: for ``ssd_cla_episodes`` (read with ``ssd_missing``)
+    :raises Skip: for a table read only as a companion of another
     :raises StructuralError: a missing column, or a file that is not an SSD table we read
     """
     path = Path(path)
-    raw, rows = read_rows(path)
+    raw, _ = read_rows(path)
     table = table or table_from_name(path) or table_from_columns(raw)
     if table not in SSD_TABLES:
         raise StructuralError(path, f"not an SSD table the scorecard reads ({table or 'unknown'})")
-    spec = SSD_TABLES[table]
-    names = _headings(path, spec, raw)
-    if table == "ssd_cla_episodes":
-        raise Skip(f"SSD care episodes: read with ssd_missing to set looked_after "
-                   f"({len(rows)} rows; the scorecard has no looked-after table)")
+    names, rows = _table_rows(path, table)
+    if table in COMPANION_OF:
+        users = " and ".join(COMPANION_OF[table])
+        raise Skip(f"SSD table {table}: read with {users} from the same folder ({len(rows)} rows; "
+                   f"the file must be named {table}[...].csv to be found)")
     present = set(names)
     supplies = _SUPPLIES[table]
-    if table == "ssd_cin_episodes":
-        convert: Callable[[Record], dict[str, Record]] = _cin_rows
-    elif table == "ssd_missing":
-        looked_after = _care_episodes(path)
-        convert = lambda r: _missing_rows(r, looked_after)  # noqa: E731
-    else:
-        convert = _simple(next(iter(supplies)), table)
+    derived = _derived(path, table)
     # a column read only as a fallback (a description beside its code) is also kept as an extra
-    used = {sources[0] for spec_ in supplies.values() for sources in spec_.values()}
+    used = {sources[0] for spec in supplies.values() for sources in spec.values()}
     extension = [c for c in COMMON_COLUMNS if c in present]
-    extras = [n for n in names if n and n not in used and n not in spec.dropped
+    extras = [n for n in names if n and n not in used and n not in SSD_TABLES[table].dropped
               and n not in extension]
-    outs = {}
-    for i, (canonical, spec_) in enumerate(supplies.items()):
-        cols = [c for c, sources in spec_.items() if present & set(sources)]
-        if canonical == "missing_episodes" and table == "ssd_missing" and companions(path):
-            cols.append("looked_after")
+    outs: dict[str, _Out] = {}
+    for i, (canonical, spec) in enumerate(supplies.items()):
+        cols = [c for c, sources in spec.items() if present & set(sources)]
+        cols += [c for c in derived.get(canonical, {}) if c not in cols]
         cols += [c for c in extension if c not in cols]
         if i == 0:
             cols += [_extra_name(x, canonical) for x in extras]
         outs[canonical] = _Out(canonical, cols)
     first = next(iter(outs))
-    for line, cells in rows:
-        record = {n: (cells[i] if i < len(cells) else None) for i, n in enumerate(names) if n}
-        for canonical, rec in convert(record).items():
+    for line, record in rows:
+        for canonical, spec in supplies.items():
+            rec: Record = {c: next((record[s] for s in sources if record.get(s) is not None), None)
+                           for c, sources in spec.items()}
+            for column, value in derived.get(canonical, {}).items():
+                rec[column] = value(record)
             for c in extension:
                 rec.setdefault(c, record.get(c))
             if canonical == first:
                 rec.update({_extra_name(x, canonical): record.get(x) for x in extras})
-            outs[canonical].rows.append(rec)
-            outs[canonical].lines.append(line)
-    return [_frame(o, path, table) for o in outs.values() if o.rows]
+            finished = _finish(canonical, rec, record)
+            if finished is not None:
+                outs[canonical].rows.append(finished)
+                outs[canonical].lines.append(line)
+    return [_frame(o, path, table) for o in outs.values()]
+
+
+@dataclass
+class _Out:
+    """Rows for one canonical table being read from one SSD file."""
+
+    table: str
+    columns: list[str]
+    rows: list[Record] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
 
 
 def _extra_name(column: str, table: str) -> str:
@@ -512,119 +469,3 @@ def _frame(out: _Out, path: Path, table: str) -> Frame:
                         f"{path.name} (SSD {table})")
     frame.source = SOURCE
     return frame
-
-
-# --------------------------------------------------------------------------- writing
-
-_CATEGORY_WORDS = {"NEG": "Neglect", "EMO": "Emotional abuse", "PHY": "Physical abuse",
-                   "SAB": "Sexual abuse", "MUL": "Multiple"}
-_TYPE_WORDS = {"M": "Missing", "A": "Away"}
-
-
-def _text(value) -> str:
-    """A value as an SQL Server export cell: ``NULL``, ``Y``/``N``, datetimes with .000."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "Y" if value else "N"
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.000")
-    if isinstance(value, dt.date):
-        return f"{value.isoformat()} 00:00:00.000"
-    return str(value)
-
-
-def _write_table(folder: Path, table: str, rows: list[dict], extension: tuple[str, ...]) -> Path:
-    columns = list(SSD_TABLES[table].columns) + list(extension)
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_text(row.get(c)) for c in columns])
-    path = folder / f"{table}.csv"
-    path.write_bytes(buf.getvalue().encode("utf-8-sig"))
-    return path
-
-
-def write(tables: dict[str, pl.DataFrame], folder: Path) -> list[Path]:
-    """Write canonical tables as SSD v1.4.5 CSV files (SQL Server style: UTF-8 with a
-    byte-order mark, CRLF, ``NULL``, ``.000`` datetimes, category and missing-type words).
-
-    Every file also has ``source_system`` and ``legacy_id`` columns (not SSD columns; the reader
-    keeps them), so a round trip keeps the migration columns. What the SSD cannot hold is lost:
-    contact decision times, CIN episode ids (the episode is the referral row), return interview
-    ids and dates. ``ssd_cla_episodes`` gets one open care episode per looked-after child with
-    a missing episode, starting on the day of the child's first one.
-    """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    ext = COMMON_COLUMNS
-    empty = pl.DataFrame()
-
-    def rows(name: str) -> list[dict]:
-        return tables.get(name, empty).to_dicts() if name in tables else []
-
-    def common(r: dict) -> dict:
-        return {c: r.get(c) for c in ext}
-
-    out = []
-    out.append(_write_table(folder, "ssd_person", [
-        {"pers_person_id": r["child_id"], "pers_legacy_id": r.get("legacy_id"), "pers_sex": r.get("sex"),
-         "pers_gender": r.get("sex"), "pers_ethnicity": r.get("ethnicity"), "pers_dob": r.get("date_of_birth"),
-         "source_system": r.get("source_system")} for r in rows("children")], ext))
-    out.append(_write_table(folder, "ssd_contacts", [
-        {"cont_contact_id": r["contact_id"], "cont_person_id": r["child_id"],
-         "cont_contact_date": r.get("contact_datetime"), "cont_contact_source_code": r.get("contact_source"),
-         "cont_contact_outcome_json": r.get("contact_outcome"), **common(r)} for r in rows("contacts")], ext))
-    episodes = {r["referral_id"]: r for r in rows("cin_episodes") if r.get("referral_id") is not None}
-    referral_ids = {r["referral_id"] for r in rows("referrals")}
-    cine = []
-    for r in rows("referrals"):
-        e = episodes.get(r["referral_id"], {})
-        cine.append({"cine_referral_id": r["referral_id"], "cine_person_id": r["child_id"],
-                     "cine_referral_date": r.get("referral_date"),
-                     "cine_cin_primary_need_code": e.get("primary_need_code"),
-                     "cine_referral_source_code": r.get("referral_source"),
-                     "cine_referral_nfa": r.get("referral_nfa"),
-                     "cine_close_reason": e.get("reason_for_closure"),
-                     "cine_close_date": e.get("cin_closure_date"), **common(r)})
-    for e in rows("cin_episodes"):   # an episode without a referral row: its own row
-        if e.get("referral_id") not in referral_ids:
-            cine.append({"cine_referral_id": e["cin_episode_id"], "cine_person_id": e["child_id"],
-                         "cine_referral_date": e.get("cin_start_date"),
-                         "cine_cin_primary_need_code": e.get("primary_need_code"),
-                         "cine_close_reason": e.get("reason_for_closure"),
-                         "cine_close_date": e.get("cin_closure_date"), **common(e)})
-    out.append(_write_table(folder, "ssd_cin_episodes", cine, ext))
-    out.append(_write_table(folder, "ssd_cin_assessments", [
-        {"cina_assessment_id": r["assessment_id"], "cina_person_id": r["child_id"],
-         "cina_referral_id": r.get("referral_id"), "cina_assessment_start_date": r.get("assessment_start_date"),
-         "cina_assessment_auth_date": r.get("assessment_authorised_date"), **common(r)}
-        for r in rows("assessments")], ext))
-    out.append(_write_table(folder, "ssd_cp_plans", [
-        {"cppl_cp_plan_id": r["cp_plan_id"], "cppl_person_id": r["child_id"],
-         "cppl_cp_plan_start_date": r.get("cp_plan_start_date"), "cppl_cp_plan_end_date": r.get("cp_plan_end_date"),
-         "cppl_cp_plan_initial_category": _CATEGORY_WORDS.get(r.get("initial_category"), r.get("initial_category")),
-         "cppl_cp_plan_latest_category": _CATEGORY_WORDS.get(r.get("latest_category"), r.get("latest_category")),
-         **common(r)} for r in rows("cp_plans")], ext))
-    rhis = {r["missing_episode_id"]: r for r in rows("return_interviews")}
-    missing, first_start = [], {}
-    for r in rows("missing_episodes"):
-        h = rhis.get(r["missing_episode_id"])
-        missing.append({
-            "miss_table_id": r["missing_episode_id"], "miss_person_id": r["child_id"],
-            "miss_missing_episode_start_date": r.get("missing_start_datetime"),
-            "miss_missing_episode_type": _TYPE_WORDS.get(r.get("missing_type"), r.get("missing_type")),
-            "miss_missing_episode_end_date": r.get("missing_end_datetime"),
-            "miss_missing_rhi_offered": None if h is None else h.get("rhi_offered_date") is not None,
-            "miss_missing_rhi_accepted": None if h is None else h.get("rhi_accepted"), **common(r)})
-        start = r.get("missing_start_datetime")
-        if r.get("looked_after") and start is not None:
-            day = start.date() if isinstance(start, dt.datetime) else start
-            first_start[r["child_id"]] = min(day, first_start.get(r["child_id"], day))
-    out.append(_write_table(folder, "ssd_missing", missing, ext))
-    out.append(_write_table(folder, "ssd_cla_episodes", [
-        {"clae_cla_episode_id": f"CLA-{i:06d}", "clae_person_id": child, "clae_cla_episode_start_date": day,
-         "clae_entered_care_date": day}
-        for i, (child, day) in enumerate(sorted(first_start.items()), start=1)], ()))
-    return out

@@ -9,7 +9,7 @@ that tool does, a table is recognised by its columns, whatever the file is calle
 903 table      columns                                     canonical table
 =============  ==========================================  ===================================
 Missing        CHILD, DOB, MISSING, MIS_START, MIS_END     missing_episodes (looked_after = Y)
-Header         CHILD, SEX, DOB, ETHNIC, UPN, MOTHER,       children
+Header         CHILD, SEX, DOB, ETHNIC, UPN, MOTHER,       children (with upn)
                MC_DOB
 =============  ==========================================  ===================================
 
@@ -26,9 +26,9 @@ reason (the 903 has a closed code list). ``MIS_START``/``MIS_END`` are dates (DD
 (``903M-`` + a keyed hash). ``DOB`` is kept as the extra column ``dob``. The 903 has no return
 home interview data at all.
 
-Header: ``SEX`` 1/2 becomes M/F; ``UPN`` (a pupil identifier) and ``MC_DOB`` (the date of birth
-of the young person's own child) are identifying and never loaded; ``MOTHER`` is kept as an
-extra column.
+Header: ``SEX`` 1/2 becomes M/F; ``UPN`` is the canonical ``upn``; ``MC_DOB`` (the date of
+birth of the young person's own child: another child's personal data, with no canonical column)
+is never loaded; ``MOTHER`` is kept as an extra column.
 """
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ TABLES_903: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
 }
 #: the columns each table read needs (DOB on the Missing table is only a cross-check)
 _NEEDS = {"Missing": ("CHILD", "MISSING", "MIS_START", "MIS_END"), "Header": ("CHILD",)}
-_DROPPED = {"UPN", "MC_DOB"}
+_DROPPED = {"MC_DOB"}
 _TYPES = {"m": "M", "missing": "M", "a": "A", "away": "A", "absent": "A"}
 _SEX = {"1": "M", "2": "F"}
 
@@ -133,7 +133,7 @@ def read(path: Path, table: str | None = None) -> list[Frame]:
         else:
             rec = {"child_id": r.get("CHILD"), "date_of_birth": r.get("DOB"),
                    "sex": _SEX.get((r.get("SEX") or "").strip(), r.get("SEX")),
-                   "ethnicity": r.get("ETHNIC"), "mother": r.get("MOTHER")}
+                   "ethnicity": r.get("ETHNIC"), "upn": r.get("UPN"), "mother": r.get("MOTHER")}
         rec.update({_extra(x): r.get(x) for x in extras if x not in _DROPPED})
         records.append(rec)
         lines.append(line)
@@ -144,8 +144,8 @@ def read(path: Path, table: str | None = None) -> list[Frame]:
         canonical = "missing_episodes"
     else:
         columns = ["child_id"] + [c for c, src in (("date_of_birth", "DOB"), ("sex", "SEX"),
-                                                   ("ethnicity", "ETHNIC"), ("mother", "MOTHER"))
-                                  if src in seen]
+                                                   ("ethnicity", "ETHNIC"), ("upn", "UPN"),
+                                                   ("mother", "MOTHER")) if src in seen]
         canonical = "children"
     columns += [_extra(x) for x in extras if x not in _DROPPED]
     frame = build_frame(canonical, columns, records, lines, f"{path.name} (SSDA903 {table})")
@@ -195,7 +195,8 @@ def write(tables: dict[str, pl.DataFrame], folder: Path) -> list[Path]:
     dob = dict(zip(children["child_id"], children["date_of_birth"]))
     sex = {v: k for k, v in _SEX.items()}
     header_rows = [[r["child_id"], sex.get(r.get("sex"), ""), _date(r.get("date_of_birth")),
-                    r.get("ethnicity") or "", "", "", ""] for r in children.iter_rows(named=True)]
+                    r.get("ethnicity") or "", r.get("upn") or "", "", ""]
+                   for r in children.iter_rows(named=True)]
     missing_rows = [[r["child_id"], _date(dob.get(r["child_id"])), r.get("missing_type") or "",
                      _date(r.get("missing_start_datetime")), _date(r.get("missing_end_datetime"))]
                     for r in missing.iter_rows(named=True)]

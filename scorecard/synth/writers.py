@@ -194,8 +194,8 @@ def write(fmt: str, tables: dict[str, pl.DataFrame], out: Path, *, la_code: int,
     if fmt == "annex_a":
         return write_annex_a(tables, out)
     if fmt == "ssd":
-        from ..formats import ssd
-        return ssd.write(tables, out)
+        from ..formats import ssd_write
+        return ssd_write.write(tables, out)
     if fmt == "ssda903":
         from ..formats import ssda903
         return ssda903.write(tables, out)

@@ -38,7 +38,7 @@ _SHARES_INDEX = ["table_name", "column_name", "code", "period", "share_before_pc
 def validate(con: duckdb.DuckDBPyConnection, out_dir: Path | None = None, *,
              extract_date: date | None = None, cutover: date | None = None,
              recompute: Callable[[dict[str, set[str]]], pl.DataFrame] | None = None,
-             period: str | None = None) -> ValidationResult:
+             period: str | None = None, unavailable: list[str] | None = None) -> ValidationResult:
     """Validate ``staging.*`` and report ``quarantine.rejected_rows``.
 
     :param con: a connection to the scorecard database (``scorecard.db.connect``).
@@ -52,6 +52,8 @@ def validate(con: duckdb.DuckDBPyConnection, out_dir: Path | None = None, *,
     :param recompute: ``{table: {record_id, ...}} -> metrics frame`` without those records;
         when given, the impact of each failing check on the metrics is measured.
     :param period: limit the impact to this period (and its months, for a year).
+    :param unavailable: lines naming the metrics that cannot be computed from what was loaded
+        (``scorecard.metrics.availability.describe``), for the summary.
     """
     from .suites import GXRunner, load_suite, suite_columns
 
@@ -95,7 +97,8 @@ def validate(con: duckdb.DuckDBPyConnection, out_dir: Path | None = None, *,
     frame = validation_frame(rows)
     impact = impact_frame(frame, recompute, period)
     text = summary_text(frame, impact, extract_date=extract_date, cutover_note=cutover_note,
-                        notes=notes, recompute_given=recompute is not None)
+                        notes=notes, recompute_given=recompute is not None,
+                        unavailable=unavailable)
     result = ValidationResult(frame, impact, text, extract_date, cutover, docs, notes)
     weakref.finalize(result, _remove, docs)
     if out_dir is not None:
