@@ -176,13 +176,16 @@ _DFE_SOURCE = re.compile(r"^(1[ABCD]|2[AB]|3[A-F]|4|5[A-D]|6|7|8|9|10)$", re.IGN
 
 
 def _source(code: str | None, desc: str | None) -> str | None:
-    """Referral/contact source: the code column when it holds a DfE code, else the
-    description's DfE code, else whatever was given (validation flags it)."""
-    if code is not None and _DFE_SOURCE.match(code.strip()):
-        return code.strip().upper()
-    from_desc = _lookup(_SOURCES, desc) if desc is not None else None
-    if from_desc is not None and _DFE_SOURCE.match(from_desc):
-        return from_desc
+    """Referral/contact source: the code column when it holds a DfE code, else the DfE code its
+    words (or the description's) name, else whatever was given (validation flags it)."""
+    for value in (code, desc):
+        if value is None:
+            continue
+        if _DFE_SOURCE.match(value.strip()):
+            return value.strip().upper()
+        word = _lookup(_SOURCES, value)
+        if word is not None and _DFE_SOURCE.match(word):
+            return word
     return code if code is not None else desc
 
 
