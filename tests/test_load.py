@@ -500,3 +500,13 @@ def test_a_no_further_action_block_needs_no_primary_need_code(con, raw, key):
         ("E2",), ("E3",)]
     assert staged(con, "cin_episodes", "cin_episode_id, primary_need_code, referral_nfa, icpc_date") == [
         ("E1", None, True, None), ("E4", "N1", False, dt.date(2023, 3, 20))]
+
+
+def test_the_ledger_records_who_reported_a_load_and_the_columns_it_supplied(con, raw, key):
+    (raw / "referrals.csv").write_text("referral_id,child_id,referral_date,referral_source,note\n"
+                                       "R1,C1,2023-01-05,6,x\nR2,C2,2023-01-06,,y\n")
+    load(con, raw, key=key)
+    assert con.execute("select source from meta.loads").fetchall() == [("case_management",)]
+    got = dict(con.execute("select column_name, values_present from meta.load_columns").fetchall())
+    # only canonical columns the file had (referral_nfa was not in it; note is an extra)
+    assert got == {"referral_id": 2, "child_id": 2, "referral_date": 2, "referral_source": 1}

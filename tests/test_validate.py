@@ -388,3 +388,15 @@ def test_extension_tables_have_suites_and_nfa_blocks_need_no_primary_need():
     assert _flagged(result, "cp_reviews.duplicate_id") == {"RV1"}
     # a conference target after the extract date is not an error: it may still be ahead
     assert result.rows.filter(pl.col("record_id") == "S1").is_empty()
+
+
+def test_summary_names_metrics_that_cannot_be_computed_only_when_there_are_some():
+    from scorecard.validate.report import IMPACT_SCHEMA, summary_text, validation_frame
+
+    rows, impact = validation_frame([]), pl.DataFrame(schema=IMPACT_SCHEMA)
+    kw = dict(extract_date=date(2023, 4, 30), cutover_note="no cut-over detected", notes=[],
+              recompute_given=False)
+    assert "cannot be computed" not in summary_text(rows, impact, **kw)
+    text = summary_text(rows, impact, unavailable=["`rhi_offered`: no loaded file gives x."], **kw)
+    assert "## Metrics that cannot be computed from what was loaded" in text
+    assert "- `rhi_offered`: no loaded file gives x." in text and "not shown as zero" in text
