@@ -148,30 +148,28 @@ def drop(frame: pl.DataFrame, gaps: Iterable[Unavailable]) -> pl.DataFrame:
 
 def describe(con: duckdb.DuckDBPyConnection, gaps: list[Unavailable]) -> list[str]:
     """Plain-English lines for the validation summary: which metrics cannot be computed and
-    which input no loaded file gave, grouped by the missing inputs."""
-    groups: dict[tuple[str, ...], list[str]] = {}
-    for g in gaps:
-        groups.setdefault(g.missing, []).append(g.metric_id)
-    files = {}
+    what no loaded file gave, one line per reason (metrics with the same reason together)."""
+    files: dict[str, list[str]] = {}
     for table, name in con.execute(
             "select table_name, source_file from meta.loads where status = 'loaded' "
             "and coalesce(table_name, '') <> '' order by source_file").fetchall():
         files.setdefault(table, []).append(name)
-    lines = []
-    for missing, ids in groups.items():
+    grouped: dict[str, list[str]] = {}
+    for g in gaps:
         by_table: dict[str, list[str]] = {}
-        for item in missing:
+        for item in g.missing:
             table, column = item.split(".", 1)
             by_table.setdefault(table, []).append(column)
-        reasons = []
+        reasons, why = [], []
         for table, columns in by_table.items():
             if table not in files:
                 reasons.append(f"no {table} file was loaded")
-            else:
-                loaded = ", ".join(dict.fromkeys(files[table]))
-                reasons.append(f"no loaded file gives {' or '.join(f'{table}.{c}' for c in columns)} "
-                               f"({table} came from {loaded})")
-        why = list(dict.fromkeys(_WHY[m] for m in missing if m in _WHY))
-        lines.append(", ".join(f"`{i}`" for i in ids) + ": " + "; ".join(reasons) + "."
-                     + "".join(f" {w[0].upper()}{w[1:]}." for w in why))
-    return lines
+                continue
+            loaded = ", ".join(dict.fromkeys(files[table]))
+            reasons.append(f"no loaded file gives {' or '.join(f'{table}.{c}' for c in columns)} "
+                           f"({table} came from {loaded})")
+            why += [_WHY[f"{table}.{c}"] for c in columns if f"{table}.{c}" in _WHY]
+        text = "; ".join(reasons) + "." + "".join(
+            f" {w[0].upper()}{w[1:]}." for w in dict.fromkeys(why))
+        grouped.setdefault(text, []).append(g.metric_id)
+    return [", ".join(f"`{i}`" for i in ids) + ": " + text for text, ids in grouped.items()]
