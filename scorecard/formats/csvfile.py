@@ -18,6 +18,7 @@ __all__ = ["NULL_WORDS", "decode", "header", "null", "read_rows"]
 
 #: Cell texts that mean "no value" in database exports.
 NULL_WORDS = frozenset({"NULL"})
+_NULL_LENGTHS = frozenset(len(w) for w in NULL_WORDS)
 
 _SNIFF_BYTES = 64 * 1024
 
@@ -51,10 +52,12 @@ def header(path: Path) -> list[str] | None:
 
 def null(value: str | None) -> str | None:
     """A cell's text, stripped; blank and ``NULL`` become ``None``."""
-    if value is None:
+    if not value:
         return None
     text = value.strip()
-    return None if not text or text.upper() in NULL_WORDS else text
+    if not text or (len(text) in _NULL_LENGTHS and text.upper() in NULL_WORDS):
+        return None
+    return text
 
 
 def read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str | None]]]]:

@@ -66,7 +66,7 @@ from ..errors import StructuralError
 from ..frames import Frame
 from ..schema import COMMON_COLUMNS, TABLES, extract_name
 from . import Skip, build_frame, normalise_heading
-from .csvfile import read_rows
+from .csvfile import header, read_rows
 from .ssd_spec import COMPANION_OF, KNOWN_UNUSED, RENAMES, SSD_TABLES, SSD_VERSION, SsdTable
 
 __all__ = ["COMPANION_OF", "KNOWN_UNUSED", "RENAMES", "SSD_TABLES", "SSD_VERSION", "SsdTable",
@@ -409,8 +409,7 @@ def read(path: Path, table: str | None = None) -> list[Frame]:
     :raises StructuralError: a missing column, or a file that is not an SSD table we read
     """
     path = Path(path)
-    raw, _ = read_rows(path)
-    table = table or table_from_name(path) or table_from_columns(raw)
+    table = table or table_from_name(path) or table_from_columns(header(path))
     if table not in SSD_TABLES:
         raise StructuralError(path, f"not an SSD table the scorecard reads ({table or 'unknown'})")
     names, rows = _table_rows(path, table)
