@@ -54,16 +54,24 @@ def write_csv(frame: pl.DataFrame, path: Path) -> Path:
     return path
 
 
-def latest_data_date(con: duckdb.DuckDBPyConnection) -> dt.date | None:
-    """The latest plausible record date in staging (ignoring dates in the future)."""
-    parts = [f"select max(cast({t.date_column} as date)) as d from staging.{t.name} "
-             f"where cast({t.date_column} as date) <= current_date"
+def latest_data_date(con: duckdb.DuckDBPyConnection, *, date_floor: dt.date | None = None,
+                     extract_date: dt.date | None = None) -> dt.date | None:
+    """The latest record date in staging among the dates that pass their checks: after the
+    date floor, not a placeholder date, and not after the extract date (default: the day of
+    the latest load)."""
+    from .validate.checks import DATE_FLOOR, detect_extract_date, placeholder_dates
+
+    floor = date_floor or DATE_FLOOR
+    parts = [f"select max(d) as d from (select cast({t.date_column} as date) as d from staging.{t.name}) "
+             "where d > $floor and d <= $extract and not list_contains(cast($placeholders as date[]), d)"
              for t in TABLES.values() if t.date_column]
-    return con.execute(f"select max(d) from ({' union all '.join(parts)})").fetchall()[0][0]
+    return con.execute(f"select max(d) from ({' union all '.join(parts)})",
+                       {"floor": floor, "extract": extract_date or detect_extract_date(con),
+                        "placeholders": placeholder_dates(floor)}).fetchall()[0][0]
 
 
-def _default_period(con: duckdb.DuckDBPyConnection) -> Period:
-    last = latest_data_date(con)
+def _default_period(con: duckdb.DuckDBPyConnection, date_floor: dt.date | None = None) -> Period:
+    last = latest_data_date(con, date_floor=date_floor)
     if last is None:
         raise ScorecardError("no dated records were loaded, so there is no period to report")
     # the data of a year's last day is usually extracted a little later: treat data reaching
@@ -194,11 +202,14 @@ def _load_step(run: _Run) -> None:
                           run_id=run.run_id, progress=lambda f: run.say(f"load: {f}"),
                           transaction=False)
     run.say(f"load: {run.loaded.summary()}")
+    for f in run.loaded.files:
+        if f.status == "skipped":
+            run.say(f"load: skipped {f.file}: {f.message}")
     t0 = time.perf_counter()
     dbmod.set_parameter(run.con, "missing_match_tolerance_hours", run.settings.missing_match_hours)
     build_marts(run.con)
     run.timings["marts"] = round(time.perf_counter() - t0, 3)
-    run.period = run.requested or _default_period(run.con)
+    run.period = run.requested or _default_period(run.con, run.settings.date_floor)
     run.unavailable = availability.unavailable(run.con)
     if run.unavailable:
         run.say(f"load: {len(run.unavailable)} metric(s) cannot be computed from what was loaded "
@@ -212,6 +223,7 @@ def _validate_step(run: _Run) -> None:
         from .metrics import availability
 
         run.validation = validate(run.con, None, recompute=run.recompute, period=run.period.label,
+                                  date_floor=run.settings.date_floor,
                                   unavailable=availability.describe(run.con, run.unavailable))
     run.say(f"validate: {run.validation.errors} error(s), {run.validation.warnings} warning(s)")
 
@@ -261,6 +273,7 @@ def _write_run_log(run: _Run, exit_code: int) -> None:
         f"finished: {dt.datetime.now().isoformat(timespec='seconds')}",
         f"period: {run.period.label}", f"la_code: {run.settings.la_code}",
         f"load: {run.loaded.summary()}",
+        *(f"skipped: {f.file}: {f.message}" for f in run.loaded.files if f.status == "skipped"),
         f"validation: {run.validation.errors} error(s), {run.validation.warnings} warning(s)",
         "timings (s): " + ", ".join(f"{k} {v}" for k, v in run.timings.items()),
         f"exit status: {exit_code}",

@@ -110,12 +110,14 @@ _la_option = click.option("--la", "la_code", type=int, default=None, help="DfE L
 @click.option("--missing-match-hours", type=float, default=None,
               help="Missing episodes of a child reported by two sources (LA, 903, police) up to this many "
                    "hours apart are one episode [default: 24].")
+@click.option("--date-floor", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="A date on or before this is not a real date (an error) [default: 1900-01-01].")
 @click.option("--wait", type=float, default=0.0, show_default=True,
               help="Seconds to wait for another build using the same database before refusing.")
 @click.option("--quiet", is_flag=True, help="No progress output.")
 @handled
 def build(raw_dir, out_dir, period, la_code, db, mappings, suppress_below, sn_grouping, missing_match_hours,
-          wait, quiet):
+          date_floor, wait, quiet):
     """Run the monthly build: load, validate, compute, benchmark and write every output.
 
     Exit status: 0 built; 1 built but error checks failed; 2 nothing built.
@@ -126,7 +128,8 @@ def build(raw_dir, out_dir, period, la_code, db, mappings, suppress_below, sn_gr
 
     s = make_settings(la_code=la_code, db=db, raw_dir=raw_dir, out_dir=out_dir,
                       mappings=tuple(mappings) or None, suppress_below=suppress_below, sn_grouping=sn_grouping,
-                      missing_match_hours=missing_match_hours)
+                      missing_match_hours=missing_match_hours,
+                      date_floor=date_floor.date() if date_floor else None)
     with Progress(quiet) as progress:
         result = run_build(s, period=period, wait=wait, progress=progress)
     _summarise(result)

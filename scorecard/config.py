@@ -5,6 +5,7 @@ import os
 import secrets
 import stat
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 from .errors import ConfigError
@@ -33,6 +34,8 @@ class Settings:
     :param missing_match_hours: missing episodes of the same child reported by different sources
         (case management, SSDA903, police) whose starts are at most this many hours apart are one
         episode (``docs/missing_matching.md``).
+    :param date_floor: a date on or before it is not a real date: an error in every date column,
+        and never used to choose the default period.
     """
 
     la_code: int = DEFAULT_LA
@@ -44,6 +47,7 @@ class Settings:
     mappings: tuple[Path, ...] = field(default_factory=tuple)
     key_file: Path = Path.home() / ".scorecard" / "pseudonym.key"
     missing_match_hours: float = DEFAULT_MISSING_MATCH_HOURS
+    date_floor: date = date(1900, 1, 1)
 
     def __post_init__(self) -> None:
         hours = self.missing_match_hours

@@ -104,18 +104,29 @@ def pseudonymise(values: Iterable[str], key: bytes) -> dict[str, str]:
             for v in values}
 
 
-def discover(raw_dir: Path) -> tuple[list[Path], list[Path]]:
-    """Data files under ``raw_dir`` (sorted, recursive) and the files skipped as not data."""
+def discover(raw_dir: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Data files under ``raw_dir`` (sorted, recursive), and what was skipped with the reason:
+    files of other types, and folders named like data files (``referrals.csv/``), which a
+    person would take for an extract."""
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise ScorecardError(f"{raw_dir}: raw folder does not exist")
-    data, skipped = [], []
+    data: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
     for p in sorted(raw_dir.rglob("*")):
-        if not p.is_file() or any(part.startswith(".") for part in p.relative_to(raw_dir).parts):
+        if any(part.startswith(".") for part in p.relative_to(raw_dir).parts):
             continue
-        if p.name.startswith("~$") or p.name.lower().startswith("readme"):
+        if p.is_dir():
+            if p.suffix.lower() in DATA_SUFFIXES:
+                skipped.append((p, f"a folder named like a {p.suffix.lower()} file, not a file: not read "
+                                   "(files inside it are read as usual)"))
             continue
-        (data if p.suffix.lower() in DATA_SUFFIXES else skipped).append(p)
+        if not p.is_file() or p.name.startswith("~$") or p.name.lower().startswith("readme"):
+            continue
+        if p.suffix.lower() in DATA_SUFFIXES:
+            data.append(p)
+        else:
+            skipped.append((p, "not an extract file type"))
     return data, skipped
 
 
@@ -161,9 +172,44 @@ def _csv_to_temp(con: duckdb.DuckDBPyConnection, path: Path, label: str, tmp: Pa
             {"p": str(source)},
         )
     except duckdb.Error as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise StructuralError(label, f"cannot read as CSV: {first}") from None
+        raise _csv_problem(source, label, exc) from None
     _number_rows(con)
+
+
+#: the longest CSV row DuckDB reads (its ``max_line_size`` default); no case record comes near it
+MAX_ROW_BYTES = 2_097_152
+
+
+def _csv_problem(source: Path, label: str, exc: duckdb.Error) -> StructuralError:
+    """The error for a CSV DuckDB could not read, naming the real row and column where it can.
+
+    DuckDB numbers lines from its last buffer and puts the row's text in its message (which
+    may hold personal data), so only its first line is kept, and an over-long row -- its most
+    common failure on real exports -- is found again here, by record, with the csv module."""
+    import csv
+    import sys
+
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(sys.maxsize)
+    try:
+        with open(source, encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            header = next(reader, [])
+            for row_number, record in enumerate(reader, start=2):
+                size = sum(len(v.encode("utf-8")) for v in record) + len(record)
+                if size > MAX_ROW_BYTES:
+                    widest = max(range(len(record)), key=lambda i: len(record[i]))
+                    column = header[widest].strip().lower() if widest < len(header) else f"column {widest + 1}"
+                    return StructuralError(
+                        label, f"the row is too long to read: {size / 1_048_576:.1f} MB, of which this "
+                        f"column holds {len(record[widest].encode('utf-8')) / 1_048_576:.1f} MB (a row "
+                        f"may hold at most {MAX_ROW_BYTES // 1_048_576} MB)", row=row_number, column=column)
+    except (csv.Error, UnicodeDecodeError):
+        pass
+    finally:
+        csv.field_size_limit(old_limit)
+    first = str(exc).strip().splitlines()[0]
+    return StructuralError(label, f"cannot read as CSV: {first}")
 
 
 def _check_csv_header(source: Path, label: str) -> None:
@@ -186,9 +232,31 @@ def _number_rows(con: duckdb.DuckDBPyConnection) -> None:
     _run(con, "drop table _in0")
 
 
-def _parquet_to_temp(con: duckdb.DuckDBPyConnection, path: Path, label: str) -> None:
+#: DuckDB types a Parquet date or date-time column may have (besides text, parsed as in CSV)
+_DATE_TYPES = ("DATE", "TIMESTAMP")
+
+
+def _parquet_to_temp(con: duckdb.DuckDBPyConnection, path: Path, label: str, table: Table) -> None:
+    """Read a canonical Parquet file into temp table ``_in``, every column as text.
+
+    A date or date-time column must be a Parquet DATE or TIMESTAMP, or text in a form
+    ``extracts.md`` allows. A numeric column there is refused (exit 2): days since 1970 and
+    Excel serial days cannot be told apart, so no number is guessed to be a date.
+    """
     try:
         desc = con.execute("describe select * from read_parquet($p)", {"p": str(path)}).fetchall()
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise StructuralError(label, f"cannot read as Parquet: {first}") from None
+    kinds = {c.name: c.kind for c in table.columns}
+    for name, dtype, *_ in desc:
+        kind = kinds.get(name.strip().lower())
+        if kind in ("date", "datetime") and not (dtype.startswith(_DATE_TYPES) or dtype == "VARCHAR"):
+            raise StructuralError(
+                label, f"a {kind} column stored as {dtype} numbers: store dates in Parquet as DATE or "
+                "TIMESTAMP (or as text such as 2023-01-31); numbers are not read as dates, because days "
+                "since 1970 and Excel serial days cannot be told apart", column=name)
+    try:
         cols = ", ".join(f"cast({_q(c[0])} as varchar) as {_q(c[0])}" for c in desc)
         _run(con, f"create or replace temp table _in0 as select {cols} from read_parquet($p)",
                     {"p": str(path)})
@@ -365,7 +433,7 @@ def _frames_for(con, path: Path, rel: str, mappings, tmp: Path,
     if suffix == ".csv":
         return [(extract, lambda: _csv_to_temp(con, path, rel, tmp), rel, CASE_MANAGEMENT)]
     if suffix == ".parquet":
-        return [(extract, lambda: _parquet_to_temp(con, path, rel), rel, CASE_MANAGEMENT)]
+        return [(extract, lambda: _parquet_to_temp(con, path, rel, TABLES[extract]), rel, CASE_MANAGEMENT)]
     if suffix in (".xlsx", ".xlsm"):
         return [(extract, lambda: _frame_to_temp(con, read_canonical_xlsx(path, rel, extract)), rel,
                  CASE_MANAGEMENT)]
@@ -410,8 +478,8 @@ def load(con: duckdb.DuckDBPyConnection, raw_dir: Path, *, key: bytes, mappings:
     if not files:
         raise ScorecardError(f"{raw_dir}: no extract files found (expected .csv, .xlsx, .parquet or .xml)")
     maps = load_mappings(list(mappings))
-    report = LoadReport([FileResult(str(p.relative_to(raw_dir)), "", "skipped",
-                                    message="not an extract file type") for p in skipped])
+    report = LoadReport([FileResult(p.relative_to(raw_dir).as_posix() + ("/" if p.is_dir() else ""), "",
+                                    "skipped", message=reason) for p, reason in skipped])
     if transaction:
         _run(con, "begin transaction")
     try:

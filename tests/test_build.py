@@ -200,3 +200,36 @@ def test_an_unwritable_output_folder_builds_nothing_and_leaves_the_database_as_i
     con = db.connect(s.db, read_only=True)
     assert snapshot(con) == before
     con.close()
+
+
+# ------------------------------------------------------------------ hostile inputs (issue 11)
+
+def test_the_default_period_comes_only_from_dates_that_pass_their_checks():
+    from datetime import date
+
+    from scorecard.build import latest_data_date
+
+    con = db.connect(":memory:")
+    con.execute("insert into staging.referrals (referral_id, child_id, referral_date, referral_source) values "
+                "('OK', 'P1', date '2023-05-01', '6'), ('AFTER', 'P1', date '2031-01-01', '6'), "
+                "('SENTINEL', 'P1', date '2099-12-31', '6'), ('ANCIENT', 'P1', date '0001-01-01', '6')")
+    assert latest_data_date(con, extract_date=date(2023, 6, 30)) == date(2023, 5, 1)
+    con.execute("delete from staging.referrals where referral_id in ('OK', 'AFTER', 'SENTINEL')")
+    assert latest_data_date(con, extract_date=date(2023, 6, 30)) is None  # 0001-01-01 is no date
+
+
+def test_an_impossible_date_is_an_error_with_its_record_and_a_skipped_folder_is_logged(clean_raw, tmp_path):
+    raw, _ = clean_raw
+    bad = tmp_path / "raw"
+    shutil.copytree(raw, bad)
+    with open(bad / "referrals.csv", "a", encoding="utf-8") as fh:
+        fh.write("ANCIENT-1,PX1,0001-01-01,6,N,MOSAIC,\n")
+    (bad / "cp_plans_2023.csv").mkdir()
+    s = settings(raw_dir=bad, out_dir=tmp_path / "o", db=tmp_path / "d.duckdb")
+    result = build(s)
+    assert result.exit_code == 1 and result.period == "2022-23"
+    errors = {(r["check_id"], r["record_id"]) for r in read_csv(s.out_dir / "validation.csv")
+              if r["severity"] == "error"}
+    assert ("referrals.before_floor.referral_date", "ANCIENT-1") in errors
+    log = (s.out_dir / "run.log").read_text()
+    assert "skipped: cp_plans_2023.csv/: a folder named like a .csv file" in log

@@ -510,3 +510,53 @@ def test_the_ledger_records_who_reported_a_load_and_the_columns_it_supplied(con,
     got = dict(con.execute("select column_name, values_present from meta.load_columns").fetchall())
     # only canonical columns the file had (referral_nfa was not in it; note is an extra)
     assert got == {"referral_id": 2, "child_id": 2, "referral_date": 2, "referral_source": 1}
+
+
+# ------------------------------------------------------------------ hostile inputs (issue 11)
+
+def test_integer_dates_in_parquet_are_refused_naming_file_and_column(con, raw, key):
+    """Days since 1970 and Excel serials cannot be told apart in a numeric column: refuse it."""
+    before = snapshot(con)
+    pl.DataFrame({"referral_id": ["R1"], "child_id": ["C1"],
+                  "referral_date": pl.Series([19_000], dtype=pl.Int32),
+                  "referral_source": ["6"]}).write_parquet(raw / "referrals.parquet")
+    with pytest.raises(StructuralError) as err:
+        load(con, raw, key=key)
+    assert err.value.file == "referrals.parquet" and err.value.column == "referral_date"
+    assert "INTEGER" in str(err.value) and "DATE or TIMESTAMP" in str(err.value)
+    assert snapshot(con) == before
+
+
+def test_typed_parquet_dates_and_datetimes_load_as_the_same_values(con, raw, key):
+    pl.DataFrame({"missing_episode_id": ["M1"], "child_id": ["C1"],
+                  "missing_start_datetime": [dt.datetime(2023, 2, 1, 22, 15)],
+                  "missing_end_datetime": pl.Series([None], dtype=pl.Datetime)}
+                 ).write_parquet(raw / "missing_episodes.parquet")
+    pl.DataFrame({"referral_id": ["R1"], "child_id": ["C1"], "referral_date": [dt.date(2023, 1, 5)],
+                  "referral_source": ["6"]}).write_parquet(raw / "referrals.parquet")
+    load(con, raw, key=key)
+    assert staged(con, "referrals", "referral_date") == [(dt.date(2023, 1, 5),)]
+    assert staged(con, "missing_episodes", "missing_start_datetime, missing_end_datetime") == [
+        (dt.datetime(2023, 2, 1, 22, 15), None)]
+
+
+def test_a_folder_named_like_an_extract_is_reported_as_skipped(con, raw, key):
+    (raw / "referrals.csv").write_text(REFERRALS)
+    (raw / "cp_plans_2023.csv").mkdir()
+    report = load(con, raw, key=key)
+    skipped = [f for f in report.files if f.status == "skipped"]
+    assert [(f.file, f.status) for f in skipped] == [("cp_plans_2023.csv/", "skipped")]
+    assert "folder named like a .csv file" in skipped[0].message
+    assert "1 skipped" in report.summary()
+
+
+def test_an_overlong_field_names_its_real_row_and_column(con, raw, key):
+    before = snapshot(con)
+    rows = REFERRALS.splitlines()
+    rows[2] = rows[2].replace(",Yes", "," + "x" * 3_000_000)  # the second data row: row 3
+    (raw / "referrals.csv").write_text("\n".join(rows) + "\n")
+    with pytest.raises(StructuralError) as err:
+        load(con, raw, key=key)
+    assert (err.value.file, err.value.row, err.value.column) == ("referrals.csv", 3, "referral_nfa")
+    assert "too long to read" in str(err.value) and "xxxx" not in str(err.value)
+    assert snapshot(con) == before

@@ -73,7 +73,8 @@ def problem_tables() -> dict[str, list[dict]]:
              "referral_nfa": False, "source_system": "MOSAIC", "legacy_id": "R1"},
     ]
     t["cin_episodes"] += [
-        {"cin_episode_id": "PLACEHOLDER", "child_id": "PB", "cin_start_date": d(1900, 1, 1), "primary_need_code": "N1"},
+        {"cin_episode_id": "PLACEHOLDER", "child_id": "PB", "cin_start_date": d(1970, 1, 1), "primary_need_code": "N1"},
+        {"cin_episode_id": "FLOOR", "child_id": "PF", "cin_start_date": d(1, 1, 1), "primary_need_code": "N1"},
         {"cin_episode_id": "CLOSEDNOREASON", "child_id": "PX", "cin_start_date": d(2022, 1, 1),
              "cin_closure_date": d(2022, 2, 1), "primary_need_code": "N4"},
         {"cin_episode_id": "REASONNOCLOSE", "child_id": "PY", "cin_start_date": d(2022, 1, 1),
@@ -116,6 +117,7 @@ EXPECTED = {
     "referrals.migrated_twice_legacy_id": {"COPY"},
     "referrals.migrated_twice_same_content": {"COPY"},
     "cin_episodes.placeholder_date.cin_start_date": {"PLACEHOLDER"},
+    "cin_episodes.before_floor.cin_start_date": {"FLOOR"},
     "cin_episodes.dfe_8805_closure_without_reason": {"CLOSEDNOREASON"},
     "cin_episodes.dfe_8810_reason_without_closure": {"REASONNOCLOSE"},
     "cin_episodes.dfe_8630_closure_before_start": {"CLOSEBEFORE"},
@@ -182,7 +184,7 @@ def test_nothing_else_is_an_error(problems):
     _, result, _ = problems
     errors = result.rows.filter(pl.col("severity") == "error")
     unexpected = errors.filter(~pl.col("check_id").is_in(list(EXPECTED))
-                               & ~pl.col("record_id").is_in(["PLACEHOLDER", "DUP", "FUTURE", "PDOB"]))
+                               & ~pl.col("record_id").is_in(["PLACEHOLDER", "FLOOR", "DUP", "FUTURE", "PDOB"]))
     assert unexpected.is_empty(), unexpected
 
 
@@ -272,7 +274,7 @@ def test_suites_use_the_dfe_code_lists():
 #: the checks that catch each artefact the generator injects (check id fragments)
 ARTEFACT_CHECKS = {
     "duplicate_migration": (".migrated_twice_legacy_id",),
-    "placeholder_dates": (".placeholder_date.", "children.implausible_date_of_birth"),
+    "placeholder_dates": (".placeholder_date.", ".before_floor.", "children.implausible_date_of_birth"),
     "end_before_start": ("dfe_8630_", "dfe_8925_", "missing_episodes.end_before_start"),
     "overlapping_plans": ("dfe_8820_overlap", "dfe_8935_overlap"),
     "orphan_rhi": ("return_interviews.orphan",),
@@ -400,3 +402,44 @@ def test_summary_names_metrics_that_cannot_be_computed_only_when_there_are_some(
     text = summary_text(rows, impact, unavailable=["`rhi_offered`: no loaded file gives x."], **kw)
     assert "## Metrics that cannot be computed from what was loaded" in text
     assert "- `rhi_offered`: no loaded file gives x." in text and "not shown as zero" in text
+
+
+# ------------------------------------------------------------------ date floor (issue 11)
+
+def _date_columns():
+    return [(t.name, c.name) for t in schema.TABLES.values() for c in t.columns
+            if c.kind in ("date", "datetime") and t.name != "children"]
+
+
+@pytest.mark.parametrize("table, column", _date_columns())
+def test_a_date_before_the_floor_is_an_error_in_every_date_column(table, column):
+    """0001-01-01 is as impossible as 1900-01-01: an error naming the record, in every column."""
+    con = connect(":memory:")
+    t = clean_tables()
+    record = dict(next(r for r in t[table] if r.get(column) is not None))
+    record[schema.TABLES[table].id_column] = "ANCIENT"
+    record[column] = date(1, 1, 1) if schema.TABLES[table].column(column).kind == "date" else datetime(1, 1, 1, 9)
+    t[table].append(record)
+    stage(con, t)
+    result = validate(con, extract_date=EXTRACT)
+    errors = result.rows.filter((pl.col("severity") == "error") & (pl.col("record_id") == "ANCIENT"))
+    assert f"{table}.before_floor.{column}" in errors["check_id"].to_list()
+
+
+def test_the_floor_is_configurable_and_inclusive_and_reported_once():
+    con = connect(":memory:")
+    t = clean_tables()
+    base = {"child_id": "PB", "referral_source": "6"}
+    t["referrals"] += [{"referral_id": "ONFLOOR", "referral_date": date(1950, 1, 1), **base},
+                       {"referral_id": "AFTERFLOOR", "referral_date": date(1950, 1, 2), **base},
+                       {"referral_id": "SENTINEL", "referral_date": date(1900, 1, 1), **base}]
+    t["children"] += [{"child_id": "POLD", "date_of_birth": date(1949, 6, 1)}]
+    stage(con, t)
+    rows = validate(con, extract_date=EXTRACT, date_floor=date(1950, 1, 1)).rows
+    floor = rows.filter(pl.col("check_id") == "referrals.before_floor.referral_date")
+    assert set(floor["record_id"]) == {"ONFLOOR", "SENTINEL"}
+    assert rows.filter(pl.col("record_id") == "SENTINEL")["check_id"].to_list() == [
+        "referrals.before_floor.referral_date"]  # not also a "placeholder", nor "before birth"
+    assert "POLD" in rows.filter(pl.col("check_id") == "children.implausible_date_of_birth")["record_id"].to_list()
+    default = validate(con, extract_date=EXTRACT).rows
+    assert set(default.filter(pl.col("check_id") == "referrals.before_floor.referral_date")["record_id"]) == {"SENTINEL"}

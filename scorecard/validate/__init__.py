@@ -38,7 +38,8 @@ _SHARES_INDEX = ["table_name", "column_name", "code", "period", "share_before_pc
 def validate(con: duckdb.DuckDBPyConnection, out_dir: Path | None = None, *,
              extract_date: date | None = None, cutover: date | None = None,
              recompute: Callable[[dict[str, set[str]]], pl.DataFrame] | None = None,
-             period: str | None = None, unavailable: list[str] | None = None) -> ValidationResult:
+             period: str | None = None, date_floor: date | None = None,
+             unavailable: list[str] | None = None) -> ValidationResult:
     """Validate ``staging.*`` and report ``quarantine.rejected_rows``.
 
     :param con: a connection to the scorecard database (``scorecard.db.connect``).
@@ -52,6 +53,8 @@ def validate(con: duckdb.DuckDBPyConnection, out_dir: Path | None = None, *,
     :param recompute: ``{table: {record_id, ...}} -> metrics frame`` without those records;
         when given, the impact of each failing check on the metrics is measured.
     :param period: limit the impact to this period (and its months, for a year).
+    :param date_floor: a date on or before it is not a real date (an error in every date
+        column); default :data:`checks.DATE_FLOOR` (1900-01-01).
     :param unavailable: lines naming the metrics that cannot be computed from what was loaded
         (``scorecard.metrics.availability.describe``), for the summary.
     """
@@ -63,8 +66,11 @@ def validate(con: duckdb.DuckDBPyConnection, out_dir: Path | None = None, *,
         cutover, cutover_note = checks.detect_cutover(con, extract_date)
     else:
         cutover_note = f"cut-over given: {cutover.isoformat()}"
+    date_floor = date_floor or checks.DATE_FLOOR
     params = {"extract_end": pd.Timestamp(extract_date) + pd.Timedelta(days=1, microseconds=-1),
-              "placeholder_dates": [pd.Timestamp(d) for d in checks.PLACEHOLDER_DATES]}
+              "first_plausible": pd.Timestamp(date_floor) + pd.Timedelta(days=1),
+              # a placeholder on or before the floor is reported once, by the floor check
+              "placeholder_dates": [pd.Timestamp(d) for d in checks.placeholder_dates(date_floor)]}
 
     docs = Path(tempfile.mkdtemp(prefix="scorecard-validation-"))
     runner = GXRunner(docs, run_time=datetime.datetime.combine(extract_date, datetime.time(), datetime.timezone.utc))
@@ -74,7 +80,7 @@ def validate(con: duckdb.DuckDBPyConnection, out_dir: Path | None = None, *,
     for name, table in TABLES.items():
         suite = load_suite(name)
         frame = checks.table_frame(con, name, suite_columns(suite), derived,
-                                   extract_date=extract_date, cutover=cutover)
+                                   extract_date=extract_date, cutover=cutover, date_floor=date_floor)
         run = runner.run(suite, frame, table_of=name, index_columns=[table.id_column],
                          parameters=params)
         rows += run.rows

@@ -21,6 +21,7 @@ from ..schema import TABLES
 
 __all__ = [
     "CODED_COLUMNS",
+    "DATE_FLOOR",
     "DISCONTINUED_CODES",
     "PLACEHOLDER_DATES",
     "PRIMARY_DATE",
@@ -31,6 +32,7 @@ __all__ = [
     "detect_extract_date",
     "quarantine_rows",
     "table_frame",
+    "placeholder_dates",
     "volumes_frame",
 ]
 
@@ -50,6 +52,15 @@ CODED_COLUMNS: dict[str, tuple[str, ...]] = {
 PLACEHOLDER_DATES = tuple(date.fromisoformat(d) for d in (
     "1900-01-01", "1899-12-30", "1899-12-31", "1901-01-01", "1970-01-01",
     "2099-12-31", "2999-12-31", "3000-01-01", "9999-12-31"))
+#: the default date floor: a date on or before it is not a real date (``--date-floor``)
+DATE_FLOOR = date(1900, 1, 1)
+
+
+def placeholder_dates(date_floor: date = DATE_FLOOR) -> list[date]:
+    """The placeholder dates after ``date_floor`` (those on or before it fail the floor check)."""
+    return [d for d in PLACEHOLDER_DATES if d > date_floor]
+
+
 #: codes the new case-management system no longer offers: records dated on or after the
 #: cut-over should not carry them. MUL ("multiple", which the DfE list marks as not
 #: recommended) is not offered by Mosaic; extend this for other local changes.
@@ -109,7 +120,7 @@ def derived_checks(cutover: date | None) -> list[DerivedCheck]:
 
 def table_frame(con: duckdb.DuckDBPyConnection, table: str, columns: set[str],
                 checks: list[DerivedCheck], *, extract_date: date,
-                cutover: date | None) -> pd.DataFrame:
+                cutover: date | None, date_floor: date = DATE_FLOOR) -> pd.DataFrame:
     """The frame GX validates for ``table``: the columns ``columns`` of ``staging.<table>``
     (typed as staged), plus
     ``days_after_birth_<col>`` (days from the child's birth, never the birth date itself)
@@ -119,7 +130,10 @@ def table_frame(con: duckdb.DuckDBPyConnection, table: str, columns: set[str],
     for col in sorted(columns - {t.id_column}):
         if col.startswith("days_after_birth_"):
             base = col.removeprefix("days_after_birth_")
-            select.append(f"date_diff('day', dob.date_of_birth, cast(t.{base} as date)) as {col}")
+            # only for plausible dates: an impossible one is reported once, by its own check
+            day = f"cast(t.{base} as date)"
+            select.append(f"case when {day} > $date_floor and not list_contains(cast($placeholder_dates as date[]), "
+                          f"{day}) then date_diff('day', dob.date_of_birth, {day}) end as {col}")
         elif col in t.column_names and col not in _PRIVATE:
             select.append(f"t.{col}")
     if any(c.startswith("days_after_birth_") for c in columns):
@@ -133,7 +147,8 @@ def table_frame(con: duckdb.DuckDBPyConnection, table: str, columns: set[str],
     # a fixed row order, so the Data Docs (which list failing row positions) are reproducible
     sql = (f"select {', '.join(select)} from staging.{table} as t {' '.join(joins)} "
            f"order by t.source_file, t.source_row, t.{t.id_column}")
-    values = {"extract_date": extract_date, "cutover": cutover,
+    values = {"extract_date": extract_date, "cutover": cutover, "date_floor": date_floor,
+              "placeholder_dates": placeholder_dates(date_floor),
               "codes": [c for (tn, _), cs in DISCONTINUED_CODES.items() if tn == table for c in cs]}
     for name, value in values.items():
         if re.search(r"\$" + name + r"\b", sql):
