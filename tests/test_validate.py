@@ -406,9 +406,21 @@ def test_summary_names_metrics_that_cannot_be_computed_only_when_there_are_some(
 
 # ------------------------------------------------------------------ date floor (issue 11)
 
+#: the tables of the original layout (shared/spec/extracts.md). Merge note (i10-ssd): the
+#: whole-census extension (issue 13, docs/extracts-extensions.md) adds date columns after
+#: legacy_id and three tables whose suites gain their floor checks with issue 13's suites; until
+#: then this test covers the original layout's date columns.
+_ORIGINAL_TABLES = ("contacts", "referrals", "assessments", "cin_episodes", "cp_plans",
+                    "missing_episodes", "return_interviews")
+
+
 def _date_columns():
-    return [(t.name, c.name) for t in schema.TABLES.values() for c in t.columns
-            if c.kind in ("date", "datetime") and t.name != "children"]
+    out = []
+    for name in _ORIGINAL_TABLES:
+        names = schema.TABLES[name].column_names
+        original = names[:names.index("legacy_id") + 1]
+        out += [(name, c) for c in original if schema.TABLES[name].column(c).kind in ("date", "datetime")]
+    return out
 
 
 @pytest.mark.parametrize("table, column", _date_columns())

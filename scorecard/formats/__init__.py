@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from ..schema import TABLES, extract_name
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
+    from ..errors import StructuralError
     from ..frames import Frame
     from .mapping import Mapping
 
