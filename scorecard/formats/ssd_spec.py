@@ -21,7 +21,8 @@ SSD_VERSION = "1.4.5"
 class SsdTable:
     """One SSD table the scorecard reads.
 
-    ``columns``: the v1.4.5 columns in specification order (what :func:`write` writes).
+    ``columns``: the v1.4.5 columns in specification order (what
+    :func:`scorecard.formats.ssd_write.write` writes).
     ``needs``: the columns a file must have (a missing one stops the load).
     ``dropped``: identifying columns never loaded.
     """
