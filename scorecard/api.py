@@ -48,7 +48,7 @@ def metrics(period: str, *, metric: str | Iterable[str] | None = None, breakdown
     :param db: database path; or pass an open ``con``.
     :param as_pandas: return a pandas DataFrame instead of polars.
     """
-    from .metrics import build_marts, compute
+    from .metrics import availability, build_marts, compute
 
     s = make_settings(la_code=la_code)
     own = con is None
@@ -56,6 +56,8 @@ def metrics(period: str, *, metric: str | Iterable[str] | None = None, breakdown
     try:
         build_marts(con)
         frame = compute(con, period, la_code=s.la_code, metric_ids=_as_list(metric))
+        # a metric whose inputs no loaded file supplied is left out, never reported as zero
+        frame = availability.drop(frame, availability.unavailable(con, _as_list(metric)))
     finally:
         if own:
             con.close()

@@ -114,6 +114,7 @@ class _Run:
     scorecard: pl.DataFrame | None = None
     reconciliation: pl.DataFrame | None = None
     targets: Any = None  # scorecard.report.targets.Targets
+    unavailable: list = field(default_factory=list)  # scorecard.metrics.availability.Unavailable
 
     @property
     def raw_dir(self) -> Path:
@@ -133,9 +134,10 @@ class _Run:
 
     def recompute(self, exclude: dict[str, set[str]]) -> pl.DataFrame:
         """The metrics without the records in ``exclude`` (for the validation impact)."""
-        from .metrics import compute
+        from .metrics import availability, compute
 
-        return compute(self.con, self.period.label, la_code=self.settings.la_code, exclude=exclude)
+        return availability.drop(compute(self.con, self.period.label, la_code=self.settings.la_code,
+                                         exclude=exclude), self.unavailable)
 
 
 def build(settings: Settings, *, period: str | None = None, wait: float = 0.0,
@@ -210,8 +212,9 @@ def _build(run: _Run) -> BuildResult:
 
 
 def _load_step(run: _Run) -> None:
-    """Load the raw folder (inside the caller's transaction), build the marts, fix the period."""
-    from .metrics import build_marts
+    """Load the raw folder (inside the caller's transaction), build the marts, fix the period,
+    and find the metrics that cannot be computed from what was loaded."""
+    from .metrics import availability, build_marts
 
     with run.step("load", "load: reading extracts"):
         run.loaded = load(run.con, run.raw_dir, key=run.key, mappings=run.settings.mappings,
@@ -222,25 +225,35 @@ def _load_step(run: _Run) -> None:
         if f.status == "skipped":
             run.say(f"load: skipped {f.file}: {f.message}")
     t0 = time.perf_counter()
+    dbmod.set_parameter(run.con, "missing_match_tolerance_hours", run.settings.missing_match_hours)
     build_marts(run.con)
     run.timings["marts"] = round(time.perf_counter() - t0, 3)
     run.period = run.requested or _default_period(run.con, run.settings.date_floor)
+    run.unavailable = availability.unavailable(run.con)
+    if run.unavailable:
+        run.say(f"load: {len(run.unavailable)} metric(s) cannot be computed from what was loaded "
+                "(see validation_summary.md)")
 
 
 def _validate_step(run: _Run) -> None:
     from .validate import validate
 
     with run.step("validate", "validate: running expectation suites and cross-table checks"):
+        from .metrics import availability
+
         run.validation = validate(run.con, None, recompute=run.recompute, period=run.period.label,
-                                  date_floor=run.settings.date_floor)
+                                  date_floor=run.settings.date_floor,
+                                  unavailable=availability.describe(run.con, run.unavailable))
     run.say(f"validate: {run.validation.errors} error(s), {run.validation.warnings} warning(s)")
 
 
 def _metrics_step(run: _Run) -> None:
-    from .metrics import catalogue, compute
+    from .metrics import availability, catalogue, compute
 
     with run.step("metrics", f"metrics: computing {run.period.label}"):
-        run.metrics = compute(run.con, run.period.label, la_code=run.settings.la_code)
+        # a metric whose inputs no loaded file supplied is left out, never reported as zero
+        run.metrics = availability.drop(compute(run.con, run.period.label, la_code=run.settings.la_code),
+                                        run.unavailable)
         run.catalogue = catalogue()
 
 

@@ -109,14 +109,17 @@ _la_option = click.option("--la", "la_code", type=int, default=None, help="DfE L
               help="Statistical-neighbour grouping [default: the one in force for the period].")
 @click.option("--targets", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The partnership's own targets (TOML or CSV) [default: targets.toml in the raw folder, if any].")
+@click.option("--missing-match-hours", type=float, default=None,
+              help="Missing episodes of a child reported by two sources (LA, 903, police) up to this many "
+                   "hours apart are one episode [default: 24].")
 @click.option("--date-floor", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="A date on or before this is not a real date (an error) [default: 1900-01-01].")
 @click.option("--wait", type=float, default=0.0, show_default=True,
               help="Seconds to wait for another build using the same database before refusing.")
 @click.option("--quiet", is_flag=True, help="No progress output.")
 @handled
-def build(raw_dir, out_dir, period, la_code, db, mappings, suppress_below, sn_grouping, targets, date_floor, wait,
-          quiet):
+def build(raw_dir, out_dir, period, la_code, db, mappings, suppress_below, sn_grouping, targets,
+          missing_match_hours, date_floor, wait, quiet):
     """Run the monthly build: load, validate, compute, benchmark and write every output.
 
     Exit status: 0 built; 1 built but error checks failed; 2 nothing built.
@@ -127,7 +130,8 @@ def build(raw_dir, out_dir, period, la_code, db, mappings, suppress_below, sn_gr
 
     s = make_settings(la_code=la_code, db=db, raw_dir=raw_dir, out_dir=out_dir,
                       mappings=tuple(mappings) or None, suppress_below=suppress_below, sn_grouping=sn_grouping,
-                      targets=targets, date_floor=date_floor.date() if date_floor else None)
+                      targets=targets, missing_match_hours=missing_match_hours,
+                      date_floor=date_floor.date() if date_floor else None)
     with Progress(quiet) as progress:
         result = run_build(s, period=period, wait=wait, progress=progress)
     _summarise(result)
@@ -180,7 +184,7 @@ def demo(raw_dir, out_dir, db, seed, quiet):
 @click.option("--artefact", "artefacts", multiple=True, help="Migration artefact to inject (repeatable).")
 @click.option("--cutover", default="2022-07-01", show_default=True, help="TED -> Mosaic cut-over date.")
 @click.option("--format", "formats", multiple=True, default=("csv",), show_default=True,
-              help="csv, xlsx, parquet, annex_a or cin_census (repeatable; several go to sub-folders).")
+              help="csv, xlsx, parquet, annex_a, cin_census, ssd or ssda903 (repeatable; several go to sub-folders).")
 @click.option("--encoding", default="utf-8", show_default=True, help="CSV encoding: utf-8, utf-8-sig or cp1252.")
 @click.option("--date-style", default="iso", show_default=True, help="CSV dates: iso or uk (DD/MM/YYYY).")
 @click.option("--flag-style", default="YN", show_default=True, help="CSV flags: YN, YesNo, 10 or TrueFalse.")

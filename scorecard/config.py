@@ -15,6 +15,8 @@ __all__ = ["Settings", "settings", "pseudonym_key"]
 DEFAULT_LA = 370  # Barnsley
 KEY_ENV = "SCORECARD_PSEUDONYM_KEY"
 KEY_FILE_ENV = "SCORECARD_KEY_FILE"
+#: missing episodes reported by two sources up to this many hours apart are one episode
+DEFAULT_MISSING_MATCH_HOURS = 24.0
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,9 @@ class Settings:
     :param key_file: where the pseudonymisation key is kept when not configured.
     :param targets: the partnership's own targets file (TOML or CSV, see
         ``scorecard.report.targets``); ``None``: ``targets.toml`` in the raw folder if there.
+    :param missing_match_hours: missing episodes of the same child reported by different sources
+        (case management, SSDA903, police) whose starts are at most this many hours apart are one
+        episode (``docs/missing_matching.md``).
     :param date_floor: a date on or before it is not a real date: an error in every date column,
         and never used to choose the default period.
     """
@@ -44,7 +49,13 @@ class Settings:
     mappings: tuple[Path, ...] = field(default_factory=tuple)
     key_file: Path = Path.home() / ".scorecard" / "pseudonym.key"
     targets: Path | None = None
+    missing_match_hours: float = DEFAULT_MISSING_MATCH_HOURS
     date_floor: date = date(1900, 1, 1)
+
+    def __post_init__(self) -> None:
+        hours = self.missing_match_hours
+        if isinstance(hours, bool) or not isinstance(hours, (int, float)) or not 0 <= hours <= 168:
+            raise ConfigError(f"the missing-episode matching tolerance must be 0 to 168 hours, not {hours!r}")
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -64,6 +75,11 @@ def settings(**overrides) -> Settings:
         env["key_file"] = Path(v)
     if v := os.environ.get("SCORECARD_TARGETS"):
         env["targets"] = Path(v)
+    if v := os.environ.get("SCORECARD_MISSING_MATCH_HOURS"):
+        try:
+            env["missing_match_hours"] = float(v)
+        except ValueError:
+            raise ConfigError(f"SCORECARD_MISSING_MATCH_HOURS={v!r} is not a number of hours") from None
     return Settings().with_(**env).with_(**overrides)
 
 

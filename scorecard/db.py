@@ -1,7 +1,9 @@
 """The DuckDB store: schemas, ledger tables, and the lock that keeps two builds apart.
 
 Schemas: ``raw`` (as loaded, VARCHAR, plus provenance), ``quarantine`` (rejected cells),
-``staging`` (typed, pseudonymised), ``marts``, ``meta`` (the load and run ledger).
+``staging`` (typed, pseudonymised), ``marts``, ``meta`` (the load and run ledger: ``loads``,
+``load_columns`` -- the canonical columns each load supplied --, ``runs``, and ``parameters``
+the SQL models read).
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from filelock import FileLock, Timeout
 from .errors import BusyError, ScorecardError
 from .schema import TABLES
 
-__all__ = ["connect", "sql_text", "exclusive", "ensure_schema", "RAW_META_COLUMNS"]
+__all__ = ["connect", "sql_text", "exclusive", "ensure_schema", "set_parameter", "RAW_META_COLUMNS"]
 
 #: DuckDB's memory ceiling: it spills to disk beyond it, so a 100x-Barnsley load peaks near
 #: 2 GB instead of taking most of the machine (``$SCORECARD_MEMORY_LIMIT`` overrides it)
@@ -43,7 +45,14 @@ def _ddl() -> list[str]:
             load_id bigint primary key, run_id bigint, source_file varchar, table_name varchar,
             format varchar, size_bytes bigint, sha256 varchar, rows_read bigint,
             rows_loaded bigint, rows_rejected bigint, loaded_at timestamp, status varchar,
-            message varchar)""",
+            message varchar, source varchar)""",
+        # databases made before the ledger named who reported each load
+        "alter table meta.loads add column if not exists source varchar",
+        # the canonical columns each load supplied, and how many of its rows hold a value
+        """create table if not exists meta.load_columns (
+            load_id bigint, table_name varchar, column_name varchar, values_present bigint)""",
+        # build parameters the SQL models read (e.g. the missing-episode matching tolerance)
+        """create table if not exists meta.parameters (name varchar primary key, value varchar)""",
         """create table if not exists meta.runs (
             run_id bigint primary key, command varchar, arguments varchar, started_at timestamp,
             finished_at timestamp, outcome varchar, exit_code integer, message varchar)""",
@@ -99,6 +108,12 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for stmt in _ddl():
         con.execute(stmt).fetchall()
     _staging_tables(con)
+
+
+def set_parameter(con: duckdb.DuckDBPyConnection, name: str, value: object) -> None:
+    """Record a build parameter the SQL models read (``meta.parameters``)."""
+    con.execute("insert or replace into meta.parameters values ($n, $v)",
+                {"n": name, "v": str(value)}).fetchall()
 
 
 def connect(path: str | Path = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:

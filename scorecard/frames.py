@@ -24,6 +24,13 @@ class Frame:
     merged with any other extra columns into ``raw.<table>._extras``).
     Dates may be ISO ``YYYY-MM-DD``, UK ``DD/MM/YYYY`` or Excel serials; readers that know a
     cell is a date should emit ISO text. ``location`` names the file (and sheet) for messages.
+    ``source`` says who reported the rows (``case_management`` for the case-management system's
+    own extracts, ``ssda903`` for the 903 return, ``police``, ...); the ledger records it and
+    missing episodes reported by several sources are matched on it (``docs/missing_matching.md``).
+
+    Reserved columns a reader may add: ``_reject_column``, ``_reject_value`` and
+    ``_reject_reason`` quarantine the row with that reason (for values the format itself rules
+    out, e.g. a code outside a closed list); they are never stored.
     """
 
     table: str
@@ -33,3 +40,4 @@ class Frame:
     #: LA ...), the same dict on every frame of the file; the loader records it in
     #: ``meta.file_facts`` (``None``: the format says nothing about itself)
     facts: dict[str, Any] | None = None
+    source: str = "case_management"

@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 
 #: file types the loader reads; anything else under the raw folder is reported as skipped
 DATA_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".parquet", ".xml")
+#: who reported the rows of a canonical file (see ``scorecard.frames.Frame.source``)
+CASE_MANAGEMENT = "case_management"
+#: columns a reader may add to reject a row (``scorecard.frames.Frame``); never stored
+REJECT_COLUMNS = ("_reject_column", "_reject_value", "_reject_reason")
 
 _REASONS = {
     "date": "unparseable date (expected YYYY-MM-DD, DD/MM/YYYY or an Excel date)",
@@ -334,7 +338,8 @@ def _normalise_columns(con: duckdb.DuckDBPyConnection, table: Table, label: str)
     missing = [c for c in table.required if c not in seen]
     if missing:
         raise StructuralError(label, f"missing required column for {table.name}", column=missing[0])
-    extras = [n for n in seen if n not in (ROW, "_extras") and n not in table.column_names]
+    extras = [n for n in seen if n not in (ROW, "_extras") and n not in table.column_names
+              and n not in REJECT_COLUMNS]
     select = [f"{_q(seen[ROW])} as {ROW}"]
     for c in table.column_names:
         select.append(f"cast({_q(seen[c])} as varchar) as {_q(c)}" if c in seen else f"null::varchar as {_q(c)}")
@@ -347,9 +352,11 @@ def _normalise_columns(con: duckdb.DuckDBPyConnection, table: Table, label: str)
                       if given else f"{made} as _extras")
     else:
         select.append(f"{given or 'null::varchar'} as _extras")
+    for c in REJECT_COLUMNS:
+        select.append(f"cast({_q(seen[c])} as varchar) as {c}" if c in seen else f"null::varchar as {c}")
     _run(con, f"create or replace temp table _norm as select {', '.join(select)} from _in")
     _run(con, "drop table _in")
-    return extras
+    return [c for c in table.column_names if c in seen]
 
 
 def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
@@ -374,15 +381,17 @@ def _pseudonymise_temp(con: duckdb.DuckDBPyConnection, key: bytes, table: Table)
 
 
 def _problems_sql(table: Table) -> str:
-    parts = []
     rid = f"sc_text({_q(table.id_column)})"
+    # rows the reader rejected (a value its format rules out), then cells that cannot be parsed
+    parts = [f"select {ROW}, {rid} as record_id, _reject_column as column_name, _reject_value as raw_value, "
+             f"_reject_reason as reason from _ready where _reject_reason is not null"]
     for c in table.columns:
         col = _q(c.name)
         if c.required:
             # a blank is allowed where the column's blank_when flag is true (an NFA census block)
             allowed = f" and sc_flag({_q(c.blank_when)}) is not true" if c.blank_when else ""
-            parts.append(f"select {ROW}, {rid} as record_id, {_lit(c.name)} as column_name, {col} as raw_value, "
-                         f"'blank required value' as reason from _ready where sc_blank({col}) is null{allowed}")
+            parts.append(f"select {ROW}, {rid}, {_lit(c.name)}, {col}, "
+                         f"'blank required value' from _ready where sc_blank({col}) is null{allowed}")
         if c.kind in _PARSER:
             parts.append(f"select {ROW}, {rid}, {_lit(c.name)}, {col}, {_lit(_REASONS[c.kind])} from _ready "
                          f"where sc_blank({col}) is not null and {_PARSER[c.kind]}({col}) is null")
@@ -391,9 +400,11 @@ def _problems_sql(table: Table) -> str:
 
 def _ingest(con: duckdb.DuckDBPyConnection, frame_table: str, label: str, rel: str, key: bytes,
             load_id: int) -> tuple[int, int]:
-    """``_in`` -> quarantine + ``raw.<table>``; returns (rows read, rows rejected)."""
+    """``_in`` -> quarantine + ``raw.<table>``, and the canonical columns the file supplied
+    (``meta.load_columns``); returns (rows read, rows rejected)."""
     table = TABLES[frame_table]
-    _normalise_columns(con, table, label)
+    supplied = _normalise_columns(con, table, label)
+    _record_columns(con, load_id, table, supplied)
     _pseudonymise_temp(con, key, table)
     _run(con, f"create or replace temp table _problems as {_problems_sql(table)}")
     _run(
@@ -413,9 +424,10 @@ def _ingest(con: duckdb.DuckDBPyConnection, frame_table: str, label: str, rel: s
 
 
 def _frames_for(con, path: Path, rel: str, mappings, tmp: Path, key: bytes
-                ) -> tuple[list[tuple[str, Callable[[], None], str]], dict | None]:
-    """How to read ``path``: a list of (table, function filling temp table ``_in``, location),
-    and what the file says about itself (:attr:`Frame.facts`, or None)."""
+                ) -> tuple[list[tuple[str, Callable[[], None], str, str]], dict | None]:
+    """How to read ``path``: a list of (table, function filling temp table ``_in``, location,
+    source), and what the file says about itself (:attr:`Frame.facts`, or None);
+    :class:`scorecard.formats.Skip` for a file recognised but not used."""
     from . import formats  # local: format readers pull in XML/Excel machinery
 
     reader = formats.reader_for(path, mappings)
@@ -423,7 +435,7 @@ def _frames_for(con, path: Path, rel: str, mappings, tmp: Path, key: bytes
         try:
             with formats.id_key(key):
                 frames = reader(path)
-        except StructuralError:
+        except (StructuralError, formats.Skip):
             raise
         except Exception as exc:  # a reader bug or unexpected content must not be a traceback
             raise StructuralError(rel, f"cannot read: {exc}") from None
@@ -431,19 +443,31 @@ def _frames_for(con, path: Path, rel: str, mappings, tmp: Path, key: bytes
             if f.table not in TABLES:
                 raise StructuralError(f.location, f"reader produced unknown table {f.table!r}")
         facts = next((f.facts for f in frames if f.facts is not None), None)
-        return [(f.table, (lambda f=f: _frame_to_temp(con, f)), f.location) for f in frames], facts
+        return [(f.table, (lambda f=f: _frame_to_temp(con, f)), f.location, f.source) for f in frames], facts
     extract = extract_name(path.stem)
     if extract not in TABLES:
         raise StructuralError(rel, f"unknown extract {extract!r} (file names start with one of: "
                                    f"{', '.join(TABLES)}; or add a mapping file for this export)")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return [(extract, lambda: _csv_to_temp(con, path, rel, tmp), rel)], None
+        return [(extract, lambda: _csv_to_temp(con, path, rel, tmp), rel, CASE_MANAGEMENT)], None
     if suffix == ".parquet":
-        return [(extract, lambda: _parquet_to_temp(con, path, rel, TABLES[extract]), rel)], None
+        return [(extract, lambda: _parquet_to_temp(con, path, rel, TABLES[extract]), rel, CASE_MANAGEMENT)], None
     if suffix in (".xlsx", ".xlsm"):
-        return [(extract, lambda: _frame_to_temp(con, read_canonical_xlsx(path, rel, extract)), rel)], None
+        return [(extract, lambda: _frame_to_temp(con, read_canonical_xlsx(path, rel, extract)), rel,
+                 CASE_MANAGEMENT)], None
     raise StructuralError(rel, f"no reader for {suffix} files named like an extract")
+
+
+def _record_columns(con: duckdb.DuckDBPyConnection, load_id: int, table: Table, supplied: list[str]) -> None:
+    """Ledger the canonical columns a load supplied, with how many of its rows have a value in
+    each (what the metrics-availability step reads: ``scorecard.metrics.availability``)."""
+    if not supplied:
+        return
+    counts = ", ".join(f"count(sc_blank({_q(c)}))" for c in supplied)
+    values = con.execute(f"select {counts} from _norm").fetchall()[0]
+    con.executemany("insert into meta.load_columns values (?, ?, ?, ?)",
+                    [(load_id, table.name, c, n) for c, n in zip(supplied, values)])
 
 
 def rebuild_staging(con: duckdb.DuckDBPyConnection) -> None:
@@ -532,9 +556,26 @@ def file_facts(con: duckdb.DuckDBPyConnection) -> list[dict]:
     return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
+def _digest(path: Path) -> str:
+    """The file's SHA-256; with the files read together with it (see
+    :func:`scorecard.formats.companions`) folded in, so that a change to one reloads it."""
+    from . import formats
+
+    digest = _sha256(path)
+    extra = formats.companions(path)
+    if not extra:
+        return digest
+    h = hashlib.sha256(digest.encode())
+    for other in extra:
+        h.update(f"\x1f{other.name}\x1f{_sha256(other)}".encode())
+    return h.hexdigest()
+
+
 def _load_file(con, path: Path, rel: str, key: bytes, maps, run_id, tmp: Path,
                la_code: int | None = None) -> list[FileResult]:
-    digest = _sha256(path)
+    from .formats import Skip
+
+    digest = _digest(path)
     size = path.stat().st_size
     prior = con.execute(
         "select source_file from meta.loads where sha256 = $h and status = 'loaded' limit 1",
@@ -546,19 +587,25 @@ def _load_file(con, path: Path, rel: str, key: bytes, maps, run_id, tmp: Path,
     # a changed file at a path loaded before supersedes the earlier version
     _run(con, "update meta.loads set status = 'superseded', message = 'replaced by a newer version of the file' "
                 "where source_file = $f and status = 'loaded'", {"f": rel})
-    results = []
-    items, facts = _frames_for(con, path, rel, maps, tmp, key)
+    try:
+        items, facts = _frames_for(con, path, rel, maps, tmp, key)
+    except Skip as exc:
+        _ledger(con, run_id, rel, "", path.suffix.lower().lstrip("."), size, digest, 0, 0, 0,
+                "skipped", str(exc))
+        log.info("skipped %s: %s", rel, exc)
+        return [FileResult(rel, "", "skipped", message=str(exc))]
     note = ""
     if facts is not None:
         _check_la(rel, facts, la_code)
         _record_facts(con, rel, digest, facts, run_id)
         note = "; ".join(facts.get("notes") or [])
-    for table, fill, location in items:
+    results = []
+    for table, fill, location, source in items:
         load_id = con.execute("select coalesce(max(load_id), 0) + 1 from meta.loads").fetchall()[0][0]
         fill()
         read, rejected = _ingest(con, table, location, rel, key, load_id)
         _ledger(con, run_id, rel, table, path.suffix.lower().lstrip("."), size, digest, read,
-                read - rejected, rejected, "loaded", note, load_id=load_id)
+                read - rejected, rejected, "loaded", note, load_id=load_id, source=source)
         results.append(FileResult(rel, table, "loaded", read, read - rejected, rejected, note))
         log.info("loaded %s -> %s: %d rows, %d quarantined", location, table, read, rejected)
     if note:
@@ -567,11 +614,13 @@ def _load_file(con, path: Path, rel: str, key: bytes, maps, run_id, tmp: Path,
 
 
 def _ledger(con, run_id, rel, table, fmt, size, digest, read, loaded, rejected, status, message,
-            load_id: int | None = None) -> None:
+            load_id: int | None = None, source: str | None = None) -> None:
     if load_id is None:
         load_id = con.execute("select coalesce(max(load_id), 0) + 1 from meta.loads").fetchall()[0][0]
     _run(
-        con,         "insert into meta.loads values ($id, $run, $f, $t, $fmt, $size, $h, $read, $loaded, $rej, "
-        "current_timestamp, $status, $msg)",
+        con,         "insert into meta.loads (load_id, run_id, source_file, table_name, format, size_bytes, sha256, "
+        "rows_read, rows_loaded, rows_rejected, loaded_at, status, message, source) values ($id, $run, $f, $t, "
+        "$fmt, $size, $h, $read, $loaded, $rej, current_timestamp, $status, $msg, $source)",
         {"id": load_id, "run": run_id, "f": rel, "t": table, "fmt": fmt, "size": size, "h": digest,
-         "read": read, "loaded": loaded, "rej": rejected, "status": status, "msg": message})
+         "read": read, "loaded": loaded, "rej": rejected, "status": status, "msg": message,
+         "source": source})

@@ -33,6 +33,16 @@ def test_build_with_a_bad_period_exits_2_with_one_line(runner, tmp_path):
     assert "Traceback" not in res.output
 
 
+def test_build_with_a_bad_missing_match_tolerance_exits_2_with_one_line(runner, tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    res = runner.invoke(main, ["build", "--raw", str(raw), "--out", str(tmp_path / "o"),
+                               "--missing-match-hours", "500", "--db", str(tmp_path / "d.duckdb")])
+    assert res.exit_code == 2
+    assert [l for l in res.output.splitlines() if l.strip()] == [
+        "scorecard: error: the missing-episode matching tolerance must be 0 to 168 hours, not 500.0"]
+
+
 def test_build_with_a_structural_error_names_file_and_column(runner, tmp_path):
     raw = tmp_path / "raw"
     raw.mkdir()

@@ -30,3 +30,16 @@ def test_settings_from_environment_and_overrides(monkeypatch):
     monkeypatch.setenv("SCORECARD_LA", "Barnsley")
     with pytest.raises(ConfigError, match="not a DfE LA code"):
         settings()
+
+
+def test_missing_match_tolerance_from_environment_and_checked(monkeypatch):
+    assert settings().missing_match_hours == 24
+    monkeypatch.setenv("SCORECARD_MISSING_MATCH_HOURS", "12")
+    assert settings().missing_match_hours == 12
+    assert settings(missing_match_hours=2.5).missing_match_hours == 2.5
+    monkeypatch.setenv("SCORECARD_MISSING_MATCH_HOURS", "a day")
+    with pytest.raises(ConfigError, match="not a number of hours"):
+        settings()
+    monkeypatch.delenv("SCORECARD_MISSING_MATCH_HOURS")
+    with pytest.raises(ConfigError, match="0 to 168 hours"):
+        settings(missing_match_hours=-1)

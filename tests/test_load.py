@@ -549,6 +549,14 @@ def test_a_census_of_another_la_stops_the_load(con, raw, key):
     # without an LA to check against (a library caller), the file loads
     load(con, raw, key=key)
     assert con.execute("select la_code from meta.file_facts").fetchall() == [("371",)]
+def test_the_ledger_records_who_reported_a_load_and_the_columns_it_supplied(con, raw, key):
+    (raw / "referrals.csv").write_text("referral_id,child_id,referral_date,referral_source,note\n"
+                                       "R1,C1,2023-01-05,6,x\nR2,C2,2023-01-06,,y\n")
+    load(con, raw, key=key)
+    assert con.execute("select source from meta.loads").fetchall() == [("case_management",)]
+    got = dict(con.execute("select column_name, values_present from meta.load_columns").fetchall())
+    # only canonical columns the file had (referral_nfa was not in it; note is an extra)
+    assert got == {"referral_id": 2, "child_id": 2, "referral_date": 2, "referral_source": 1}
 
 
 # ------------------------------------------------------------------ hostile inputs (issue 11)

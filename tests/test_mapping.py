@@ -218,6 +218,9 @@ BASE = '[[export]]\nfiles = ["a*.csv"]\ntable = "referrals"\n' \
      "unknown key"),
     (BASE + "[export.constants]\nchild_id = 'x'\n", "export[1].constants.child_id",
      "also mapped"),
+    ('source = "Police Force"\n' + BASE, "source", "lower-case word"),
+    (BASE.replace("[export.columns]", 'extras = ["S"]\n[export.columns]'), "export[1].extras",
+     "also mapped"),
 ])
 def test_malformed_mapping_names_file_and_key(tmp_path, text, key, words):
     path = tmp_path / "broken.toml"
@@ -293,3 +296,39 @@ def test_synthetic_mosaic_and_ted_exports_load_to_the_canonical_records(tmp_path
         sql = f"select {', '.join(t.column_names)} from staging.{name} order by {t.id_column}"
         assert mapped.execute(sql).fetchall() == canonical.execute(sql).fetchall(), name
     assert mapped.execute("select count(*) from staging.referrals where legacy_id is not null").fetchone()[0] > 0
+POLICE = (
+    "Occurrence Ref,LA Person ID,Surname,DOB,Date/Time Last Seen,Date/Time Reported,"
+    "Date/Time Found,Category,Risk Level,Looked After\r\n"
+    "MP/22/0101,1001,Smith,01/02/2008,01/05/2022 21:40,01/05/2022 23:55,02/05/2022 0930,Missing,Medium,Y\r\n"
+    "MP/22/0102,1002,Jones,03/04/2009,03/05/2022 18:00,03/05/2022 19:10,,No apparent risk,Low,N\r\n"
+)
+
+
+def test_shipped_police_mapping_reads_a_police_spreadsheet_as_police_reports(tmp_path, key):
+    from scorecard import db
+    from scorecard.load import load
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "police_missing_2022-05.csv").write_text(POLICE, encoding="utf-8")
+    [frame] = _read(raw / "police_missing_2022-05.csv")
+    assert frame.table == "missing_episodes" and frame.source == "police"
+    rows = frame.data.to_dicts()
+    assert [r["missing_type"] for r in rows] == ["M", "A"]
+    assert [r["missing_end_datetime"] for r in rows] == ["2022-05-02 09:30:00", None]
+    assert [r["occurrence_ref"] for r in rows] == ["MP/22/0101", "MP/22/0102"]   # an extra column
+    assert not {"surname", "dob"} & set(frame.data.columns)   # never read
+    assert rows[0]["missing_episode_id"].startswith("POLICE_MISSING-MIS-")
+    con = db.connect(":memory:")
+    load(con, raw, key=key)
+    assert con.execute("select distinct source from meta.loads").fetchall() == [("police",)]
+    extras = con.execute("select _extras from raw.missing_episodes order by source_row").fetchone()[0]
+    assert extras == '{"occurrence_ref":"MP/22/0101","date_time_reported":"01/05/2022 23:55","risk_level":"Medium"}'
+    assert con.execute("select count(*) from staging.missing_episodes").fetchone()[0] == 2
+
+
+def test_a_mapping_without_a_source_reports_for_case_management(tmp_path):
+    path = tmp_path / "Mosaic_Referrals_2022-06.csv"
+    path.write_text(MOSAIC_REFERRALS, encoding="utf-8-sig")
+    [frame] = _read(path)
+    assert frame.source == "case_management"

@@ -40,7 +40,8 @@ def rows(con, sql: str) -> dict:
 # --- the models ---------------------------------------------------------------------------
 
 EXPECTED_MARTS = {"calendar_days", "contacts", "referrals", "assessments", "cin_episodes",
-                  "cp_plans", "missing_episodes", "missing_child_years", "return_interviews"}
+                  "cp_plans", "int_missing_episodes_matched", "missing_episodes",
+                  "missing_child_years", "return_interviews"}
 
 
 def test_models_are_the_expected_files_in_the_dbt_shape():
@@ -293,3 +294,132 @@ def test_no_further_action_census_blocks_are_not_episodes_of_need(con):
     build_marts(con)
     assert rows(con, "select cin_episode_id, primary_need_code from marts.cin_episodes") == {
         "E1": "N1", "E3": "N4"}
+
+
+# --- missing episodes reported by several sources (int_missing_episodes_matched) ----------------
+
+_SOURCES = {"case_management": 1, "ssda903": 2, "police": 3}
+
+
+def stage_from(con, source: str, rows: list[dict], table: str = "missing_episodes") -> None:
+    """Stage ``rows`` as one load reported by ``source`` (its ledger row says who)."""
+    load_id = _SOURCES[source] + (10 if table != "missing_episodes" else 0)
+    con.execute("insert into meta.loads (load_id, source_file, table_name, status, source) "
+                "values (?, ?, ?, 'loaded', ?)", [load_id, f"{source}.csv", table, source])
+    cols = TABLES[table].column_names
+    for i, row in enumerate(rows, start=1):
+        values = [row.get(c) for c in cols] + [load_id, f"{source}.csv", i]
+        con.execute(f'insert into staging."{table}" ({", ".join(cols)}, load_id, source_file, '
+                    f"source_row) values ({', '.join('?' for _ in values)})", values)
+
+
+def episodes(con) -> dict:
+    return {r[0]: r[1:] for r in con.execute(
+        "select missing_episode_id, child_id, missing_start_datetime, return_datetime, looked_after, "
+        "reported_by, reports from marts.missing_episodes").fetchall()}
+
+
+def matched(con) -> dict:
+    return dict(con.execute("select missing_episode_id, episode_id "
+                            "from marts.int_missing_episodes_matched").fetchall())
+
+
+def test_the_same_child_within_the_tolerance_is_one_episode_with_every_source_named(con):
+    stage_from(con, "case_management", [
+        {"missing_episode_id": "LA1", "child_id": "C1", "missing_start_datetime": T(2022, 5, 1, 21, 40)}])
+    stage_from(con, "ssda903", [   # the 903 has only the date: 00:00 means some time that day
+        {"missing_episode_id": "903A", "child_id": "C1", "missing_start_datetime": T(2022, 5, 1),
+         "missing_end_datetime": T(2022, 5, 2), "looked_after": True}])
+    stage_from(con, "police", [   # reported at 02:10 next day, found at 09:30
+        {"missing_episode_id": "POL1", "child_id": "C1", "missing_start_datetime": T(2022, 5, 2, 2, 10),
+         "missing_end_datetime": T(2022, 5, 2, 9, 30)}])
+    build_marts(con)
+    assert matched(con) == {"LA1": "LA1", "903A": "LA1", "POL1": "LA1"}
+    # the kept record's start; blanks filled from the other reports in rank order
+    assert episodes(con) == {"LA1": ("C1", T(2022, 5, 1, 21, 40), T(2022, 5, 2), True,
+                                     "case_management, police, ssda903", 3)}
+    assert rows(con, "select 'n', count(*) from marts.missing_child_years") == {"n": 1}
+
+
+def test_outside_the_tolerance_or_another_child_is_another_episode(con):
+    stage_from(con, "case_management", [
+        {"missing_episode_id": "LA1", "child_id": "C1", "missing_start_datetime": T(2022, 5, 1, 21, 0)},
+        {"missing_episode_id": "LA2", "child_id": "C2", "missing_start_datetime": T(2022, 5, 1, 21, 0)}])
+    stage_from(con, "police", [
+        {"missing_episode_id": "POL1", "child_id": "C1", "missing_start_datetime": T(2022, 5, 2, 21, 1)},
+        {"missing_episode_id": "POL2", "child_id": "C3", "missing_start_datetime": T(2022, 5, 1, 21, 0)}])
+    build_marts(con)
+    assert matched(con) == {"LA1": "LA1", "LA2": "LA2", "POL1": "POL1", "POL2": "POL2"}
+    assert len(episodes(con)) == 4
+
+
+def test_exactly_at_the_tolerance_matches_and_the_tolerance_is_a_parameter(con):
+    stage_from(con, "case_management", [
+        {"missing_episode_id": "LA1", "child_id": "C1", "missing_start_datetime": T(2022, 5, 1, 21, 0)}])
+    stage_from(con, "police", [
+        {"missing_episode_id": "POL1", "child_id": "C1", "missing_start_datetime": T(2022, 5, 2, 21, 0)}])
+    build_marts(con)
+    assert matched(con)["POL1"] == "LA1"   # 24 hours apart: the default tolerance
+    dbmod.set_parameter(con, "missing_match_tolerance_hours", 6)
+    build_marts(con)
+    assert matched(con)["POL1"] == "POL1"
+
+
+def test_records_of_one_source_are_never_merged_and_each_takes_one_per_source(con):
+    # a child missing twice in one evening, recorded twice by the LA, reported once by the police
+    stage_from(con, "case_management", [
+        {"missing_episode_id": "LA1", "child_id": "C1", "missing_start_datetime": T(2022, 5, 1, 18, 0)},
+        {"missing_episode_id": "LA2", "child_id": "C1", "missing_start_datetime": T(2022, 5, 1, 22, 0)}])
+    stage_from(con, "police", [
+        {"missing_episode_id": "POL1", "child_id": "C1", "missing_start_datetime": T(2022, 5, 1, 22, 30)},
+        {"missing_episode_id": "POL2", "child_id": "C1", "missing_start_datetime": T(2022, 5, 1, 23, 0)}])
+    build_marts(con)
+    # POL1 and POL2 both want LA2; the nearer one joins it, the other stays an episode of its own
+    assert matched(con) == {"LA1": "LA1", "LA2": "LA2", "POL1": "LA2", "POL2": "POL2"}
+
+
+def test_a_date_only_start_matches_the_episode_of_that_day_not_the_nearest_moment(con):
+    # 903 starts on 1 and 2 May; the LA's episodes at 23:00 on 1 May and 20:00 on 2 May
+    stage_from(con, "case_management", [
+        {"missing_episode_id": "LA1", "child_id": "C1", "missing_start_datetime": T(2022, 5, 1, 23, 0)},
+        {"missing_episode_id": "LA2", "child_id": "C1", "missing_start_datetime": T(2022, 5, 2, 20, 0)}])
+    stage_from(con, "ssda903", [
+        {"missing_episode_id": "903A", "child_id": "C1", "missing_start_datetime": T(2022, 5, 1)},
+        {"missing_episode_id": "903B", "child_id": "C1", "missing_start_datetime": T(2022, 5, 2)}])
+    build_marts(con)
+    assert matched(con) == {"LA1": "LA1", "LA2": "LA2", "903A": "LA1", "903B": "LA2"}
+
+
+def test_return_interviews_of_either_copy_follow_the_kept_episode(con):
+    back = T(2022, 5, 2, 9, 30)
+    stage_from(con, "case_management", [
+        {"missing_episode_id": "LA1", "child_id": "C1", "missing_start_datetime": T(2022, 5, 1, 21, 40),
+         "missing_end_datetime": back}])
+    stage_from(con, "police", [
+        {"missing_episode_id": "POL1", "child_id": "C1", "missing_start_datetime": T(2022, 5, 1, 23, 0)}])
+    stage_from(con, "case_management", [
+        {"rhi_id": "H1", "missing_episode_id": "POL1", "child_id": "C1", "rhi_accepted": True,
+         "rhi_offered_date": D(2022, 5, 2), "rhi_completed_datetime": back + timedelta(hours=30)},
+        {"rhi_id": "H2", "missing_episode_id": "LA1", "child_id": "C1", "rhi_accepted": False,
+         "rhi_offered_date": D(2022, 5, 3)}], table="return_interviews")
+    build_marts(con)
+    got = {r[0]: r[1:] for r in con.execute(
+        "select rhi_id, missing_episode_id, recorded_episode_id, return_datetime, is_completed_72h "
+        "from marts.return_interviews").fetchall()}
+    assert got == {"H1": ("LA1", "POL1", back, True), "H2": ("LA1", "LA1", back, False)}
+
+
+def test_an_undated_interview_gives_way_to_a_dated_one_of_the_same_episode(con):
+    stage(con, "missing_episodes", [
+        {"missing_episode_id": "M1", "child_id": "C1", "missing_start_datetime": T(2022, 5, 1),
+         "missing_end_datetime": T(2022, 5, 2)},
+        {"missing_episode_id": "M2", "child_id": "C1", "missing_start_datetime": T(2022, 6, 1),
+         "missing_end_datetime": T(2022, 6, 2)}])
+    stage(con, "return_interviews", [   # SSD flags for both episodes, an extract's dates for M1
+        {"rhi_id": "SSDRHI-M1", "missing_episode_id": "M1", "child_id": "C1", "rhi_accepted": True},
+        {"rhi_id": "SSDRHI-M2", "missing_episode_id": "M2", "child_id": "C1", "rhi_accepted": False},
+        {"rhi_id": "H1", "missing_episode_id": "M1", "child_id": "C1", "rhi_accepted": True,
+         "rhi_offered_date": D(2022, 5, 2)}])
+    build_marts(con)
+    assert sorted(r[0] for r in con.execute("select rhi_id from marts.return_interviews").fetchall()) == [
+        "H1", "SSDRHI-M2"]

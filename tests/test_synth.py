@@ -239,6 +239,17 @@ def test_same_seed_gives_byte_identical_files(tmp_path):
     assert (tmp_path / "c" / "csv" / "referrals.csv").read_bytes() != a.files[1].read_bytes()
 
 
+def test_ssd_and_903_files_are_byte_identical_for_the_same_seed(tmp_path):
+    kw = dict(seed=5, scale=0.05, formats=["ssd", "ssda903"])
+    a = generate(tmp_path / "a", **kw)
+    b = generate(tmp_path / "b", **kw)
+    names = sorted(f.relative_to(tmp_path / "a").as_posix() for f in a.files)
+    assert "ssd/ssd_missing.csv" in names and "ssda903/ssda903_missing.csv" in names
+    assert names == sorted(f.relative_to(tmp_path / "b").as_posix() for f in b.files)
+    for fa, fb in zip(a.files, b.files):
+        assert fa.read_bytes() == fb.read_bytes(), fa.name
+
+
 # ---------------------------------------------------------------------------- artefacts
 def _diff(clean_tables, dirty_tables) -> set[tuple[str, str]]:
     """(table, id) of records added, removed or changed compared with the clean run."""

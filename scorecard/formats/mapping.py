@@ -20,6 +20,12 @@ exports; ``docs/mappings.md`` explains how to write one. Each ``[[export]]`` say
                  quarantines it)
 ``constants``    canonical column -> value for every row (e.g. ``source_system = "TED"``)
 ``derive_id``    canonical columns to hash into the record id when the export has no id column
+``extras``       headings with no canonical column to keep as extra columns (named by the
+                 heading in lower case with ``_`` for spaces); other unmapped columns are not read
+
+A mapping file may also say at the top who reports the rows it reads (``source``: e.g.
+``"police"``; default ``"case_management"``): the ledger records it, and missing episodes
+reported by several sources are matched on it (``docs/missing_matching.md``).
 
 Reading never parses anything else and never drops a row; the core loader does the rest.
 """
@@ -46,8 +52,9 @@ from . import build_frame, cell_text, derive_id, normalise_heading
 __all__ = ["PACKAGE_MAPPINGS", "Mapping", "load_mapping_file", "load_mappings"]
 
 _EXPORT_KEYS = {"name", "files", "table", "encoding", "delimiter", "sheet", "header_row",
-                "columns", "codes", "dates", "constants", "derive_id"}
-_FILE_KEYS = {"name", "description", "export"}
+                "columns", "codes", "dates", "constants", "derive_id", "extras"}
+_FILE_KEYS = {"name", "description", "export", "source"}
+_SOURCE = re.compile(r"^[a-z][a-z0-9_]*$")
 _ID_PREFIX = {"contacts": "CON", "referrals": "REF", "assessments": "ASM", "cin_episodes": "CIN",
               "cp_plans": "CPP", "missing_episodes": "MIS", "return_interviews": "RHI",
               "children": "CHD"}
@@ -84,6 +91,8 @@ class Mapping:
     derive_id: tuple[str, ...] = ()
     #: canonical column -> canonical code -> the export's own spelling (the first one listed)
     spellings: dict[str, dict[str, str]] = field(default_factory=dict)
+    extras: tuple[str, ...] = ()
+    reported_by: str = "case_management"
 
     def matches(self, path: Path) -> bool:
         """True when the file name matches one of the ``files`` globs (case-insensitive)."""
@@ -108,11 +117,12 @@ class Mapping:
             raise StructuralError(path, f"{self.label} matched this file, but only CSV and "
                                         f"XLSX exports can be mapped (not {suffix or 'no suffix'})")
         positions = self._positions(path, headings)
+        extra_positions = self._extra_positions(headings)
         table = schema.TABLES[self.table]
         id_column = table.id_column
         columns = [c for c in table.column_names
                    if c in positions or c in self.constants
-                   or (c == id_column and self.derive_id)]
+                   or (c == id_column and self.derive_id)] + list(extra_positions)
         records, numbers = [], []
         occurrences: dict[tuple, int] = {}
         for number, cells in rows:
@@ -121,6 +131,8 @@ class Mapping:
                 raw = cells[pos] if pos < len(cells) else None
                 record[column] = self._convert(column, raw)
             record.update(self.constants)
+            for name, pos in extra_positions.items():
+                record[name] = cell_text(cells[pos] if pos < len(cells) else None)
             if self.derive_id and not record.get(id_column):
                 key = tuple(record.get(c) or "" for c in self.derive_id)
                 occurrences[key] = n = occurrences.get(key, 0) + 1
@@ -129,8 +141,22 @@ class Mapping:
                     derive_id(prefix, *key, n)
             records.append(record)
             numbers.append(number)
-        return [build_frame(self.table, columns, records, numbers,
-                            f"{where} (read with {self.label})")]
+        frame = build_frame(self.table, columns, records, numbers,
+                            f"{where} (read with {self.label})")
+        frame.source = self.reported_by
+        return [frame]
+
+    def _extra_positions(self, headings: list[Any]) -> dict[str, int]:
+        """Extra column name -> position, for the ``extras`` headings present in the file."""
+        found = {normalise_heading(h): i for i, h in reversed(list(enumerate(headings)))
+                 if h is not None and str(h).strip()}
+        out = {}
+        for heading in self.extras:
+            key = normalise_heading(heading)
+            if key in found:
+                name = key.replace(" ", "_")
+                out[f"extra_{name}" if name in schema.TABLES[self.table].column_names else name] = found[key]
+        return out
 
     def _convert(self, column: str, raw: Any) -> str | None:
         """Cell -> canonical text: code translation, then date patterns; else untouched."""
@@ -313,7 +339,7 @@ def _canonical(source: Path, key: str, table: schema.Table, column: str) -> str:
     return column
 
 
-def _export(source: Path, index: int, spec: Any) -> Mapping:
+def _export(source: Path, index: int, spec: Any, reported_by: str = "case_management") -> Mapping:
     """Validate one ``[[export]]`` table into a :class:`Mapping`."""
     where = f"export[{index}]"
     if not isinstance(spec, dict):
@@ -385,6 +411,12 @@ def _export(source: Path, index: int, spec: Any) -> Mapping:
         derive = _strings(source, f"{where}.derive_id", spec["derive_id"])
         for column in derive:
             _canonical(source, f"{where}.derive_id", table, column)
+    extras: tuple[str, ...] = ()
+    if "extras" in spec:
+        extras = _strings(source, f"{where}.extras", spec["extras"])
+        mapped = {normalise_heading(h) for h in columns}
+        if dup := next((h for h in extras if normalise_heading(h) in mapped), None):
+            raise _fail(source, f"{where}.extras", f"{dup!r} is also mapped to a column")
     covered = set(targets) | set(constants) | ({table.id_column} if derive else set())
     if missing := [c for c in table.required if c not in covered]:
         raise _fail(source, f"{where}.columns",
@@ -395,7 +427,8 @@ def _export(source: Path, index: int, spec: Any) -> Mapping:
                                                               spec["files"]),
                    table=table.name, encoding=encoding, delimiter=delimiter, sheet=sheet,
                    header_row=header_row, columns=columns, codes=codes, dates=dates,
-                   constants=constants, derive_id=derive, spellings=spellings)
+                   constants=constants, derive_id=derive, spellings=spellings, extras=extras,
+                   reported_by=reported_by)
 
 
 def load_mapping_file(source: Path) -> list[Mapping]:
@@ -415,7 +448,11 @@ def load_mapping_file(source: Path) -> list[Mapping]:
     exports = doc.get("export")
     if not isinstance(exports, list) or not exports:
         raise _fail(source, "export", "no [[export]] tables")
-    return [_export(source, i, spec) for i, spec in enumerate(exports, start=1)]
+    reported_by = doc.get("source", "case_management")
+    if not isinstance(reported_by, str) or not _SOURCE.match(reported_by):
+        raise _fail(source, "source", "expected a lower-case word such as \"police\" "
+                                      "(letters, digits and _)")
+    return [_export(source, i, spec, reported_by) for i, spec in enumerate(exports, start=1)]
 
 
 def load_mappings(dirs: list[Path] | tuple[Path, ...] = ()) -> list[Mapping]:

@@ -70,8 +70,9 @@ def generate(out_dir: str | Path | None, *, la_code: int = 370, start_year: int 
     :param cutover: the day the new system (Mosaic) went live; records dated before it
         have TED ids, later ones numeric ids.
     :param formats: any of ``csv``, ``xlsx``, ``parquet``, ``annex_a``, ``cin_census``, ``mosaic``,
-        ``ted`` (the last two: the records each system created, as its report exports; together
-        they hold every record but the contacts).
+        ``ted`` (the records each system created, as its report exports; together they hold
+        every record but the contacts), ``ssd`` (Standard Safeguarding Dataset v1.4.5 tables),
+        ``ssda903`` (903 Header and Missing tables of the looked-after children's missing episodes).
     :param encoding: CSV encoding: ``utf-8``, ``utf-8-sig`` (BOM) or ``cp1252``.
     :param date_style: CSV dates ``iso`` (YYYY-MM-DD) or ``uk`` (DD/MM/YYYY).
     :param flag_style: CSV flags ``YN``, ``YesNo``, ``10`` or ``TrueFalse``.

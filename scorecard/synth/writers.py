@@ -1,7 +1,8 @@
 """Write synthetic tables in every layout the loaders read.
 
 ``csv``, ``xlsx`` and ``parquet`` are the canonical layout (one file per extract, or one
-per extract and month with ``split_monthly``); ``annex_a`` and ``cin_census`` hand the
+per extract and month with ``split_monthly``); ``annex_a``, ``cin_census``, ``ssd`` (Standard
+Safeguarding Dataset tables) and ``ssda903`` (the 903 Header and Missing tables) hand the
 tables to :mod:`scorecard.formats`; ``mosaic`` and ``ted`` write the records each system created
 as its report exports, through the shipped mapping files. Text formats (CSV, XLSX) carry the
 ``unparseable_dates`` overrides and record where each one landed in the answer key.
@@ -21,7 +22,7 @@ from .simulate import MAIN_DATE
 
 __all__ = ["FORMATS", "ENCODINGS", "DATE_STYLES", "FLAG_STYLES", "write"]
 
-FORMATS = ("csv", "xlsx", "parquet", "annex_a", "cin_census", "mosaic", "ted")
+FORMATS = ("csv", "xlsx", "parquet", "annex_a", "cin_census", "mosaic", "ted", "ssd", "ssda903")
 ENCODINGS = ("utf-8", "utf-8-sig", "cp1252")
 DATE_STYLES = {"iso": ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S"), "uk": ("%d/%m/%Y", "%d/%m/%Y %H:%M")}
 FLAG_STYLES = {"YN": ("Y", "N"), "YesNo": ("Yes", "No"), "10": ("1", "0"), "TrueFalse": ("True", "False")}
@@ -222,4 +223,10 @@ def write(fmt: str, tables: dict[str, pl.DataFrame], out: Path, *, la_code: int,
         return write_annex_a(tables, out, la_code)
     if fmt in SYSTEM_EXPORTS:
         return write_mapped(fmt, tables, out)
+    if fmt == "ssd":
+        from ..formats import ssd_write
+        return ssd_write.write(tables, out)
+    if fmt == "ssda903":
+        from ..formats import ssda903
+        return ssda903.write(tables, out)
     return write_cin_census(tables, out, la_code, params)

@@ -39,7 +39,8 @@ _SHARES_INDEX = ["table_name", "column_name", "code", "period", "share_before_pc
 def validate(con: duckdb.DuckDBPyConnection, out_dir: Path | None = None, *,
              extract_date: date | None = None, cutover: date | None = None,
              recompute: Callable[[dict[str, set[str]]], pl.DataFrame] | None = None,
-             period: str | None = None, date_floor: date | None = None) -> ValidationResult:
+             period: str | None = None, date_floor: date | None = None,
+             unavailable: list[str] | None = None) -> ValidationResult:
     """Validate ``staging.*`` and report ``quarantine.rejected_rows``.
 
     :param con: a connection to the scorecard database (``scorecard.db.connect``).
@@ -55,6 +56,8 @@ def validate(con: duckdb.DuckDBPyConnection, out_dir: Path | None = None, *,
     :param period: limit the impact to this period (and its months, for a year).
     :param date_floor: a date on or before it is not a real date (an error in every date
         column); default :data:`checks.DATE_FLOOR` (1900-01-01).
+    :param unavailable: lines naming the metrics that cannot be computed from what was loaded
+        (``scorecard.metrics.availability.describe``), for the summary.
     """
     from .suites import GXRunner, load_suite, suite_columns
 
@@ -105,7 +108,8 @@ def validate(con: duckdb.DuckDBPyConnection, out_dir: Path | None = None, *,
     impact = impact_frame(frame, recompute, period)
     affects = affects_frame(frame)
     text = summary_text(frame, impact, extract_date=extract_date, cutover_note=cutover_note,
-                        notes=notes, recompute_given=recompute is not None, affects=affects)
+                        notes=notes, recompute_given=recompute is not None, affects=affects,
+                        unavailable=unavailable)
     result = ValidationResult(frame, impact, text, extract_date, cutover, docs, notes,
                               affects=affects, census_errors=census.errors)
     weakref.finalize(result, _remove, docs)

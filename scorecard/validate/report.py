@@ -112,9 +112,11 @@ def _meaning(message: str) -> str:
 
 def summary_text(rows: pl.DataFrame, impact: pl.DataFrame, *, extract_date: date,
                  cutover_note: str, notes: list[str], recompute_given: bool,
-                 affects: pl.DataFrame | None = None) -> str:
+                 affects: pl.DataFrame | None = None, unavailable: list[str] | None = None) -> str:
     """The plain-English summary (Markdown). ``affects`` (the lineage of each failing check,
-    :func:`scorecard.validate.lineage.affects_frame`) names the metrics each check touches."""
+    :func:`scorecard.validate.lineage.affects_frame`) names the metrics each check touches;
+    ``unavailable``: one line per group of metrics that cannot be computed from what was loaded
+    (a section of its own when there are any)."""
     errors = rows.filter(pl.col("severity") == "error").height
     warnings = rows.height - errors
     out = ["# Validation summary", "",
@@ -164,6 +166,11 @@ def summary_text(rows: pl.DataFrame, impact: pl.DataFrame, *, extract_date: date
                 line += "may affect " + (", ".join(affected) or "none of the core metrics") + " (not recomputed)"
             out.append(line)
         out.append("")
+    if unavailable:
+        out += ["## Metrics that cannot be computed from what was loaded", "",
+                "These metrics are left out of metrics.csv and the reports (not shown as zero), "
+                "because no loaded file gives what they need:", ""]
+        out += [f"- {line}" for line in unavailable] + [""]
     if notes:
         out += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
     return "\n".join(out)

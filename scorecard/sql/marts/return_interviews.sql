@@ -2,8 +2,12 @@
 -- the child's return time and whether the interview was completed within 72 hours of it.
 --
 -- Grain: rhi_id (for an id repeated inside one file, its last row).
--- Only interviews whose missing_episode_id matches an episode are kept (an orphan has no
--- return to count from; validation reports orphans). return_date puts a row in a period.
+-- Only interviews whose missing_episode_id matches an episode record are kept (an orphan has no
+-- return to count from; validation reports orphans). An interview linked to a record that was
+-- matched to another source's record follows the episode kept (missing_episode_id is the kept
+-- episode's id; recorded_episode_id the id the interview was recorded against). An interview
+-- with no dates at all (e.g. one made from the SSD's offered/accepted flags) gives way to a dated
+-- interview of the same episode from another extract. return_date puts a row in a period.
 -- is_offered: rhi_offered_date is present.
 -- is_accepted: offered, and rhi_accepted = Y ("as rhi_offered, with rhi_accepted = Y").
 -- is_completed_72h: rhi_completed_datetime is at most 72 hours after return_datetime
@@ -39,6 +43,37 @@ latest as (
 
 ),
 
+matched as (
+
+    select missing_episode_id, episode_id
+    from {{ ref('int_missing_episodes_matched') }}
+
+),
+
+linked as (
+
+    select
+        latest.*,
+        matched.episode_id,
+        latest.rhi_offered_date is not null or latest.rhi_completed_datetime is not null as is_dated
+    from latest
+    inner join matched on matched.missing_episode_id = latest.missing_episode_id
+
+),
+
+kept as (
+
+    -- an undated interview gives way to a dated one of the same episode
+    select linked.*
+    from linked
+    where linked.is_dated
+        or not exists (
+            select 1 from linked as other
+            where other.episode_id = linked.episode_id and other.is_dated
+        )
+
+),
+
 episodes as (
 
     select missing_episode_id, child_id as episode_child_id, return_datetime, return_date
@@ -50,7 +85,7 @@ final as (
 
     select
         latest.rhi_id,
-        latest.missing_episode_id,
+        episodes.missing_episode_id,
         latest.child_id,
         episodes.episode_child_id,
         episodes.return_datetime,
@@ -65,9 +100,10 @@ final as (
             as is_accepted,
         coalesce(
             latest.rhi_completed_datetime <= episodes.return_datetime + interval 72 hours, false
-        ) as is_completed_72h
-    from latest
-    inner join episodes on episodes.missing_episode_id = latest.missing_episode_id
+        ) as is_completed_72h,
+        latest.missing_episode_id as recorded_episode_id
+    from kept as latest
+    inner join episodes on episodes.missing_episode_id = latest.episode_id
 
 )
 
