@@ -39,6 +39,7 @@ def whois(pseudonyms: Iterable[str], raw_dir: str | Path, *, key: bytes,
     from .db import connect
     from .formats.mapping import load_mappings
     # the loader's own readers, so a file is read here exactly as it was loaded
+    from .formats import Skip
     from .load import _frames_for, discover, hmac_pads
 
     wanted = sorted({p.strip() for p in pseudonyms})
@@ -55,8 +56,11 @@ def whois(pseudonyms: Iterable[str], raw_dir: str | Path, *, key: bytes,
         with tempfile.TemporaryDirectory(prefix="scorecard-whois-") as tmp:
             for path in files:
                 rel = path.relative_to(raw_dir).as_posix()
-                readers, _ = _frames_for(con, path, rel, maps, Path(tmp), key)
-                for table, fill, _location in readers:
+                try:
+                    readers, _ = _frames_for(con, path, rel, maps, Path(tmp), key)
+                except Skip:   # recognised, but nothing the scorecard loads
+                    continue
+                for table, fill, _location, _source in readers:
                     fill()
                     out += _matches(con, wanted, rel, table, ipad, opad)
                     con.execute("drop table if exists _in").fetchall()

@@ -253,9 +253,12 @@ def test_shipped_mappings_carry_the_whole_census_tables():
     for system in ("mosaic.toml", "ted.toml"):
         for table in ("children", "assessments", "s47_enquiries", "cin_plans", "cp_reviews"):
             assert (system, table) in tables
-    # every shipped export maps every canonical column of its table (constants aside)
+    # every export of the case-management systems maps every canonical column of its table
+    # (constants aside; the police example maps what a police spreadsheet holds)
     from scorecard.schema import TABLES
     for m in load_mappings([]):
+        if m.source.name not in ("mosaic.toml", "ted.toml"):
+            continue
         mapped = set(m.columns.values()) | set(m.constants)
         missing = set(TABLES[m.table].column_names) - mapped - {"legacy_id"}
         assert not missing, (m.source.name, m.name, missing)
