@@ -110,8 +110,9 @@ def compare_builds(con: duckdb.DuckDBPyConnection, old: str | int, new: str | in
     for ref in (old, new):
         b = get_build(con, ref)
         if b is None:
-            known = ", ".join(str(x.build_id) for x in builds(con)) or "none"
-            raise KeyError(f"no build {ref!r} in the database (builds kept: {known}); "
+            ids = [str(x.build_id) for x in builds(con)]
+            known = ", ".join(ids if len(ids) <= 10 else [*ids[:3], "...", *ids[-3:]]) or "none"
+            raise KeyError(f"no build {str(ref)!r} in the database (builds kept: {known}); "
                            "scorecard history lists them")
         found.append(b)
     return revisions(con, found[0], found[1]).select(list(REVISIONS_SCHEMA))
