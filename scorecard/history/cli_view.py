@@ -31,12 +31,16 @@ def _print(frame: pl.DataFrame, title: str, echo) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    console = Console()
+    if not console.is_terminal:   # piped or captured: wide enough that ids are never cut
+        console = Console(width=200)
     table = Table(title=title)
     for c in frame.columns:
-        table.add_column(c, justify="right" if frame.schema[c].is_numeric() else "left")
+        table.add_column(c, justify="right" if frame.schema[c].is_numeric() else "left",
+                         no_wrap=c in ("metric", "period", "label", "built_at"))
     for r in frame.iter_rows():
         table.add_row(*["" if v is None else (f"{v:.4g}" if isinstance(v, float) else str(v)) for v in r])
-    Console().print(table)
+    console.print(table)
 
 
 def history_command(db: Path, *, la_code: int | None, compare: tuple[str, str] | None,
