@@ -10,7 +10,8 @@ series from generated tables:
 - ``<table>_<YYYY-MM>.csv``: the records dated in that month (by the record's main date, as
   ``split_monthly`` does);
 - in each month of ``revise_in`` (default every drop month after the first), one referral of the
-  month before arrives late (it is moved into this month's drop), and one referral of two months
+  month before arrives late (it is moved into this month's drop; only a referral no assessment or
+  CIN episode refers to, so a small month may have none), and one referral of two months
   before is sent again, corrected: its referral date was a month too early (so one month loses a
   referral and the next gains one).
 
