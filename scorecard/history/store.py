@@ -9,8 +9,8 @@ Tables (in the scorecard database, created on first use):
                       the name outputs use, the same on every rerun), ``inputs`` (JSON)
 ``history.figures``   the figures the build published (``metrics.csv`` for the periods the build
                       covers): ``metric_id, period, breakdown, value, numerator, denominator``
-``history.records``   per mart row: ``mart, record_key`` (the mart's record id), ``row_hash`` (md5 of
-                      the row's columns: every id in it already a pseudonym) and the dates that put
+``history.records``   per mart row: ``mart, record_key`` (the mart's record id), ``row_hash`` (the
+                      low 64 bits of the MD5 of the row's columns: every id in it already a pseudonym) and the dates that put
                       it in a period (``record_dates``: ``column_name, value``)
 ``history.failures``  the records each failing check named (``table_name, record_id, check_id``)
 
@@ -45,7 +45,7 @@ DDL = [
         build_id bigint, metric_id varchar, period varchar, breakdown varchar, value double,
         numerator double, denominator double)""",
     """create table if not exists history.records (
-        build_id bigint, mart varchar, record_key varchar, row_hash varchar)""",
+        build_id bigint, mart varchar, record_key varchar, row_hash ubigint)""",
     """create table if not exists history.record_dates (
         build_id bigint, mart varchar, record_key varchar, column_name varchar, value date)""",
     """create table if not exists history.failures (
@@ -173,7 +173,7 @@ def record(con: duckdb.DuckDBPyConnection, facts: BuildFacts) -> Build:
         key, cols = mart_keys(con, mart)
         row = ", ".join(f'"{c}"' for c in cols)
         con.execute(f"insert into history.records select $b, $m, {key}, "
-                    f"md5(cast(struct_pack({row}) as varchar)) from marts.\"{mart}\"",
+                    f"md5_number_lower(cast(struct_pack({row}) as varchar)) from marts.\"{mart}\"",
                     {"b": facts.build_id, "m": mart}).fetchall()
         for c in dates:
             con.execute(f"insert into history.record_dates select $b, $m, {key}, $c, "
