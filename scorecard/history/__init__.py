@@ -20,7 +20,7 @@ import duckdb
 import polars as pl
 
 from .compare import REASONS, REVISIONS_SCHEMA, moved_months, revisions
-from .store import Build, BuildFacts, base_build, builds, ensure, get_build, record
+from .store import Build, BuildFacts, base_build, builds, get_build, record
 
 __all__ = ["BuildFacts", "Build", "Kept", "REASONS", "REVISIONS_SCHEMA", "CHECK_ID", "DEFAULT_THRESHOLD",
            "keep", "builds", "get_build", "compare_builds", "revisions", "moved_months", "warning_rows"]

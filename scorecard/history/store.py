@@ -32,7 +32,8 @@ from ..periods import Period, parse_period
 from ..schema import TABLES
 
 __all__ = ["BuildFacts", "Build", "DDL", "ensure", "exists", "record", "builds", "get_build",
-           "base_build", "mart_keys", "metric_dates", "period_span", "FIGURE_COLUMNS"]
+           "base_build", "mart_keys", "metric_dates", "period_span", "published", "table_of_key",
+           "FIGURE_COLUMNS"]
 
 FIGURE_COLUMNS = ("metric_id", "period", "breakdown", "value", "numerator", "denominator")
 
