@@ -115,6 +115,7 @@ class _Run:
     reconciliation: pl.DataFrame | None = None
     targets: Any = None  # scorecard.report.targets.Targets
     unavailable: list = field(default_factory=list)  # scorecard.metrics.availability.Unavailable
+    docs_worker: Any = None  # scorecard.validate.docs.DocsWorker
 
     @property
     def raw_dir(self) -> Path:
@@ -182,6 +183,10 @@ def _build(run: _Run) -> BuildResult:
     # output is written: any failure before that (bad input, an unwritable output folder)
     # leaves the database exactly as it was, as exit status 2 promises.
     con.execute("begin transaction").fetchall()
+    # the Data Docs worker imports Great Expectations while this process loads and validates
+    from .validate.docs import DocsWorker
+
+    run.docs_worker = DocsWorker.start()
     try:
         _load_step(run)
         _validate_step(run)
@@ -203,6 +208,7 @@ def _build(run: _Run) -> BuildResult:
                              f"{exc.strerror or exc}; nothing was built") from None
     except BaseException:
         con.execute("rollback").fetchall()
+        run.docs_worker.cancel()
         raise
     _write_run_log(run, exit_code)
     files = sorted(p for p in run.out_dir.rglob("*") if p.is_file())
@@ -243,7 +249,11 @@ def _validate_step(run: _Run) -> None:
 
         run.validation = validate(run.con, None, recompute=run.recompute, period=run.period.label,
                                   date_floor=run.settings.date_floor,
-                                  unavailable=availability.describe(run.con, run.unavailable))
+                                  unavailable=availability.describe(run.con, run.unavailable),
+                                  docs_worker=run.docs_worker,
+                                  # what the impact's recomputed metrics also depend on
+                                  cache={"la_code": run.settings.la_code,
+                                         "missing_match_hours": run.settings.missing_match_hours})
     run.say(f"validate: {run.validation.errors} error(s), {run.validation.warnings} warning(s)")
 
 
@@ -284,7 +294,6 @@ def _report_step(run: _Run) -> None:
         scorecard = run.scorecard if run.targets is None else run.targets.annotate(run.scorecard)
         write_csv(scorecard, out_dir / "scorecard.csv")
         write_csv(run.reconciliation, out_dir / "reconciliation.csv")
-        run.validation.write(out_dir)
         report.render_all(out_dir, metrics=run.metrics, scorecard=run.scorecard,
                           validation=run.validation.rows, impact=run.validation.impact,
                           affects=run.validation.affects,
@@ -292,6 +301,8 @@ def _report_step(run: _Run) -> None:
                           la_code=run.settings.la_code, la_name=run.la_name,
                           threshold=run.settings.suppress_below,
                           errors_failed=run.validation.errors > 0, targets=run.targets)
+        # last: the Data Docs were rendered by another process while the charts were drawn
+        run.validation.write(out_dir)
 
 
 def _write_run_log(run: _Run, exit_code: int) -> None:
