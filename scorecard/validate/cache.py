@@ -30,8 +30,8 @@ _DATA_SCHEMAS = ("staging", "quarantine", "meta")
 _NOT_DATA = {("meta", "runs"), ("meta", "validation_cache"), ("meta", "loads"), ("meta", "load_columns")}
 
 
-def _package_digest() -> str:
-    h = hashlib.sha256()
+def _rule_files() -> list:
+    """Every package file that decides a validation's outcome, in a fixed order."""
     root = resources.files("scorecard")
     stack = [root.joinpath(f) for f in _RULE_FOLDERS] + [root.joinpath(f) for f in _RULE_FILES]
     files = []
@@ -41,7 +41,12 @@ def _package_digest() -> str:
             stack.extend(c for c in item.iterdir() if c.name != "__pycache__")
         elif item.is_file() and item.name.endswith((".py", ".sql", ".json", ".toml", ".csv")):
             files.append(item)
-    for f in sorted(files, key=lambda f: str(f)):
+    return sorted(files, key=lambda f: str(f))
+
+
+def _package_digest() -> str:
+    h = hashlib.sha256()
+    for f in _rule_files():
         h.update(str(f).split("scorecard", 1)[-1].encode())
         h.update(f.read_bytes())
     return h.hexdigest()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import pickle
 import subprocess
 import sys
@@ -48,8 +49,11 @@ class DocsWorker:
     def start(cls) -> "DocsWorker":
         """Start the worker (it imports GX and waits for :meth:`render`)."""
         stderr = tempfile.TemporaryFile()
+        # a fixed hash seed: GX's renderer lists some values through sets, whose order would
+        # otherwise differ from process to process (and the Data Docs from run to run)
         proc = subprocess.Popen([sys.executable, "-m", "scorecard.validate.docs"],
-                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr)
+                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr,
+                                env={**os.environ, "PYTHONHASHSEED": "0"})
         return cls(proc, stderr)
 
     def render(self, docs_dir: Path, run_time: dt.datetime, results: list) -> None:
