@@ -116,6 +116,7 @@ class _Run:
     targets: Any = None  # scorecard.report.targets.Targets
     unavailable: list = field(default_factory=list)  # scorecard.metrics.availability.Unavailable
     docs_worker: Any = None  # scorecard.validate.docs.DocsWorker
+    base_metrics: pl.DataFrame | None = None  # every metric, computed once (recompute, metrics step)
 
     @property
     def raw_dir(self) -> Path:
@@ -134,11 +135,27 @@ class _Run:
         self.timings[name] = round(time.perf_counter() - t0, 3)
 
     def recompute(self, exclude: dict[str, set[str]]) -> pl.DataFrame:
-        """The metrics without the records in ``exclude`` (for the validation impact)."""
-        from .metrics import availability, compute
+        """The metrics without the records in ``exclude`` (for the validation impact).
 
-        return availability.drop(compute(self.con, self.period.label, la_code=self.settings.la_code,
-                                         exclude=exclude), self.unavailable)
+        Work done once: the metrics of all records are computed once (the metrics step reuses
+        them), and without some records only the metrics whose marts read their tables are
+        computed again; the others are the same values."""
+        from .metrics import METRICS, availability, compute
+        from .metrics.marts import mart_sources
+
+        if self.base_metrics is None:
+            self.base_metrics = availability.drop(compute(self.con, self.period.label,
+                                                          la_code=self.settings.la_code), self.unavailable)
+        if not exclude:
+            return self.base_metrics
+        reads = mart_sources()
+        ids = [m.id for m in METRICS
+               if reads[(METRICS[m.of] if m.of else m).mart] & set(exclude)]
+        if not ids:
+            return self.base_metrics
+        part = availability.drop(compute(self.con, self.period.label, la_code=self.settings.la_code,
+                                         exclude=exclude, metric_ids=ids), self.unavailable)
+        return pl.concat([self.base_metrics.filter(~pl.col("metric_id").is_in(ids)), part])
 
 
 def build(settings: Settings, *, period: str | None = None, wait: float = 0.0,
@@ -262,8 +279,8 @@ def _metrics_step(run: _Run) -> None:
 
     with run.step("metrics", f"metrics: computing {run.period.label}"):
         # a metric whose inputs no loaded file supplied is left out, never reported as zero
-        run.metrics = availability.drop(compute(run.con, run.period.label, la_code=run.settings.la_code),
-                                        run.unavailable)
+        run.metrics = run.base_metrics if run.base_metrics is not None else availability.drop(
+            compute(run.con, run.period.label, la_code=run.settings.la_code), run.unavailable)
         run.catalogue = catalogue()
 
 
