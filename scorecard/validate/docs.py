@@ -19,7 +19,6 @@ import tempfile
 import warnings
 import weakref
 from pathlib import Path
-from typing import Any
 
 from ..errors import ScorecardError
 

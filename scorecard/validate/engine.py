@@ -26,7 +26,6 @@ Semantics copied from GX 1.x's pandas engine (tested against it):
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -260,10 +259,6 @@ def _partial_counts(values: list[Any]) -> list[dict[str, Any]] | None:
                                                            key=lambda x: (-x[1], x[0]))]
     except TypeError:  # GX leaves the counts out when values cannot be ordered
         return None
-
-
-def _nan(v: Any) -> bool:
-    return isinstance(v, float) and math.isnan(v)
 
 
 def evaluate_suite(con: duckdb.DuckDBPyConnection, relation: str, suite: dict[str, Any], *,
