@@ -318,8 +318,9 @@ def _report_step(run: _Run) -> None:
                           la_code=run.settings.la_code, la_name=run.la_name,
                           threshold=run.settings.suppress_below,
                           errors_failed=run.validation.errors > 0, targets=run.targets)
-        # last: the Data Docs were rendered by another process while the charts were drawn
-        run.validation.write(out_dir)
+    # last: the Data Docs were rendered by another process while the charts were drawn
+    with run.step("docs", "reports: validation outputs and Data Docs"):
+        run.validation.write(run.out_dir)
 
 
 def _write_run_log(run: _Run, exit_code: int) -> None:
