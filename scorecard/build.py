@@ -116,6 +116,8 @@ class _Run:
     targets: Any = None  # scorecard.report.targets.Targets
     unavailable: list = field(default_factory=list)  # scorecard.metrics.availability.Unavailable
     history: Any = None  # scorecard.history.Kept
+    docs_worker: Any = None  # scorecard.validate.docs.DocsWorker
+    base_metrics: pl.DataFrame | None = None  # every metric, computed once (recompute, metrics step)
 
     @property
     def raw_dir(self) -> Path:
@@ -134,11 +136,27 @@ class _Run:
         self.timings[name] = round(time.perf_counter() - t0, 3)
 
     def recompute(self, exclude: dict[str, set[str]]) -> pl.DataFrame:
-        """The metrics without the records in ``exclude`` (for the validation impact)."""
-        from .metrics import availability, compute
+        """The metrics without the records in ``exclude`` (for the validation impact).
 
-        return availability.drop(compute(self.con, self.period.label, la_code=self.settings.la_code,
-                                         exclude=exclude), self.unavailable)
+        Work done once: the metrics of all records are computed once (the metrics step reuses
+        them), and without some records only the metrics whose marts read their tables are
+        computed again; the others are the same values."""
+        from .metrics import METRICS, availability, compute
+        from .metrics.marts import mart_sources
+
+        if self.base_metrics is None:
+            self.base_metrics = availability.drop(compute(self.con, self.period.label,
+                                                          la_code=self.settings.la_code), self.unavailable)
+        if not exclude:
+            return self.base_metrics
+        reads = mart_sources()
+        ids = [m.id for m in METRICS
+               if reads[(METRICS[m.of] if m.of else m).mart] & set(exclude)]
+        if not ids:
+            return self.base_metrics
+        part = availability.drop(compute(self.con, self.period.label, la_code=self.settings.la_code,
+                                         exclude=exclude, metric_ids=ids), self.unavailable)
+        return pl.concat([self.base_metrics.filter(~pl.col("metric_id").is_in(ids)), part])
 
 
 def build(settings: Settings, *, period: str | None = None, wait: float = 0.0,
@@ -183,6 +201,10 @@ def _build(run: _Run) -> BuildResult:
     # output is written: any failure before that (bad input, an unwritable output folder)
     # leaves the database exactly as it was, as exit status 2 promises.
     con.execute("begin transaction").fetchall()
+    # the Data Docs worker imports Great Expectations while this process loads and validates
+    from .validate.docs import DocsWorker
+
+    run.docs_worker = DocsWorker.start()
     try:
         _load_step(run)
         _validate_step(run)
@@ -205,6 +227,7 @@ def _build(run: _Run) -> BuildResult:
                              f"{exc.strerror or exc}; nothing was built") from None
     except BaseException:
         con.execute("rollback").fetchall()
+        run.docs_worker.cancel()
         raise
     _write_run_log(run, exit_code)
     files = sorted(p for p in run.out_dir.rglob("*") if p.is_file())
@@ -245,7 +268,11 @@ def _validate_step(run: _Run) -> None:
 
         run.validation = validate(run.con, None, recompute=run.recompute, period=run.period.label,
                                   date_floor=run.settings.date_floor,
-                                  unavailable=availability.describe(run.con, run.unavailable))
+                                  unavailable=availability.describe(run.con, run.unavailable),
+                                  docs_worker=run.docs_worker,
+                                  # what the impact's recomputed metrics also depend on
+                                  cache={"la_code": run.settings.la_code,
+                                         "missing_match_hours": run.settings.missing_match_hours})
     run.say(f"validate: {run.validation.errors} error(s), {run.validation.warnings} warning(s)")
 
 
@@ -254,8 +281,8 @@ def _metrics_step(run: _Run) -> None:
 
     with run.step("metrics", f"metrics: computing {run.period.label}"):
         # a metric whose inputs no loaded file supplied is left out, never reported as zero
-        run.metrics = availability.drop(compute(run.con, run.period.label, la_code=run.settings.la_code),
-                                        run.unavailable)
+        run.metrics = run.base_metrics if run.base_metrics is not None else availability.drop(
+            compute(run.con, run.period.label, la_code=run.settings.la_code), run.unavailable)
         run.catalogue = catalogue()
 
 
@@ -294,7 +321,6 @@ def _report_step(run: _Run) -> None:
         write_csv(scorecard, out_dir / "scorecard.csv")
         write_csv(run.reconciliation, out_dir / "reconciliation.csv")
         run.history.write(out_dir)
-        run.validation.write(out_dir)
         report.render_all(out_dir, metrics=run.metrics, scorecard=run.scorecard,
                           validation=run.validation.rows, impact=run.validation.impact,
                           affects=run.validation.affects,
@@ -303,6 +329,9 @@ def _report_step(run: _Run) -> None:
                           threshold=run.settings.suppress_below,
                           errors_failed=run.validation.errors > 0, targets=run.targets,
                           sections=[run.history.section])
+    # last: the Data Docs were rendered by another process while the charts were drawn
+    with run.step("docs", "reports: validation outputs and Data Docs"):
+        run.validation.write(run.out_dir)
 
 
 def _write_run_log(run: _Run, exit_code: int) -> None:

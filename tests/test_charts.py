@@ -87,6 +87,31 @@ def test_byte_identical_rerun(tmp_path):
 
 
 
+def test_charts_drawn_by_the_helper_process_are_the_same_bytes(drawn, tmp_path):
+    """save_all hands every other chart to a helper process: the same files, byte for byte, as
+    drawing them all here; a helper that fails is an error."""
+    out, files = drawn
+    f = synthetic_frames()
+    this = tables.all_tables(f["metrics"], f["scorecard"], **KW,
+                             provisional_metrics=frozenset({"rhi_completed_72h_pct", "cpp_rate_per_10k"}))
+    last = tables.all_tables(f["metrics"], f["scorecard"], period="2021-22", la_code=370, la_name="Barnsley")
+    specs = charts.chart_specs(this, previous_tables=last, metrics=f["metrics"], scorecard=f["scorecard"],
+                               catalogue=f["catalogue"], period="2022-23", la_code=370, la_name="Barnsley",
+                               threshold=5, provisional_metrics=frozenset({"rhi_completed_72h_pct",
+                                                                           "cpp_rate_per_10k"}))
+    assert len(specs) >= charts.PARALLEL_FROM
+    serial = charts.save_all(tmp_path / "one", specs, jobs=1)
+    both = charts.save_all(tmp_path / "two", specs, jobs=2)
+    assert [p.name for p in both] == [p.name for p in serial]
+    assert all((tmp_path / "two" / p.name).read_bytes() == p.read_bytes() for p in serial)
+    assert all((out / p.name).read_bytes() == p.read_bytes() for p in serial)
+    bad = charts.ChartSpec(name="bad", kind="trend", title="t", unit="count", categories=("a",),
+                           series=("not a series",), note="")
+    # this process draws the good ones, the helper the bad one
+    with pytest.raises(RuntimeError, match="drawing charts failed"):
+        charts.save_all(tmp_path / "three", [specs[0], bad, specs[1], bad, specs[2], bad], jobs=2)
+
+
 def test_suppressed_values_are_gaps_marked_c():
     f = synthetic_frames()
     t = tables.rhi_by_month(f["metrics"], **KW).suppressed_with(5)

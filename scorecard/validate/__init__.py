@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 
 import resource
+import shutil
 import tempfile
 import time
 import weakref
@@ -40,7 +41,8 @@ def validate(con: duckdb.DuckDBPyConnection, out_dir: Path | None = None, *,
              extract_date: date | None = None, cutover: date | None = None,
              recompute: Callable[[dict[str, set[str]]], pl.DataFrame] | None = None,
              period: str | None = None, date_floor: date | None = None,
-             unavailable: list[str] | None = None) -> ValidationResult:
+             unavailable: list[str] | None = None, engine: str = "duckdb",
+             docs_worker=None, cache: dict | None = None) -> ValidationResult:
     """Validate ``staging.*`` and report ``quarantine.rejected_rows``.
 
     :param con: a connection to the scorecard database (``scorecard.db.connect``).
@@ -58,36 +60,102 @@ def validate(con: duckdb.DuckDBPyConnection, out_dir: Path | None = None, *,
         column); default :data:`checks.DATE_FLOOR` (1900-01-01).
     :param unavailable: lines naming the metrics that cannot be computed from what was loaded
         (``scorecard.metrics.availability.describe``), for the summary.
+    :param engine: ``duckdb`` (default): the suites are evaluated in DuckDB (``engine.py``) and
+        the Data Docs rendered by Great Expectations from its results in another process;
+        ``gx``: Great Expectations evaluates them on pandas frames (the reference).
+    :param docs_worker: a :class:`docs.DocsWorker` already started (a build starts it early so
+        that importing GX overlaps loading), given the results to render at once; default: the
+        Data Docs are rendered when the result is written.
+    :param cache: when given (with the DuckDB engine), an outcome stored in
+        ``meta.validation_cache`` for the same data, rules and parameters (these, plus the
+        items of ``cache``: whatever else ``recompute`` depends on, such as the LA) is reused
+        instead of validating again (``cache.py``); ``result.cached`` says whether it was.
     """
-    from .suites import GXRunner, load_suite, suite_columns
-
-    notes: list[str] = []
+    if engine not in ("duckdb", "gx"):
+        raise ValueError(f"unknown validation engine {engine!r} (duckdb or gx)")
     extract_date = extract_date or checks.detect_extract_date(con)
     if cutover is None:
         cutover, cutover_note = checks.detect_cutover(con, extract_date)
     else:
         cutover_note = f"cut-over given: {cutover.isoformat()}"
     date_floor = date_floor or checks.DATE_FLOOR
+    run_time = datetime.datetime.combine(extract_date, datetime.time(), datetime.timezone.utc)
+    key = stored = None
+    if cache is not None and engine == "duckdb":
+        from . import cache as cachemod
+
+        key = cachemod.digest(con, {**cache, "extract_date": extract_date, "cutover": cutover,
+                                    "cutover_note": cutover_note, "date_floor": date_floor,
+                                    "period": period, "recompute": recompute is not None,
+                                    "unavailable": unavailable})
+        stored = cachemod.get(con, key)
+    hit = stored is not None
+    if stored is None:
+        stored = _evaluate(con, engine, extract_date=extract_date, cutover=cutover,
+                           cutover_note=cutover_note, date_floor=date_floor, period=period,
+                           recompute=recompute, unavailable=unavailable)
+        if key is not None:
+            cachemod.put(con, key, stored)
+    docs = Path(tempfile.mkdtemp(prefix="scorecard-validation-"))
+    result = ValidationResult(stored["rows"], stored["impact"], stored["text"], extract_date, cutover, docs,
+                              stored["notes"], affects=stored["affects"], census_errors=stored["census_errors"])
+    result.cached = hit
+    if engine == "gx":
+        shutil.copytree(stored["docs"], docs, dirs_exist_ok=True)
+        _remove(stored["docs"])
+    else:
+        from .docs import PendingDocs
+
+        if docs_worker is not None:  # started early by the caller: it renders now
+            docs_worker.render(docs, run_time, stored["results"])
+            result.docs_job = docs_worker
+        else:                        # rendered only if written
+            result.docs_job = PendingDocs(docs, run_time, stored["results"])
+    weakref.finalize(result, _remove, docs)
+    if out_dir is not None:
+        result.write(Path(out_dir))
+    return result
+
+
+def _evaluate(con: duckdb.DuckDBPyConnection, engine: str, *, extract_date: date, cutover: date | None,
+              cutover_note: str, date_floor: date, period: str | None,
+              recompute: Callable[[dict[str, set[str]]], pl.DataFrame] | None,
+              unavailable: list[str] | None) -> dict:
+    """Run every check: the outcome (rows, impact, summary, notes, affects, census errors, and
+    the engine's results for the Data Docs, or the GX Data Docs folder)."""
+    from .suites import load_suite, suite_columns
+
+    notes: list[str] = []
     params = {"extract_end": pd.Timestamp(extract_date) + pd.Timedelta(days=1, microseconds=-1),
               "first_plausible": pd.Timestamp(date_floor) + pd.Timedelta(days=1),
               # a placeholder on or before the floor is reported once, by the floor check
               "placeholder_dates": [pd.Timestamp(d) for d in checks.placeholder_dates(date_floor)]}
+    if engine == "gx":
+        from .suites import GXRunner
 
-    docs = Path(tempfile.mkdtemp(prefix="scorecard-validation-"))
-    runner = GXRunner(docs, run_time=datetime.datetime.combine(extract_date, datetime.time(), datetime.timezone.utc))
+        docs = Path(tempfile.mkdtemp(prefix="scorecard-validation-"))
+        runner = GXRunner(docs, run_time=datetime.datetime.combine(extract_date, datetime.time(),
+                                                                   datetime.timezone.utc))
+    else:
+        from .runner import DuckDBRunner
+
+        runner = DuckDBRunner(con)
     derived = checks.derived_checks(cutover)
     rows: list[dict[str, str]] = checks.quarantine_rows(con)
     skipped: list[str] = []
     for name, table in TABLES.items():
         suite = load_suite(name)
-        frame = checks.table_frame(con, name, suite_columns(suite), derived,
-                                   extract_date=extract_date, cutover=cutover, date_floor=date_floor)
-        run = runner.run(suite, frame, table_of=name, index_columns=[table.id_column],
-                         parameters=params)
+        spec = dict(table=name, columns=suite_columns(suite), checks=derived,
+                    extract_date=extract_date, cutover=cutover, date_floor=date_floor)
+        if engine == "gx":
+            run = runner.run(suite, checks.table_frame(con, **spec), table_of=name,
+                             index_columns=[table.id_column], parameters=params)
+        else:
+            run = runner.run_sql(suite, *checks.table_sql(**spec, position=True), table_of=name,
+                                 index_columns=[table.id_column], parameters=params)
         rows += run.rows
         skipped += run.skipped
         notes += [f"check could not run: {b}" for b in run.broken]
-        del frame
     census = _census_rules(con, runner, period=period, extract_date=extract_date, params=params)
     rows += census.rows
     notes += census.notes
@@ -110,12 +178,13 @@ def validate(con: duckdb.DuckDBPyConnection, out_dir: Path | None = None, *,
     text = summary_text(frame, impact, extract_date=extract_date, cutover_note=cutover_note,
                         notes=notes, recompute_given=recompute is not None, affects=affects,
                         unavailable=unavailable)
-    result = ValidationResult(frame, impact, text, extract_date, cutover, docs, notes,
-                              affects=affects, census_errors=census.errors)
-    weakref.finalize(result, _remove, docs)
-    if out_dir is not None:
-        result.write(Path(out_dir))
-    return result
+    out = {"rows": frame, "impact": impact, "text": text, "notes": notes, "affects": affects,
+           "census_errors": census.errors}
+    if engine == "gx":
+        out["docs"] = docs
+    else:
+        out["results"] = runner.results
+    return out
 
 
 def _census_rules(con: duckdb.DuckDBPyConnection, runner, *, period: str | None, extract_date: date,

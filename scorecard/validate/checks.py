@@ -32,6 +32,7 @@ __all__ = [
     "detect_extract_date",
     "quarantine_rows",
     "table_frame",
+    "table_sql",
     "placeholder_dates",
     "volumes_frame",
 ]
@@ -127,6 +128,16 @@ def table_frame(con: duckdb.DuckDBPyConnection, table: str, columns: set[str],
     (typed as staged), plus
     ``days_after_birth_<col>`` (days from the child's birth, never the birth date itself)
     and the ``chk_*`` detail columns of ``checks``."""
+    sql, params = table_sql(table, columns, checks, extract_date=extract_date, cutover=cutover,
+                            date_floor=date_floor)
+    return con.execute(sql, params).df()
+
+
+def table_sql(table: str, columns: set[str], checks: list[DerivedCheck], *, extract_date: date,
+              cutover: date | None, date_floor: date = DATE_FLOOR,
+              position: bool = False) -> tuple[str, dict]:
+    """The query of :func:`table_frame` and its parameters; with ``position``, a ``_pos``
+    column numbers the rows (from 0) in the frame's order (the DuckDB engine's relation)."""
     t = TABLES[table]
     select, joins, params = [f"t.{t.id_column}"], [], {}
     for col in sorted(columns - {t.id_column}):
@@ -147,15 +158,17 @@ def table_frame(con: duckdb.DuckDBPyConnection, table: str, columns: set[str],
         joins.append(f"left join (select record_id, string_agg(distinct detail, '; ' order by detail) as detail "
                      f"from ({c.sql}) group by record_id) as c{i} on c{i}.record_id = t.{t.id_column}")
     # a fixed row order, so the Data Docs (which list failing row positions) are reproducible
-    sql = (f"select {', '.join(select)} from staging.{table} as t {' '.join(joins)} "
-           f"order by t.source_file, t.source_row, t.{t.id_column}")
+    order = f"t.source_file, t.source_row, t.{t.id_column}"
+    if position:
+        select.append(f"row_number() over (order by {order}) - 1 as _pos")
+    sql = f"select {', '.join(select)} from staging.{table} as t {' '.join(joins)} order by {order}"
     values = {"extract_date": extract_date, "cutover": cutover, "date_floor": date_floor,
               "placeholder_dates": placeholder_dates(date_floor),
               "codes": [c for (tn, _), cs in DISCONTINUED_CODES.items() if tn == table for c in cs]}
     for name, value in values.items():
         if re.search(r"\$" + name + r"\b", sql):
             params[name] = value
-    return con.execute(sql, params).df()
+    return sql, params
 
 
 def volumes_frame(con: duckdb.DuckDBPyConnection, extract_date: date) -> pd.DataFrame:

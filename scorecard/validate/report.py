@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -195,6 +196,11 @@ class ValidationResult:
     affects: pl.DataFrame | None = None
     #: the DfE CIN census rules' findings in the DfE's error-report shape (cin_census_errors.csv)
     census_errors: pl.DataFrame | None = None
+    #: the process rendering the Data Docs into ``docs_dir`` (``docs.DocsWorker``), if still
+    #: running: :meth:`write` waits for it
+    docs_job: Any = None
+    #: whether the outcome came from ``meta.validation_cache`` (an unchanged load)
+    cached: bool = False
 
     @property
     def errors(self) -> int:
@@ -216,6 +222,8 @@ class ValidationResult:
             self.census_errors.write_csv(out_dir / "cin_census_errors.csv", null_value="")
         (out_dir / "validation_summary.md").write_text(self.summary_text, encoding="utf-8")
         target = out_dir / "validation"
+        if self.docs_job is not None:
+            self.docs_job.wait()
         if self.docs_dir is not None and self.docs_dir.resolve() != target.resolve():
             if target.exists():
                 shutil.rmtree(target)

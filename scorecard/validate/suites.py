@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["GXRunner", "SuiteRun", "expectation_columns", "load_suite", "suite_columns"]
+__all__ = ["GXRunner", "SuiteRun", "expectation_columns", "finding_rows", "load_suite", "suite_columns"]
 
 _COLUMN_KEYS = ("column", "column_A", "column_B")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -102,6 +102,8 @@ class GXRunner:
                               "base_directory": str(docs_dir)},
         })
         self.datasource = self.context.data_sources.add_pandas("scorecard")
+        #: (suite name, GX ExpectationValidationResult) of every expectation run, in order
+        self.results: list[tuple[str, Any]] = []
 
     def run(self, suite: dict[str, Any], frame: pd.DataFrame, *, table_of: str | None,
             index_columns: list[str], parameters: dict[str, Any]) -> SuiteRun:
@@ -143,6 +145,7 @@ class GXRunner:
                                     expectation_parameters=parameters, run_id=self._run_id())
         for suite_result in result.run_results.values():
             for r in suite_result.results:
+                self.results.append((name, r))
                 meta = r.expectation_config.meta or {}
                 problem = _exception(r.exception_info)
                 if problem:
@@ -163,25 +166,32 @@ class GXRunner:
     @staticmethod
     def _rows(r: Any, meta: dict[str, Any], table_of: str | None,
               index_columns: list[str]) -> list[dict[str, str]]:
-        kw = r.expectation_config.kwargs
-        column = kw.get("column")
-        rows = []
-        for item in r.result.get("unexpected_index_list") or []:
-            message = meta["message"]
-            if table_of is None:  # period frames: name the row in the message
-                detail = ", ".join(f"{c} {_text(item.get(c))}" for c in index_columns
-                                   if c not in ("table_name", "period"))
-                extra = ", ".join(f"{k} {_text(v)}" for k, v in item.items()
-                                  if k not in index_columns)
-                message = f"{message}: {detail}" + (f" ({extra})" if extra else "")
-            elif column and column.startswith("chk_") and item.get(column):
-                message = f"{message}: {item[column]}"
-            rows.append({
-                "check_id": meta["check_id"],
-                "table": table_of if table_of is not None else _text(item.get("table_name")),
-                "severity": meta["severity"],
-                "record_id": _text(item.get(index_columns[0])) if table_of is not None else "",
-                "period": _text(item.get("period")),
-                "message": message,
-            })
-        return rows
+        return finding_rows(r.expectation_config.kwargs, meta, r.result.get("unexpected_index_list") or [],
+                            table_of, index_columns)
+
+
+def finding_rows(kwargs: dict[str, Any], meta: dict[str, Any], items: list[dict[str, Any]],
+                 table_of: str | None, index_columns: list[str]) -> list[dict[str, str]]:
+    """``validation.csv`` rows for one failing expectation: one per unexpected record
+    (``items``: GX's ``unexpected_index_list``), whichever engine evaluated it."""
+    column = kwargs.get("column")
+    rows = []
+    for item in items:
+        message = meta["message"]
+        if table_of is None:  # period frames: name the row in the message
+            detail = ", ".join(f"{c} {_text(item.get(c))}" for c in index_columns
+                               if c not in ("table_name", "period"))
+            extra = ", ".join(f"{k} {_text(v)}" for k, v in item.items()
+                              if k not in index_columns)
+            message = f"{message}: {detail}" + (f" ({extra})" if extra else "")
+        elif column and column.startswith("chk_") and item.get(column):
+            message = f"{message}: {item[column]}"
+        rows.append({
+            "check_id": meta["check_id"],
+            "table": table_of if table_of is not None else _text(item.get("table_name")),
+            "severity": meta["severity"],
+            "record_id": _text(item.get(index_columns[0])) if table_of is not None else "",
+            "period": _text(item.get("period")),
+            "message": message,
+        })
+    return rows

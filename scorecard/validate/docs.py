@@ -1,0 +1,179 @@
+"""Great Expectations Data Docs from the DuckDB engine's results, rendered in another process.
+
+Importing GX takes seconds and rendering the pages takes more; neither needs the build's
+process. :class:`DocsWorker` starts ``python -m scorecard.validate.docs``, which imports GX at
+once (while the build loads and validates) and then waits for the results on its stdin; it
+turns each suite's results into GX's own ``ExpectationSuiteValidationResult`` and lets GX's
+site builder render them, while the build computes metrics and draws charts on the other
+core. :meth:`DocsWorker.wait` is called only when the Data Docs are copied to the outputs.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+import warnings
+import weakref
+from pathlib import Path
+
+from ..errors import ScorecardError
+
+__all__ = ["DocsWorker", "PendingDocs", "render"]
+
+
+def _stop(proc: subprocess.Popen, files: list[Path]) -> None:
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    for f in files:
+        f.unlink(missing_ok=True)
+
+
+class DocsWorker:
+    """A process rendering the Data Docs; started early, given the results once."""
+
+    def __init__(self, proc: subprocess.Popen, stderr):
+        self.proc = proc
+        self._stderr = stderr
+        self._sent = False
+        self._done = False
+        self._files: list[Path] = []
+        self._finalizer = weakref.finalize(self, _stop, proc, self._files)
+
+    @classmethod
+    def start(cls) -> "DocsWorker":
+        """Start the worker (it imports GX and waits for :meth:`render`)."""
+        stderr = tempfile.TemporaryFile()
+        # a fixed hash seed: GX's renderer lists some values through sets, whose order would
+        # otherwise differ from process to process (and the Data Docs from run to run)
+        proc = subprocess.Popen([sys.executable, "-m", "scorecard.validate.docs"],
+                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr,
+                                env={**os.environ, "PYTHONHASHSEED": "0"})
+        return cls(proc, stderr)
+
+    def render(self, docs_dir: Path, run_time: dt.datetime, results: list) -> None:
+        """Hand the worker the suites' results (``runner.DuckDBRunner.results``); it renders
+        them into ``docs_dir`` while the caller goes on."""
+        # the results go through a file: the worker reads its stdin only once GX is imported
+        path = Path(docs_dir).with_suffix(".results.pickle")
+        with path.open("wb") as f:
+            pickle.dump((str(docs_dir), run_time, results), f, protocol=pickle.HIGHEST_PROTOCOL)
+        self._files.append(path)
+        try:
+            self.proc.stdin.write(str(path).encode("utf-8"))
+            self.proc.stdin.close()
+        except BrokenPipeError:
+            pass  # the worker died: wait() reports why
+        self._sent = True
+
+    def wait(self) -> None:
+        """Wait until the Data Docs are written; a failed worker is an error (with its message)."""
+        if self._done:
+            return
+        if not self._sent:
+            raise ScorecardError("the Data Docs were never rendered (no results were handed over)")
+        code = self.proc.wait()
+        self._done = True
+        for f in self._files:
+            f.unlink(missing_ok=True)
+        if code != 0:
+            self._stderr.seek(0)
+            tail = self._stderr.read().decode("utf-8", "replace").strip().splitlines()[-5:]
+            raise ScorecardError("rendering the Data Docs failed: " + " / ".join(tail))
+
+    def cancel(self) -> None:
+        """Stop the worker (the build failed before handing it anything)."""
+        self._finalizer()
+
+
+class PendingDocs:
+    """Data Docs not rendered yet: rendered (by a worker) only if someone asks for them."""
+
+    def __init__(self, docs_dir: Path, run_time: dt.datetime, results: list):
+        self.args = (docs_dir, run_time, results)
+        self._done = False
+
+    def wait(self) -> None:
+        if not self._done:
+            worker = DocsWorker.start()
+            worker.render(*self.args)
+            worker.wait()
+            self._done = True
+
+
+def render(docs_dir: Path, run_time: dt.datetime, results: list) -> None:
+    """Render ``results`` (``[(engine.SuiteResult, index_columns), ...]``) as GX Data Docs in
+    ``docs_dir``, as a GX checkpoint with ``UpdateDataDocsAction`` would."""
+    import great_expectations as gx
+    from great_expectations.core import (ExpectationSuite, ExpectationSuiteValidationResult,
+                                         ExpectationValidationResult)
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier, ValidationResultIdentifier)
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    context.add_data_docs_site(site_name="scorecard", site_config={
+        "class_name": "SiteBuilder",
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+    })
+    run_id = RunIdentifier(run_name="scorecard", run_time=run_time)
+    identifiers = []
+    for suite_result, _ in results:
+        name = suite_result.name
+        batch_id = f"scorecard-{name}"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            context.suites.add(ExpectationSuite(name=name, meta=suite_result.meta,
+                                                expectations=[r.expectation for r in suite_result.results]))
+        evrs = [ExpectationValidationResult(
+            success=r.success, result=r.result,
+            expectation_config=ExpectationConfiguration(
+                type=r.expectation["type"], kwargs={"batch_id": batch_id, **r.expectation["kwargs"]},
+                meta=r.expectation.get("meta")),
+            exception_info={"raised_exception": False, "exception_traceback": None,
+                            "exception_message": None}) for r in suite_result.results]
+        passed = sum(r.success for r in evrs)
+        statistics = {"evaluated_expectations": len(evrs), "successful_expectations": passed,
+                      "unsuccessful_expectations": len(evrs) - passed,
+                      "success_percent": passed / len(evrs) * 100 if evrs else None}
+        meta = {"great_expectations_version": gx.__version__,
+                "batch_spec": {"batch_data": "DuckDB"},
+                "active_batch_definition": {"datasource_name": "scorecard", "data_connector_name": "fluent",
+                                            "data_asset_name": name, "batch_identifiers": {}},
+                "run_id": run_id, "validation_time": run_time, "batch_parameters": None,
+                "engine": "scorecard DuckDB evaluator"}
+        svr = ExpectationSuiteValidationResult(success=passed == len(evrs), results=evrs, suite_name=name,
+                                               statistics=statistics, meta=meta, batch_id=batch_id)
+        vrid = ValidationResultIdentifier(expectation_suite_identifier=ExpectationSuiteIdentifier(name=name),
+                                          run_id=run_id, batch_identifier=batch_id)
+        context.validation_results_store.set(vrid, svr)
+        identifiers += [vrid, ExpectationSuiteIdentifier(name=name)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        context.build_data_docs(site_names=["scorecard"], resource_identifiers=identifiers)
+
+
+def main() -> None:
+    """The worker: import GX, then render what arrives on stdin."""
+    import great_expectations  # noqa: F401  (the slow part, done before the results arrive)
+
+    path = sys.stdin.read().strip()
+    if not path:
+        return  # the build ended before validating: nothing to render
+    with open(path, "rb") as f:
+        docs_dir, run_time, results = pickle.load(f)
+    render(Path(docs_dir), run_time, results)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""Tests for scorecard.validate.docs: the Data Docs worker, and Great Expectations and matplotlib
+imported only where they are used."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from scorecard.errors import ScorecardError
+from scorecard.validate.docs import DocsWorker
+from scorecard.validate.engine import ExpectationResult, SuiteResult
+
+HEAVY = ("great_expectations", "matplotlib")
+
+
+def _imported_after(code: str, tmp_path) -> list[str]:
+    """Run ``code`` in a fresh interpreter; the heavy packages it left imported."""
+    script = textwrap.dedent(code) + textwrap.dedent(f"""
+        import json, sys
+        print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({list(HEAVY)!r}))))
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path,
+                          env={**__import__("os").environ, "SCORECARD_KEY_FILE": str(tmp_path / "key")})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_import_scorecard_imports_neither_gx_nor_matplotlib(tmp_path):
+    assert _imported_after("import scorecard, scorecard.cli, scorecard.build, scorecard.validate\n",
+                           tmp_path) == []
+
+
+def test_validate_dfe_only_imports_neither_gx_nor_matplotlib(tmp_path):
+    from scorecard import synth
+
+    synth.generate(tmp_path / "raw", scale=0.05, years=1, seed=4, formats=("cin_census",))
+    census = tmp_path / "raw" / "cin_census.xml"
+    code = f"""
+        from click.testing import CliRunner
+        from scorecard.cli import main
+        res = CliRunner().invoke(main, ["validate", {str(census)!r}, "--dfe-only", "--out", {str(tmp_path / 'o')!r}])
+        assert res.exit_code in (0, 1), res.output
+    """
+    assert _imported_after(code, tmp_path) == []
+    assert (tmp_path / "o" / "validation.csv").exists()
+    # the check of the check: a full validation does import GX (in its Data Docs worker, not here)
+    assert _imported_after("import great_expectations\n", tmp_path) == ["great_expectations"]
+
+
+def _suite_result() -> SuiteResult:
+    e = {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "x"},
+         "meta": {"check_id": "t.x_missing", "severity": "error", "message": "x is missing"}}
+    result = {"element_count": 2, "unexpected_count": 1, "unexpected_percent": 50.0,
+              "partial_unexpected_list": [None], "unexpected_index_column_names": ["id"],
+              "partial_unexpected_counts": [{"value": None, "count": 1}],
+              "partial_unexpected_index_list": [{"x": None, "id": "b"}], "unexpected_list": [None],
+              "unexpected_index_list": [{"x": None, "id": "b"}],
+              "unexpected_index_query": "df.filter(items=[1], axis=0)"}
+    return SuiteResult("things", [ExpectationResult(e, False, result)])
+
+
+def test_worker_renders_results_as_data_docs(tmp_path):
+    worker = DocsWorker.start()
+    worker.render(tmp_path / "docs", dt.datetime(2023, 4, 30, tzinfo=dt.timezone.utc), [(_suite_result(), ["id"])])
+    worker.wait()
+    index = (tmp_path / "docs" / "index.html").read_text(encoding="utf-8")
+    assert "things" in index
+    page = next((tmp_path / "docs" / "validations").rglob("*.html")).read_text(encoding="utf-8")
+    assert "1 unexpected values found. 50% of 2 total rows" in page
+    assert not list(tmp_path.glob("*.pickle"))       # the hand-over file is removed
+
+
+def test_a_worker_never_given_results_is_an_error_not_a_hang(tmp_path):
+    worker = DocsWorker.start()
+    with pytest.raises(ScorecardError, match="never rendered"):
+        worker.wait()
+    worker.cancel()
+    assert worker.proc.poll() is not None
+
+
+def test_a_failing_worker_is_reported(tmp_path):
+    worker = DocsWorker.start()
+    worker.render(tmp_path / "docs", dt.datetime(2023, 4, 30, tzinfo=dt.timezone.utc), [("not a suite", ["id"])])
+    with pytest.raises(ScorecardError, match="rendering the Data Docs failed"):
+        worker.wait()
