@@ -1,9 +1,11 @@
 """Compute registered metrics for a period set: one grouped query per mart and period rule.
 
-``compute(con, "2022-23")`` returns the metrics frame (``metrics.csv``): every metric for the
-financial year, its months, the previous financial year and its months (for a month such as
-``2022-07``: that month's financial year and its months, and the previous financial year and
-its months). Monthly-only metrics get month rows, yearly-only metrics year rows.
+``compute(con, "2022-23")`` returns the metrics frame (``metrics.csv``): every metric for
+every complete financial year the data covers up to the period (at most ten), their complete
+months, and for a month (``2023-01``) the year to date (``2022-04/2023-01``) and the same span a
+year earlier -- never a month after the period, nor a year the data does not reach the end of
+(:mod:`.reach`). Monthly-only metrics get month rows, yearly-only metrics year (and year to
+date) rows.
 
 Coverage: a period appears for a metric only when it overlaps the dates present in the
 metric's mart (so a year before the first record reads as absent, not as zero). Inside that
@@ -29,6 +31,7 @@ from ..schema import TABLES
 from . import child_protection, children_in_need, front_door, missing  # noqa: F401 (register)
 from .definitions import METRICS, Metric
 from .marts import build_marts, build_models, mart_models, mart_sources, quote
+from .reach import Reach, build_periods, data_reach
 
 __all__ = ["CATALOGUE_SCHEMA", "METRICS_SCHEMA", "catalogue", "compute", "period_set",
            "timed_compute"]
@@ -186,12 +189,21 @@ def _query_group(con, relation: str, kind: str, start: str, end: str | None,
             for k, v in out.items()]
 
 
+def _reported(metric: Metric, kind: str) -> bool:
+    """Whether ``metric`` is reported for a period of ``kind`` (a year to date: the yearly
+    metrics other than figures at 31 March and rates, which exist only for a whole year)."""
+    if kind == "span":
+        return ("year" in metric.periods and metric.kind != "open_at_end"
+                and metric.unit != "rate_per_10k")
+    return kind in metric.periods
+
+
 def _rows_for(metric: Metric, groups: list[dict], kinds: dict[str, str], la_code: int,
               population: Population | None) -> list[dict]:
     totals = {g["period"]: g["values"] for g in groups if g["column"] == ""}
     rows = []
     for g in groups:
-        if kinds[g["period"]] not in metric.periods:
+        if not _reported(metric, kinds[g["period"]]):
             continue
         if g["column"] != (metric.breakdown or ""):
             continue
@@ -220,7 +232,7 @@ def _means(metric: Metric, monthly: list[dict], periods: list[Period], la_code: 
     values = {r["period"]: r["value"] for r in monthly if r["breakdown"] == ""}
     rows = []
     for p in periods:
-        if p.kind != "year":
+        if p.kind not in ("year", "span"):
             continue
         months = [values.get(m.label) for m in p.months()]
         if any(v is None for v in months):
@@ -234,8 +246,10 @@ def _means(metric: Metric, monthly: list[dict], periods: list[Period], la_code: 
 def compute(con: duckdb.DuckDBPyConnection, period: str, *, la_code: int = 370,
             population: Population | None = None,
             exclude: Mapping[str, Iterable[str]] | None = None,
-            metric_ids: Iterable[str] | None = None) -> pl.DataFrame:
-    """Compute metrics for ``period``'s financial year and the previous one, with their months.
+            metric_ids: Iterable[str] | None = None,
+            reach: Reach | None = None) -> pl.DataFrame:
+    """Compute metrics for the complete years and months up to ``period`` (and its year to
+    date), as :func:`.reach.build_periods` gives them.
 
     :param con: a connection with ``staging.*`` loaded; the marts are built if missing (the
         build step should call :func:`build_marts` after every load so they are fresh)
@@ -248,16 +262,24 @@ def compute(con: duckdb.DuckDBPyConnection, period: str, *, la_code: int = 370,
         marts are not touched (the affected marts are rebuilt as temporary tables, dropped
         afterwards)
     :param metric_ids: metrics to compute (default: all)
+    :param reach: how far the data reaches (default: :func:`.reach.data_reach` of ``con``
+        with the default date floor and no placeholder dates; the build passes its own)
     :returns: the metrics frame (interface 2), ordered by metric, period and breakdown
     :raises ConfigError: on a bad period, metric id or table name
     """
-    periods = period_set(period)
+    try:
+        parse_period(period)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     wanted = _select(metric_ids)
     needed = list(dict.fromkeys(
         [METRICS[m.of] for m in wanted if m.of] + [m for m in wanted if not m.of]))
     if population is None:
         population = reference.population
     _ensure_marts(con)
+    periods = build_periods(period, reach if reach is not None else data_reach(con))
+    if not periods:
+        return pl.DataFrame(schema=METRICS_SCHEMA)
     created: list[str] = []
     try:
         if exclude:
