@@ -11,7 +11,12 @@ day: a financial year only when the data reaches 31 March. Only complete periods
 **The periods of a build** (:func:`build_periods`). A build for a year or a month reports:
 
 - every complete financial year from the first year the data reaches back to (at most
-  :data:`MAX_YEARS` years, ending with the build's year), and every complete month of them;
+  :data:`MAX_YEARS` years, ending with the build's year; always the year before the build's),
+  and every complete month of them. The data reaches back to a year when every table the
+  metrics read holds records at full volume from its first month (the first of three months
+  in a row with at least half the median monthly count of the last year): an extract carries
+  the referral and start dates of long-open cases years before its window, and a year counted
+  from those few records alone would be wrong;
   the build's own year only when it is complete and ends on or before the build's period;
 - in a month build (or a year build of a year the data does not complete), the **year to
   date**: April of the build's year up to the build's month (or the last complete month),
@@ -43,7 +48,8 @@ __all__ = ["MAX_YEARS", "REACH_COLUMNS", "Reach", "TableReach", "build_periods",
 MAX_YEARS = 10
 #: columns of ``data_reach.csv``
 REACH_COLUMNS = {"table": pl.Utf8, "first_date": pl.Date, "last_date": pl.Date,
-                 "complete_to_month": pl.Utf8, "complete_to_year": pl.Utf8}
+                 "complete_to_month": pl.Utf8, "complete_to_year": pl.Utf8,
+                 "full_volume_from": pl.Utf8}
 ALL_TABLES = "all extracts"
 #: the default date floor (as ``scorecard.validate.checks.DATE_FLOOR``; the build passes its own)
 _FLOOR = date(1900, 1, 1)
@@ -51,11 +57,13 @@ _FLOOR = date(1900, 1, 1)
 
 @dataclass(frozen=True)
 class TableReach:
-    """One table's first and last dates passing their checks (None: no such record)."""
+    """One table's first and last dates passing their checks (None: no such record), and the
+    first month from which it holds records at full volume (None: not known)."""
 
     table: str
     first: date | None
     last: date | None
+    full_from: date | None = None
 
 
 @dataclass(frozen=True)
@@ -94,25 +102,65 @@ class Reach:
         return fy if fy.end <= self.last else financial_year(fy.start.year - 1)
 
     def first_year(self) -> Period | None:
-        """The first financial year the history reaches back to."""
-        if self.first is None:
+        """The first financial year every table holds at full volume from its start (see
+        :func:`_full_from`), or None when that cannot be told (then a build goes back one
+        year); a census-only load goes back to the year before its census year."""
+        if self.census_only_from is not None:
+            return self.census_only_from
+        starts = [t.full_from for t in self.tables if t.full_from is not None]
+        if not starts:
             return None
-        fy = financial_year_of(self.first)
-        if self.census_only_from is not None and self.census_only_from.start > fy.start:
-            fy = self.census_only_from
-        return fy
+        start = max(starts)
+        fy = financial_year_of(start)
+        # a year counts when its data is at full volume from its first month
+        return fy if start.month == 4 else financial_year(fy.start.year + 1)
 
     def frame(self) -> pl.DataFrame:
         """``data_reach.csv``: one row per table with dated records, then all extracts."""
-        def row(name: str, first: date | None, last: date | None) -> dict:
+        def row(name: str, first: date | None, last: date | None, full: str) -> dict:
             r = Reach((TableReach(name, first, last),))
             m, y = r.last_complete_month(), r.last_complete_year()
             return {"table": name, "first_date": first, "last_date": last,
                     "complete_to_month": m.label if m else "",
-                    "complete_to_year": y.label if y else ""}
-        rows = [row(t.table, t.first, t.last) for t in self.tables if t.last]
-        rows.append(row(ALL_TABLES, self.first, self.last))
+                    "complete_to_year": y.label if y else "", "full_volume_from": full}
+        rows = [row(t.table, t.first, t.last, f"{t.full_from:%Y-%m}" if t.full_from else "")
+                for t in self.tables if t.last]
+        fy = self.first_year()
+        rows.append(row(ALL_TABLES, self.first, self.last, fy.start.strftime("%Y-%m") if fy else ""))
         return pl.DataFrame(rows, schema=REACH_COLUMNS)
+
+
+    def markdown(self, period: Period | str) -> str:
+        """The ``validation_summary.md`` section: how far each extract reaches and what that
+        means for the build's period."""
+        p = parse_period(period) if isinstance(period, str) else period
+        fy = p.financial_year
+        lines = ["## How far the data reaches", ""]
+        if self.last is None:
+            return "\n".join(lines + ["No record has a date that passes its checks.", ""])
+        if self.complete(fy) and fy.end <= p.end:
+            what = f"{fy.label} is complete: its yearly figures rest on the whole year."
+        elif p.kind == "month":
+            what = (f"{fy.label} is not over at {p.label}: its yearly figures are for the year "
+                    f"to date ({fy.start:%Y-%m}/{p.label}); figures at 31 March and rates per "
+                    "10,000 wait for the year to end.")
+        else:
+            what = (f"The data does not reach the end of {fy.label} (31 March {fy.end.year}): "
+                    "no figure for the whole year is reported, only its complete months and "
+                    "the year to date.")
+        lines += [f"The records reach {self.last.isoformat()} (only dates that pass their checks "
+                  f"count). {what}", "",
+                  "A year is complete when the records reach its last day (31 March). The history "
+                  "reaches back to the first year every table holds at full volume (`full volume "
+                  "from`: the first of three months in a row with at least half the median month "
+                  "of the last year); earlier dates are long-open cases' histories.", "",
+                  "| table | earliest date | latest date | complete to month | complete to year "
+                  "| full volume from |", "|---|---|---|---|---|---|"]
+        for r in self.frame().iter_rows(named=True):
+            lines.append(f"| {r['table']} | {r['first_date'] or ''} | {r['last_date'] or ''} | "
+                         f"{r['complete_to_month']} | {r['complete_to_year']} | "
+                         f"{r['full_volume_from']} |")
+        return "\n".join(lines + [""])
 
 
 def data_reach(con: duckdb.DuckDBPyConnection, *, date_floor: date | None = None,
@@ -139,8 +187,56 @@ def data_reach(con: duckdb.DuckDBPyConnection, *, date_floor: date | None = None
              "and not list_contains(cast($placeholders as date[]), d)"
              for t in TABLES.values() if t.date_column]
     rows = con.execute(" union all ".join(parts), params).fetchall()
-    tables = tuple(TableReach(t, first, last) for t, first, last in rows)
+    monthly = con.execute(" union all ".join(
+        f"select '{t.name}' as t, date_trunc('month', d)::date as m, count(*) as n from "
+        f"(select cast({t.date_column} as date) as d from staging.{t.name}) "
+        "where d > $floor and d <= $extract "
+        "and not list_contains(cast($placeholders as date[]), d) group by all"
+        for t in TABLES.values() if t.date_column and t.name in _VOLUME_TABLES), params).fetchall()
+    counts: dict[str, dict[date, int]] = {}
+    for t, m, n in monthly:
+        counts.setdefault(t, {})[m] = n
+    tables = tuple(TableReach(t, first, last, _full_from(counts.get(t, {}), last))
+                   for t, first, last in rows)
     return Reach(tables, _census_only_from(con))
+
+
+#: the tables whose volume decides how far back the history reaches (those the metrics read)
+_VOLUME_TABLES = ("contacts", "referrals", "assessments", "cin_episodes", "cp_plans",
+                  "missing_episodes", "return_interviews")
+#: a month is at full volume with at least this share of the median month of the last year
+_FULL_SHARE = 0.5
+#: ... and when the months after it are too (so one busy month in a thin past is not a start)
+_FULL_RUN = 3
+
+
+def _full_from(counts: dict[date, int], last: date | None) -> date | None:
+    """The first month from which a table holds records at full volume: the first of
+    :data:`_FULL_RUN` months in a row each with at least half the median monthly count of the
+    last twelve complete months. None when the table has under a year of months or too few
+    records to tell (fewer than 20 a month)."""
+    if last is None or not counts:
+        return None
+    cutoff = month(last.year, last.month)
+    if cutoff.end > last:
+        before = cutoff.start - timedelta(days=1)
+        cutoff = month(before.year, before.month)
+    months = []
+    d = min(counts)
+    while d <= cutoff.start:
+        months.append(d)
+        d = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+    if len(months) < 12:
+        return None
+    recent = sorted(counts.get(m, 0) for m in months[-12:])
+    median = (recent[5] + recent[6]) / 2
+    if median < 20:
+        return None
+    full = [counts.get(m, 0) >= _FULL_SHARE * median for m in months]
+    for i in range(len(months) - _FULL_RUN + 1):
+        if all(full[i:i + _FULL_RUN]):
+            return months[i]
+    return None
 
 
 def _census_only_from(con: duckdb.DuckDBPyConnection) -> Period | None:
@@ -173,7 +269,8 @@ def build_periods(period: str | Period, reach: Reach) -> list[Period]:
     fy = p.financial_year
     if reach.last is None:
         return []
-    first = reach.first_year() or fy
+    # the build's previous year is always computed where the data has records for it
+    first = min(reach.first_year() or fy.previous(), fy.previous())
     first_start = max(first.start.year, fy.start.year - MAX_YEARS + 1)
     out: list[Period] = []
     ytd_to = _ytd_end(p, reach)
