@@ -614,3 +614,14 @@ def test_a_barnsley_sized_history_computes_in_well_under_2_seconds():
     # 730-1094 (2020-04-01 + 730 days = 2022-04-01), so 365 x 8
     assert value(frame, "referrals", "2022-23") == 2920
     assert seconds["total"] < 2.0, seconds
+
+
+def test_a_rereferral_rate_needs_a_year_of_referrals_before_its_period(con):
+    from scorecard.metrics.reach import Reach, TableReach
+
+    # the data at full volume from April 2021: 2021-22 has no year of referrals before it
+    full = Reach((TableReach("referrals", D(2021, 4, 1), D(2023, 4, 1), D(2021, 4, 1)),))
+    got = compute(con, "2022-23", population=population, reach=full)
+    assert get(got, "rereferrals_12m_pct", "2021-22") is None
+    assert get(got, "rereferrals_12m_pct", "2022-23") is not None
+    assert get(got, "referrals_nfa_pct", "2021-22") is not None   # needs no look-back

@@ -199,12 +199,16 @@ def _reported(metric: Metric, kind: str) -> bool:
 
 
 def _rows_for(metric: Metric, groups: list[dict], kinds: dict[str, str], la_code: int,
-              population: Population | None) -> list[dict]:
+              population: Population | None, starts: dict[str, date] | None = None,
+              full_from: date | None = None) -> list[dict]:
     totals = {g["period"]: g["values"] for g in groups if g["column"] == ""}
     rows = []
     for g in groups:
         if not _reported(metric, kinds[g["period"]]):
             continue
+        if (metric.lookback_days and full_from is not None and starts
+                and (starts[g["period"]] - full_from).days < metric.lookback_days):
+            continue  # the records it looks back over are not all in the data
         if g["column"] != (metric.breakdown or ""):
             continue
         num = g["values"][metric.numerator]
@@ -277,7 +281,11 @@ def compute(con: duckdb.DuckDBPyConnection, period: str, *, la_code: int = 370,
     if population is None:
         population = reference.population
     _ensure_marts(con)
-    periods = build_periods(period, reach if reach is not None else data_reach(con))
+    reach = reach if reach is not None else data_reach(con)
+    periods = build_periods(period, reach)
+    first = reach.first_year()
+    full_from = first.start if first is not None and reach.census_only_from is None else None
+    starts = {p.label: p.start for p in periods}
     if not periods:
         return pl.DataFrame(schema=METRICS_SCHEMA)
     created: list[str] = []
@@ -298,7 +306,8 @@ def compute(con: duckdb.DuckDBPyConnection, period: str, *, la_code: int = 370,
         for (mart, kind, start, end), ms in grouped.items():
             groups = _query_group(con, relations[mart], kind, start, end, ms, periods)
             for m in ms:
-                by_id[m.id] = _rows_for(m, groups, kinds, la_code, population)
+                by_id[m.id] = _rows_for(m, groups, kinds, la_code, population, starts,
+                                        full_from)
         for m in wanted:
             if m.of:
                 by_id[m.id] = _means(m, by_id[m.of], periods, la_code)

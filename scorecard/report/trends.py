@@ -111,8 +111,11 @@ def _kind(unit: str) -> str:
 
 
 def trend_specs(items: Sequence[Trend], *, la_name: str, threshold: int,
-                marks: Marks | None = None) -> list[ChartSpec]:
-    """One line chart per trend: the LA, the statistical neighbours and England by year."""
+                marks: Marks | None = None, period: str | None = None) -> list[ChartSpec]:
+    """One line chart per trend: the LA, the statistical neighbours and England by year (a
+    month build's titles say which month the complete years are as at)."""
+    cov = coverage(period) if period else None
+    at = f" (complete years, as at {cov.name})" if cov is not None and cov.is_month else ""
     specs = []
     for t in items:
         series = (Series(la_name, t.la, t.la_hidden, "this_year"),
@@ -129,7 +132,7 @@ def trend_specs(items: Sequence[Trend], *, la_name: str, threshold: int,
             "in every year.", sdc.rule_note(threshold)) if x)
         specs.append(ChartSpec(
             t.name, "years", f"{t.heading}, {la_name} compared with statistical neighbours "
-                             f"and England, {t.years[0]} to {t.years[-1]}",
+                             f"and England, {t.years[0]} to {t.years[-1]}{at}",
             _kind(t.unit), t.years, series, note, bool(flags), "", {}, status))
     return specs
 
@@ -219,7 +222,8 @@ def reach_section(reach: pl.DataFrame, *, period: str) -> PageSection:
             rows.append(entry)
     last = reach.filter(pl.col("table") == "all extracts")["last_date"]
     reached = last.item() if last.len() else None
-    complete = reached is not None and reached >= cov.year.end
+    # a month build's yearly figures are the year to date even when the data holds the year
+    complete = reached is not None and reached >= cov.year.end and cov.period.end >= cov.year.end
     return PageSection("reach", "How far the data reaches", "_reach.html.j2",
                        {"rows": rows, "overall": overall, "year": cov.year.label,
                         "complete": complete, "is_month": cov.is_month, "span": cov.span},
@@ -239,4 +243,5 @@ def extras(*, metrics: pl.DataFrame, scorecard: pl.DataFrame, period: str, la_co
     sections = [trend_section(items, la_name=la_name)] if items else []
     if reach is not None and reach.height:
         sections.append(reach_section(reach, period=period))
-    return sections, trend_specs(items, la_name=la_name, threshold=threshold, marks=marks)
+    return sections, trend_specs(items, la_name=la_name, threshold=threshold, marks=marks,
+                                 period=period)
