@@ -172,8 +172,9 @@ def _svg(t: Trend, la_name: str, width: int = 320, height: int = 130) -> dict:
                       "marker": style.marker,
                       "gaps": [round(pad_l + i * step, 1) for i, h in enumerate(hidden) if h]})
     ticks = [{"x": round(pad_l + i * step, 1), "label": y} for i, y in enumerate(t.years)]
+    top = xy(0, hi)[1]
     return {"width": width, "height": height, "lines": lines, "ticks": ticks,
-            "axis_y": height - pad_b}
+            "axis_y": height - pad_b, "grid_y": top, "grid_label": format_metric(hi, t.unit)}
 
 
 def _describe(t: Trend, la_name: str) -> str:
