@@ -616,12 +616,17 @@ def test_a_barnsley_sized_history_computes_in_well_under_2_seconds():
     assert seconds["total"] < 2.0, seconds
 
 
-def test_a_rereferral_rate_needs_a_year_of_referrals_before_its_period(con):
+def test_each_metric_starts_where_the_tables_it_reads_are_at_full_volume(con):
     from scorecard.metrics.reach import Reach, TableReach
 
-    # the data at full volume from April 2021: 2021-22 has no year of referrals before it
-    full = Reach((TableReach("referrals", D(2021, 4, 1), D(2023, 4, 1), D(2021, 4, 1)),))
-    got = compute(con, "2022-23", population=population, reach=full)
+    # CP plans at full volume from April 2020, referrals only from April 2021
+    reach = Reach((TableReach("cp_plans", D(2020, 4, 1), D(2023, 4, 1), D(2020, 4, 1)),
+                   TableReach("referrals", D(2020, 4, 1), D(2023, 4, 1), D(2021, 4, 1))))
+    got = compute(con, "2022-23", population=population, reach=reach)
+    assert get(got, "cpp_starts", "2020-21") is not None
+    assert get(got, "referrals", "2020-21") is None and get(got, "referrals", "2020-06") is None
+    assert get(got, "referrals", "2021-22") is not None
+    # a re-referral looks back a year: 2021-22 has no year of referrals before it
     assert get(got, "rereferrals_12m_pct", "2021-22") is None
     assert get(got, "rereferrals_12m_pct", "2022-23") is not None
     assert get(got, "referrals_nfa_pct", "2021-22") is not None   # needs no look-back

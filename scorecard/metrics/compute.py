@@ -19,6 +19,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 
 import duckdb
@@ -31,7 +32,7 @@ from ..schema import TABLES
 from . import child_protection, children_in_need, front_door, missing  # noqa: F401 (register)
 from .definitions import METRICS, Metric
 from .marts import build_marts, build_models, mart_models, mart_sources, quote
-from .reach import Reach, build_periods, data_reach
+from .reach import Reach, build_periods, data_reach, year_from
 
 __all__ = ["CATALOGUE_SCHEMA", "METRICS_SCHEMA", "catalogue", "compute", "period_set",
            "timed_compute"]
@@ -198,17 +199,40 @@ def _reported(metric: Metric, kind: str) -> bool:
     return kind in metric.periods
 
 
+@dataclass(frozen=True)
+class _Since:
+    """From when a metric's figures rest on full-volume data (:mod:`.reach`): ``year`` the
+    first period start it is reported for, ``full_from`` the first full-volume month of the
+    tables it reads (for a look-back); None: no limit."""
+
+    year: date | None = None
+    full_from: date | None = None
+
+    def allows(self, metric: Metric, start: date) -> bool:
+        if self.year is not None and start < self.year:
+            return False
+        return not (metric.lookback_days and self.full_from is not None
+                    and (start - self.full_from).days < metric.lookback_days)
+
+
+def _since(metric: Metric, reach: Reach, build_year: Period) -> _Since:
+    full_from = reach.start_of(mart_sources()[metric.mart])
+    if full_from is None:
+        return _Since()
+    # never later than the year before the build's, which a build always reports
+    return _Since(min(year_from(full_from).start, build_year.previous().start), full_from)
+
+
 def _rows_for(metric: Metric, groups: list[dict], kinds: dict[str, str], la_code: int,
               population: Population | None, starts: dict[str, date] | None = None,
-              full_from: date | None = None) -> list[dict]:
+              since: _Since = _Since()) -> list[dict]:
     totals = {g["period"]: g["values"] for g in groups if g["column"] == ""}
     rows = []
     for g in groups:
         if not _reported(metric, kinds[g["period"]]):
             continue
-        if (metric.lookback_days and full_from is not None and starts
-                and (starts[g["period"]] - full_from).days < metric.lookback_days):
-            continue  # the records it looks back over are not all in the data
+        if starts and not since.allows(metric, starts[g["period"]]):
+            continue  # before the data of the tables it reads is at full volume
         if g["column"] != (metric.breakdown or ""):
             continue
         num = g["values"][metric.numerator]
@@ -283,9 +307,8 @@ def compute(con: duckdb.DuckDBPyConnection, period: str, *, la_code: int = 370,
     _ensure_marts(con)
     reach = reach if reach is not None else data_reach(con)
     periods = build_periods(period, reach)
-    first = reach.first_year()
-    full_from = first.start if first is not None and reach.census_only_from is None else None
     starts = {p.label: p.start for p in periods}
+    build_year = parse_period(period).financial_year
     if not periods:
         return pl.DataFrame(schema=METRICS_SCHEMA)
     created: list[str] = []
@@ -307,7 +330,7 @@ def compute(con: duckdb.DuckDBPyConnection, period: str, *, la_code: int = 370,
             groups = _query_group(con, relations[mart], kind, start, end, ms, periods)
             for m in ms:
                 by_id[m.id] = _rows_for(m, groups, kinds, la_code, population, starts,
-                                        full_from)
+                                        _since(m, reach, build_year))
         for m in wanted:
             if m.of:
                 by_id[m.id] = _means(m, by_id[m.of], periods, la_code)

@@ -12,11 +12,12 @@ day: a financial year only when the data reaches 31 March. Only complete periods
 
 - every complete financial year from the first year the data reaches back to (at most
   :data:`MAX_YEARS` years, ending with the build's year; always the year before the build's),
-  and every complete month of them. The data reaches back to a year when every table the
-  metrics read holds records at full volume from its first month (the first of three months
-  in a row with at least half the median monthly count of the last year): an extract carries
-  the referral and start dates of long-open cases years before its window, and a year counted
-  from those few records alone would be wrong;
+  and every complete month of them. The data reaches back to a year when a table holds
+  records at full volume from its first month (the first of three months in a row with at
+  least half the median monthly count of the last year), and each metric to the first year
+  every table it reads does (never later than the year before the build's): an extract
+  carries the referral and start dates of long-open cases years before its window, and a
+  year counted from those few records alone would be wrong;
   the build's own year only when it is complete and ends on or before the build's period;
 - in a month build (or a year build of a year the data does not complete), the **year to
   date**: April of the build's year up to the build's month (or the last complete month),
@@ -42,7 +43,7 @@ from ..periods import Period, financial_year, financial_year_of, month, parse_pe
 from ..schema import TABLES
 
 __all__ = ["MAX_YEARS", "REACH_COLUMNS", "Reach", "TableReach", "build_periods", "data_reach",
-           "span", "record_reach"]
+           "span", "record_reach", "year_from"]
 
 #: the longest history a build computes, in financial years (the build's year included)
 MAX_YEARS = 10
@@ -102,18 +103,22 @@ class Reach:
         return fy if fy.end <= self.last else financial_year(fy.start.year - 1)
 
     def first_year(self) -> Period | None:
-        """The first financial year every table holds at full volume from its start (see
+        """The first financial year some table holds at full volume from its start (see
         :func:`_full_from`), or None when that cannot be told (then a build goes back one
-        year); a census-only load goes back to the year before its census year."""
+        year); a census-only load goes back to the year before its census year. Each metric
+        then starts at the first such year of the tables it reads (:meth:`start_of`)."""
         if self.census_only_from is not None:
             return self.census_only_from
         starts = [t.full_from for t in self.tables if t.full_from is not None]
-        if not starts:
+        return year_from(min(starts)) if starts else None
+
+    def start_of(self, tables: set[str] | frozenset[str]) -> date | None:
+        """The first month every one of ``tables`` (that can tell) holds at full volume;
+        None when none can tell or the load is census-only."""
+        if self.census_only_from is not None:
             return None
-        start = max(starts)
-        fy = financial_year_of(start)
-        # a year counts when its data is at full volume from its first month
-        return fy if start.month == 4 else financial_year(fy.start.year + 1)
+        starts = [t.full_from for t in self.tables if t.table in tables and t.full_from]
+        return max(starts) if starts else None
 
     def frame(self) -> pl.DataFrame:
         """``data_reach.csv``: one row per table with dated records, then all extracts."""
@@ -150,10 +155,11 @@ class Reach:
                     "the year to date.")
         lines += [f"The records reach {self.last.isoformat()} (only dates that pass their checks "
                   f"count). {what}", "",
-                  "A year is complete when the records reach its last day (31 March). The history "
-                  "reaches back to the first year every table holds at full volume (`full volume "
-                  "from`: the first of three months in a row with at least half the median month "
-                  "of the last year); earlier dates are long-open cases' histories.", "",
+                  "A year is complete when the records reach its last day (31 March). Each "
+                  "figure reaches back to the first year the tables it reads hold at full volume "
+                  "(`full volume from`: the first of three months in a row with at least half the "
+                  "median month of the last year); earlier dates are long-open cases' histories.",
+                  "",
                   "| table | earliest date | latest date | complete to month | complete to year "
                   "| full volume from |", "|---|---|---|---|---|---|"]
         for r in self.frame().iter_rows(named=True):
@@ -254,6 +260,12 @@ def _census_only_from(con: duckdb.DuckDBPyConnection) -> Period | None:
     if not loaded or loaded != census or not first:
         return None
     return parse_period(first).previous()
+
+
+def year_from(start: date) -> Period:
+    """The first financial year covered from its first month by data starting at ``start``."""
+    fy = financial_year_of(start)
+    return fy if start.month == 4 and start.day == 1 else financial_year(fy.start.year + 1)
 
 
 def span(first: Period, last: Period) -> Period:
