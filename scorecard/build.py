@@ -139,11 +139,13 @@ class _Run:
         self.timings[name] = round(time.perf_counter() - t0, 3)
 
     def recompute(self, exclude: dict[str, set[str]]) -> pl.DataFrame:
-        """The metrics without the records in ``exclude`` (for the validation impact)."""
+        """The metrics without the records in ``exclude`` (for the validation impact: the
+        build's year and the year before, as the page shows them)."""
         from .metrics import availability, compute
 
         return availability.drop(compute(self.con, self.period.label, la_code=self.settings.la_code,
-                                         exclude=exclude, reach=self.reach), self.unavailable)
+                                         exclude=exclude, reach=self.reach, years=2),
+                                 self.unavailable)
 
 
 def build(settings: Settings, *, period: str | None = None, wait: float = 0.0,

@@ -124,3 +124,9 @@ def test_a_census_only_load_reaches_back_one_year_before_its_census():
 def test_a_bad_period_is_refused(period):
     with pytest.raises(ValueError):
         build_periods(period, reach(D(2023, 3, 31)))
+
+
+def test_the_history_can_be_limited_to_fewer_years():
+    five = reach(D(2023, 3, 31), first=D(2010, 1, 1), full_from=D(2018, 4, 1))
+    got = [p.label for p in build_periods("2022-23", five, years=2)]
+    assert "2021-22" in got and "2020-21" not in got and "2020-04" not in got

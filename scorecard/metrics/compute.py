@@ -275,7 +275,7 @@ def compute(con: duckdb.DuckDBPyConnection, period: str, *, la_code: int = 370,
             population: Population | None = None,
             exclude: Mapping[str, Iterable[str]] | None = None,
             metric_ids: Iterable[str] | None = None,
-            reach: Reach | None = None) -> pl.DataFrame:
+            reach: Reach | None = None, years: int | None = None) -> pl.DataFrame:
     """Compute metrics for the complete years and months up to ``period`` (and its year to
     date), as :func:`.reach.build_periods` gives them.
 
@@ -292,6 +292,8 @@ def compute(con: duckdb.DuckDBPyConnection, period: str, *, la_code: int = 370,
     :param metric_ids: metrics to compute (default: all)
     :param reach: how far the data reaches (default: :func:`.reach.data_reach` of ``con``
         with the default date floor and no placeholder dates; the build passes its own)
+    :param years: compute at most this many financial years, the period's included (default:
+        every year the data covers, up to :data:`.reach.MAX_YEARS`)
     :returns: the metrics frame (interface 2), ordered by metric, period and breakdown
     :raises ConfigError: on a bad period, metric id or table name
     """
@@ -306,7 +308,7 @@ def compute(con: duckdb.DuckDBPyConnection, period: str, *, la_code: int = 370,
         population = reference.population
     _ensure_marts(con)
     reach = reach if reach is not None else data_reach(con)
-    periods = build_periods(period, reach)
+    periods = build_periods(period, reach, years=years)
     starts = {p.label: p.start for p in periods}
     build_year = parse_period(period).financial_year
     if not periods:
@@ -353,6 +355,8 @@ def timed_compute(con: duckdb.DuckDBPyConnection, period: str,
 
     :param con: a connection with ``staging.*`` loaded
     :param period: as for :func:`compute`; ``kwargs`` are passed on to it
+    :param years: compute at most this many financial years, the period's included (default:
+        every year the data covers, up to :data:`.reach.MAX_YEARS`)
     :returns: the metrics frame and ``{"marts": s, "compute": s, "total": s}`` in seconds
 
     >>> frame, seconds = timed_compute(con, "2022-23")  # doctest: +SKIP

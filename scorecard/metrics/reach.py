@@ -273,17 +273,18 @@ def span(first: Period, last: Period) -> Period:
     return Period(first.start, last.end, f"{first.label}/{last.label}", "span")
 
 
-def build_periods(period: str | Period, reach: Reach) -> list[Period]:
+def build_periods(period: str | Period, reach: Reach, *, years: int | None = None) -> list[Period]:
     """The periods a build for ``period`` computes (see the module docstring), in order:
     the build's year (or year to date) and its months first, then each earlier year and its
-    months, newest first; the year to date a year earlier after its year."""
+    months, newest first; the year to date a year earlier after its year. ``years`` limits
+    the history to that many financial years (the build's included)."""
     p = parse_period(period) if isinstance(period, str) else period
     fy = p.financial_year
     if reach.last is None:
         return []
     # the build's previous year is always computed where the data has records for it
     first = min(reach.first_year() or fy.previous(), fy.previous())
-    first_start = max(first.start.year, fy.start.year - MAX_YEARS + 1)
+    first_start = max(first.start.year, fy.start.year - min(years or MAX_YEARS, MAX_YEARS) + 1)
     out: list[Period] = []
     ytd_to = _ytd_end(p, reach)
     for year in range(fy.start.year, first_start - 1, -1):
