@@ -62,8 +62,9 @@ def catalogue() -> pl.DataFrame:
 
 
 def period_set(period: str) -> list[Period]:
-    """The periods computed for ``period``: its financial year and that year's months, then
-    the previous financial year and its months.
+    """The two years every build of ``period`` covers: its financial year and that year's
+    months, then the previous financial year and its months. (What :func:`compute` reports
+    is :func:`.reach.build_periods`: only complete periods, more years, the year to date.)
 
     :raises ConfigError: when ``period`` is neither ``YYYY-YY`` nor ``YYYY-MM``
     """
