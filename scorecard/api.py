@@ -38,7 +38,9 @@ def _filter(frame: pl.DataFrame, metric, period, breakdown) -> pl.DataFrame:
 def metrics(period: str, *, metric: str | Iterable[str] | None = None, breakdown: str | Iterable[str] | None = None,
             only_period: str | Iterable[str] | None = None, la_code: int | None = None,
             db: str | Path | None = None, con=None, as_pandas: bool = False):
-    """Metric values for ``period`` (and its months and the previous year) from the loaded database.
+    """Metric values for ``period`` from the loaded database: every complete financial year the
+    data covers up to it, their months, and for a month the year to date (``2022-04/2023-01``)
+    -- the periods a build reports (``docs/periods.md``).
 
     :param period: financial year ``2022-23`` or month ``2022-07``.
     :param metric: one metric id or several (default: all).

@@ -58,16 +58,20 @@ def latest_data_date(con: duckdb.DuckDBPyConnection, *, date_floor: dt.date | No
                      extract_date: dt.date | None = None) -> dt.date | None:
     """The latest record date in staging among the dates that pass their checks: after the
     date floor, not a placeholder date, and not after the extract date (default: the day of
-    the latest load)."""
+    the latest load). The data's reach (:func:`data_reach`)."""
+    return data_reach(con, date_floor=date_floor, extract_date=extract_date).last
+
+
+def data_reach(con: duckdb.DuckDBPyConnection, *, date_floor: dt.date | None = None,
+               extract_date: dt.date | None = None):
+    """How far each extract reaches, from the dates that pass their checks
+    (:class:`scorecard.metrics.reach.Reach`)."""
+    from .metrics.reach import data_reach as reach_of
     from .validate.checks import DATE_FLOOR, detect_extract_date, placeholder_dates
 
     floor = date_floor or DATE_FLOOR
-    parts = [f"select max(d) as d from (select cast({t.date_column} as date) as d from staging.{t.name}) "
-             "where d > $floor and d <= $extract and not list_contains(cast($placeholders as date[]), d)"
-             for t in TABLES.values() if t.date_column]
-    return con.execute(f"select max(d) from ({' union all '.join(parts)})",
-                       {"floor": floor, "extract": extract_date or detect_extract_date(con),
-                        "placeholders": placeholder_dates(floor)}).fetchall()[0][0]
+    return reach_of(con, date_floor=floor, extract_date=extract_date or detect_extract_date(con),
+                    placeholders=placeholder_dates(floor))
 
 
 def census_period(con: duckdb.DuckDBPyConnection) -> Period | None:
@@ -79,12 +83,13 @@ def census_period(con: duckdb.DuckDBPyConnection) -> Period | None:
     return parse_period(max(years)) if years else None
 
 
-def _default_period(con: duckdb.DuckDBPyConnection, date_floor: dt.date | None = None) -> Period:
+def _default_period(con: duckdb.DuckDBPyConnection, date_floor: dt.date | None = None,
+                    last: dt.date | None = None) -> Period:
     # a census return says which year it is: its dates (some may be wrong) do not decide
     census = census_period(con)
     if census is not None:
         return census
-    last = latest_data_date(con, date_floor=date_floor)
+    last = last or latest_data_date(con, date_floor=date_floor)
     if last is None:
         raise ScorecardError("no dated records were loaded, so there is no period to report")
     # the data of a year's last day is usually extracted a little later: treat data reaching
@@ -117,7 +122,8 @@ class _Run:
     unavailable: list = field(default_factory=list)  # scorecard.metrics.availability.Unavailable
     history: Any = None  # scorecard.history.Kept
     docs_worker: Any = None  # scorecard.validate.docs.DocsWorker
-    base_metrics: pl.DataFrame | None = None  # every metric, computed once (recompute, metrics step)
+    base_metrics: pl.DataFrame | None = None  # the impact's baseline, computed once (recompute)
+    reach: Any = None  # scorecard.metrics.reach.Reach
 
     @property
     def raw_dir(self) -> Path:
@@ -136,17 +142,19 @@ class _Run:
         self.timings[name] = round(time.perf_counter() - t0, 3)
 
     def recompute(self, exclude: dict[str, set[str]]) -> pl.DataFrame:
-        """The metrics without the records in ``exclude`` (for the validation impact).
+        """The metrics without the records in ``exclude`` (for the validation impact: the
+        build's year and the year before, as the page shows them).
 
-        Work done once: the metrics of all records are computed once (the metrics step reuses
-        them), and without some records only the metrics whose marts read their tables are
-        computed again; the others are the same values."""
+        Work done once: the metrics of all records are computed once, and without some records
+        only the metrics whose marts read their tables are computed again; the others are the
+        same values."""
         from .metrics import METRICS, availability, compute
         from .metrics.marts import mart_sources
 
         if self.base_metrics is None:
             self.base_metrics = availability.drop(compute(self.con, self.period.label,
-                                                          la_code=self.settings.la_code), self.unavailable)
+                                                          la_code=self.settings.la_code,
+                                                          reach=self.reach, years=2), self.unavailable)
         if not exclude:
             return self.base_metrics
         reads = mart_sources()
@@ -155,7 +163,8 @@ class _Run:
         if not ids:
             return self.base_metrics
         part = availability.drop(compute(self.con, self.period.label, la_code=self.settings.la_code,
-                                         exclude=exclude, metric_ids=ids), self.unavailable)
+                                         exclude=exclude, metric_ids=ids, reach=self.reach, years=2),
+                                 self.unavailable)
         return pl.concat([self.base_metrics.filter(~pl.col("metric_id").is_in(ids)), part])
 
 
@@ -253,7 +262,9 @@ def _load_step(run: _Run) -> None:
     dbmod.set_parameter(run.con, "missing_match_tolerance_hours", run.settings.missing_match_hours)
     build_marts(run.con)
     run.timings["marts"] = round(time.perf_counter() - t0, 3)
-    run.period = run.requested or _default_period(run.con, run.settings.date_floor)
+    run.reach = data_reach(run.con, date_floor=run.settings.date_floor)
+    _record_reach(run)
+    run.period = run.requested or _default_period(run.con, run.settings.date_floor, run.reach.last)
     run.unavailable = availability.unavailable(run.con)
     if run.unavailable:
         run.say(f"load: {len(run.unavailable)} metric(s) cannot be computed from what was loaded "
@@ -281,8 +292,9 @@ def _metrics_step(run: _Run) -> None:
 
     with run.step("metrics", f"metrics: computing {run.period.label}"):
         # a metric whose inputs no loaded file supplied is left out, never reported as zero
-        run.metrics = run.base_metrics if run.base_metrics is not None else availability.drop(
-            compute(run.con, run.period.label, la_code=run.settings.la_code), run.unavailable)
+        # every year the data reaches (the impact's baseline covers only two of them)
+        run.metrics = availability.drop(compute(run.con, run.period.label, la_code=run.settings.la_code,
+                                                reach=run.reach), run.unavailable)
         run.catalogue = catalogue()
 
 
@@ -321,6 +333,13 @@ def _report_step(run: _Run) -> None:
         write_csv(scorecard, out_dir / "scorecard.csv")
         write_csv(run.reconciliation, out_dir / "reconciliation.csv")
         run.history.write(out_dir)
+        write_csv(run.reach.frame(), out_dir / "data_reach.csv")
+        from .report.trends import extras
+
+        sections, charts = extras(metrics=run.metrics, scorecard=run.scorecard,
+                                  period=run.period.label, la_code=run.settings.la_code,
+                                  la_name=run.la_name, threshold=run.settings.suppress_below,
+                                  reach=run.reach.frame(), affects=run.validation.affects)
         report.render_all(out_dir, metrics=run.metrics, scorecard=run.scorecard,
                           validation=run.validation.rows, impact=run.validation.impact,
                           affects=run.validation.affects,
@@ -328,10 +347,25 @@ def _report_step(run: _Run) -> None:
                           la_code=run.settings.la_code, la_name=run.la_name,
                           threshold=run.settings.suppress_below,
                           errors_failed=run.validation.errors > 0, targets=run.targets,
-                          sections=[run.history.section])
+                          sections=[run.history.section, *sections], charts=charts)
     # last: the Data Docs were rendered by another process while the charts were drawn
     with run.step("docs", "reports: validation outputs and Data Docs"):
         run.validation.write(run.out_dir)
+        _append_reach(run)
+
+
+def _record_reach(run: _Run) -> None:
+    """Keep how far each extract reaches in ``meta.data_reach`` (inside the build's transaction)."""
+    from .metrics.reach import record_reach
+
+    record_reach(run.con, run.reach, run.run_id)
+
+
+def _append_reach(run: _Run) -> None:
+    """Name in ``validation_summary.md`` how far each extract reaches."""
+    path = run.out_dir / "validation_summary.md"
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    path.write_text(text.rstrip("\n") + "\n\n" + run.reach.markdown(run.period), encoding="utf-8")
 
 
 def _write_run_log(run: _Run, exit_code: int) -> None:

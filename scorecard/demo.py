@@ -8,11 +8,15 @@ from typing import Callable
 from .build import BuildResult, build
 from .config import settings as make_settings
 
-__all__ = ["run_demo", "DEMO_ARTEFACTS", "DEMO_TARGETS", "DEMO_MONTHS"]
+__all__ = ["run_demo", "DEMO_ARTEFACTS", "DEMO_TARGETS", "DEMO_MONTHS", "DEMO_START_YEAR", "DEMO_YEARS"]
 
 #: the demo builds these two months from monthly drops before the year, so the year's page has a
 #: "changed since the last build" panel (a late and a corrected referral in each later drop)
 DEMO_MONTHS = ("2023-01", "2023-02")
+
+#: the demo's window: five financial years (2018-19 to 2022-23, plus the look-back year), so
+#: the trends against the benchmarks have five years to show
+DEMO_START_YEAR, DEMO_YEARS = 2018, 5
 
 #: migration artefacts the demo shows, so the validation panel has something to say
 DEMO_ARTEFACTS = ("cutover_gap", "duplicate_migration", "rhi_completed_not_accepted")
@@ -45,14 +49,15 @@ def run_demo(*, raw_dir: Path = Path("data/raw/demo"), out_dir: Path = Path("rep
              db: Path = Path("data/processed/demo.duckdb"), seed: int = 1, scale: float = 1.0,
              artefacts: tuple[str, ...] = DEMO_ARTEFACTS,
              progress: Callable[[str], None] | None = None) -> BuildResult:
-    """Generate two financial years of synthetic extracts as monthly drops (into
-    ``<raw_dir>_drops``, replacing any earlier demo data), rebuild ``db`` from scratch, and build
-    as a partnership would month by month: January 2023 with the drops that had arrived by then
-    (reports in ``<out_dir>-2023-01``), February 2023 (``<out_dir>-2023-02``: a late and a
-    corrected referral revise January), then the year 2022-23 with every drop into ``out_dir``.
-    ``raw_dir`` ends holding every drop and illustrative local targets (``targets.toml``).
-    The answer key of the injected artefacts is saved beside the database, not in ``raw_dir``.
-    Returns the year's build."""
+    """Generate five financial years of synthetic extracts (2018-19 to 2022-23, so the trends
+    have five years to show) as monthly drops (into ``<raw_dir>_drops``, replacing any earlier demo
+    data: everything before April 2022 in one base file per extract, then a drop a month), rebuild
+    ``db`` from scratch, and build as a partnership would month by month: January 2023 with the
+    drops that had arrived by then (reports in ``<out_dir>-2023-01``), February 2023
+    (``<out_dir>-2023-02``: a late and a corrected referral revise January), then the year 2022-23
+    with every drop into ``out_dir``. ``raw_dir`` ends holding every drop and illustrative local
+    targets (``targets.toml``). The answer key of the injected artefacts is saved beside the
+    database, not in ``raw_dir``. Returns the year's build."""
     from .synth import generate
     from .synth.drops import write_drops
 
@@ -63,7 +68,8 @@ def run_demo(*, raw_dir: Path = Path("data/raw/demo"), out_dir: Path = Path("rep
     for folder in (raw_dir, drops_dir):
         if folder.exists():
             shutil.rmtree(folder)
-    result = generate(None, seed=seed, scale=scale, artefacts=artefacts)
+    result = generate(None, seed=seed, scale=scale, artefacts=artefacts,
+                      start_year=DEMO_START_YEAR, years=DEMO_YEARS)
     drops = write_drops(result.tables, drops_dir, first="2022-04", last="2023-03")
     result.answer_key.save(db.parent / "demo_answer_key.json")
     for p in (db, Path(str(db) + ".wal")):

@@ -399,3 +399,83 @@ def test_an_impossible_date_is_an_error_with_its_record_and_a_skipped_folder_is_
     assert ("referrals.before_floor.referral_date", "ANCIENT-1") in errors
     log = (s.out_dir / "run.log").read_text()
     assert "skipped: cp_plans_2023.csv/: a folder named like a .csv file" in log
+
+
+# ------------------------------------------------------------------ figures over time (issue 9)
+
+def test_a_month_build_never_reports_a_figure_of_its_unfinished_year(month_build):
+    _, s = month_build
+    rows = read_csv(s.out_dir / "metrics.csv")
+    periods = {r["period"] for r in rows}
+    # the data holds the whole of 2022-23, but a January build reports none of it as a year
+    assert "2022-23" not in periods and not {"2023-02", "2023-03"} & periods
+    assert not [r for r in rows if r["metric_id"] == "cin_at_31_march"
+                and (r["period"] == "2022-23" or "/" in r["period"])]
+    assert [r for r in rows if r["metric_id"] == "cin_at_31_march" and r["period"] == "2021-22"]
+    ytd = {r["metric_id"] for r in rows if r["period"] == "2022-04/2023-01"}
+    assert {"referrals", "rereferrals_12m_pct", "cpp_avg_open_per_month"} <= ytd
+    assert not {"cin_at_31_march", "cpp_at_31_march", "cin_rate_per_10k"} & ytd
+    assert {r["metric_id"] for r in rows if r["period"] == "2021-04/2022-01"} == ytd
+    summary = (s.out_dir / "validation_summary.md").read_text()
+    assert "## How far the data reaches" in summary
+    assert "year to date (2022-04/2023-01)" in summary
+
+
+@pytest.fixture(scope="module")
+def five_year_build(tmp_path_factory):
+    from scorecard.synth import generate
+
+    base = tmp_path_factory.mktemp("five")
+    raw = base / "raw"
+    generate(raw, scale=0.15, years=5, start_year=2018, seed=3)
+    s = settings(raw_dir=raw, out_dir=base / "out", db=base / "f.duckdb")
+    return build(s, period="2022-23"), s
+
+
+def _is_year(p: str) -> bool:
+    return len(p) == 7 and p[4] == "-" and p[5:] == f"{(int(p[2:4]) + 1) % 100:02d}"
+
+
+def test_five_years_of_data_give_five_years_of_figures_and_benchmarks(five_year_build):
+    result, s = five_year_build
+    assert result.exit_code == 0, result.message
+    years = {r["period"] for r in read_csv(s.out_dir / "metrics.csv")
+             if r["metric_id"] == "referrals" and _is_year(r["period"])}
+    assert {"2018-19", "2019-20", "2020-21", "2021-22", "2022-23"} <= years
+    assert "2016-17" not in years   # before the data's full-volume window: never counted
+    sc = [r for r in read_csv(s.out_dir / "scorecard.csv") if r["metric_id"] == "rereferrals_12m_pct"]
+    by_year = {r["period"]: r for r in sc}
+    assert {"2018-19", "2019-20", "2020-21", "2021-22", "2022-23"} <= set(by_year)
+    from scorecard.reference import ENGLAND, ReferenceData
+
+    ref = ReferenceData()
+    for y in ("2018-19", "2020-21", "2022-23"):
+        row = by_year[y]
+        assert row["benchmark_period"] == y and row["value"]   # its own year's DfE figures
+        dfe = dict(ref.year_values("rereferrals_pct", int(y[:4]) + 1).select("code", "value").iter_rows())
+        assert float(row["england"]) == dfe[ENGLAND]
+    assert by_year["2018-19"]["england"] != by_year["2022-23"]["england"]
+
+
+def test_the_reach_is_recorded_and_each_benchmarked_figure_has_a_trend(five_year_build):
+    result, s = five_year_build
+    reach = {r["table"]: r for r in read_csv(s.out_dir / "data_reach.csv")}
+    assert reach["all extracts"]["last_date"] == "2023-03-31"
+    assert reach["all extracts"]["complete_to_year"] == "2022-23"
+    # the synthetic window starts with its look-back year, 2017-18; earlier dates are the
+    # histories of long-open cases
+    assert reach["all extracts"]["full_volume_from"] == "2017-04"
+    assert "2016-01" <= reach["referrals"]["full_volume_from"] <= "2017-04"
+    con = db.connect(s.db)
+    runs = con.execute("select count(*) from meta.data_reach where table_name = 'referrals'").fetchall()
+    con.close()
+    assert runs == [(1,)]
+    benchmarked = {(r["metric_id"], r["breakdown"]) for r in read_csv(s.out_dir / "scorecard.csv")
+                   if r["period"] == "2022-23" and (r["england"] or r["sn_mean"])}
+    page = (s.out_dir / "scorecard.html").read_text()
+    assert page.count('<figure class="trend"') == len(benchmarked) >= 8
+    assert 'data-section="trends"' in page and 'data-section="reach"' in page
+    charts = sorted((s.out_dir / "charts").glob("trend_years_*.svg"))
+    assert len(charts) == len(benchmarked)
+    text = charts[0].read_text()
+    assert "2018-19" in text and "by financial year" in text

@@ -35,3 +35,8 @@ def test_demo_builds_everything_and_shows_its_artefacts(tmp_path):
     assert year and {r["previous_build"][:8] for r in year} == {"2023-02@"}
     assert 'id="revisions-intro"' in (out / "scorecard.html").read_text()
     assert not list(raw.glob("*_2023-04.csv"))
+    # five financial years, so the trends against the benchmarks have five years to show
+    with open(out / "metrics.csv", newline="") as fh:
+        years = {r["period"] for r in csv.DictReader(fh) if r["metric_id"] == "referrals"}
+    assert {"2018-19", "2019-20", "2020-21", "2021-22", "2022-23"} <= years
+    assert 'data-section="trends"' in (out / "scorecard.html").read_text()

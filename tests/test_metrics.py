@@ -302,7 +302,12 @@ def test_catalogue_follows_interface_3():
 def test_frame_follows_interface_2(frame):
     assert dict(frame.schema) == METRICS_SCHEMA
     assert frame.filter(pl.col("breakdown").is_null() | pl.col("la_code").ne(370)).height == 0
-    assert set(frame["period"]) <= {p.label for p in period_set("2022-23")}
+    # the year and the year before (too few records to tell how far back the data is at full
+    # volume) and their months; nothing of 2023-24, which the data reaches only on 1 April 2023
+    years = {p for p in frame["period"] if len(p) == 7 and int(p[5:]) == (int(p[2:4]) + 1) % 100}
+    assert years == {"2021-22", "2022-23"}
+    assert "2023-04" not in set(frame["period"]) and "2023-24" not in set(frame["period"])
+    assert not any("/" in p for p in frame["period"])  # a complete year build has no year to date
     # no duplicate keys
     assert frame.select("metric_id", "period", "breakdown").is_duplicated().sum() == 0
 
@@ -315,8 +320,39 @@ def test_period_set_for_a_year_and_a_month():
     assert [p.label for p in period_set("2022-07")] == labels
 
 
-def test_a_month_period_gives_the_same_rows(con, frame):
-    assert compute(con, "2022-07", population=population).equals(frame)
+def test_a_month_gives_complete_years_months_to_it_and_the_year_to_date(con, frame):
+    month = compute(con, "2022-07", population=population)
+    periods = set(month["period"])
+    # never a figure of the unfinished year 2022-23, nor a month after July
+    assert "2022-23" not in periods and "2022-08" not in periods and "2023-03" not in periods
+    assert {"2022-04", "2022-07", "2021-22", "2021-04"} <= periods
+    # the year to date and the same span a year earlier, for flows and "open during" metrics
+    assert get(month, "referrals", "2022-04/2022-07")["value"] == sum(
+        value(frame, "referrals", f"2022-{m:02d}") for m in range(4, 8))
+    assert get(month, "referrals", "2021-04/2021-07") is not None
+    assert get(month, "cpp_by_latest_category", "2022-04/2022-07", "NEG") is not None
+    # no figure at 31 March and no rate per 10,000 for part of a year
+    assert get(month, "cin_at_31_march", "2022-04/2022-07") is None
+    assert get(month, "referrals_rate_per_10k", "2022-04/2022-07") is None
+    # the mean of monthly values over the months to date
+    assert ratio(month, "cpp_avg_open_per_month", "2022-04/2022-07") == (
+        sum(MONTH_ENDS_2022_23[:4]), 4, pytest.approx(sum(MONTH_ENDS_2022_23[:4]) / 4))
+    # every figure it shares with the year build is the same
+    shared = month.join(frame, on=["metric_id", "period", "breakdown"], suffix="_year")
+    assert shared.height == month.filter(~pl.col("period").str.contains("/")).height
+    assert (shared["value"] - shared["value_year"]).abs().max() < 1e-9
+
+
+def test_a_year_the_data_does_not_reach_the_end_of_is_never_reported(con):
+    from scorecard.metrics.reach import Reach, TableReach
+
+    short = Reach((TableReach("referrals", D(2020, 6, 1), D(2023, 3, 30)),))
+    got = compute(con, "2022-23", population=population, reach=short)
+    periods = set(got["period"])
+    assert "2022-23" not in periods and "2023-03" not in periods
+    assert get(got, "cin_at_31_march", "2022-23") is None
+    # what it supports: the year to February, beside the same span a year earlier
+    assert {"2022-04/2023-02", "2021-04/2022-02", "2022-02", "2021-22"} <= periods
 
 
 # --- front door -------------------------------------------------------------------------------
@@ -578,3 +614,19 @@ def test_a_barnsley_sized_history_computes_in_well_under_2_seconds():
     # 730-1094 (2020-04-01 + 730 days = 2022-04-01), so 365 x 8
     assert value(frame, "referrals", "2022-23") == 2920
     assert seconds["total"] < 2.0, seconds
+
+
+def test_each_metric_starts_where_the_tables_it_reads_are_at_full_volume(con):
+    from scorecard.metrics.reach import Reach, TableReach
+
+    # CP plans at full volume from April 2020, referrals only from April 2021
+    reach = Reach((TableReach("cp_plans", D(2020, 4, 1), D(2023, 4, 1), D(2020, 4, 1)),
+                   TableReach("referrals", D(2020, 4, 1), D(2023, 4, 1), D(2021, 4, 1))))
+    got = compute(con, "2022-23", population=population, reach=reach)
+    assert get(got, "cpp_starts", "2020-21") is not None
+    assert get(got, "referrals", "2020-21") is None and get(got, "referrals", "2020-06") is None
+    assert get(got, "referrals", "2021-22") is not None
+    # a re-referral looks back a year: 2021-22 has no year of referrals before it
+    assert get(got, "rereferrals_12m_pct", "2021-22") is None
+    assert get(got, "rereferrals_12m_pct", "2022-23") is not None
+    assert get(got, "referrals_nfa_pct", "2021-22") is not None   # needs no look-back

@@ -19,6 +19,7 @@ LA itself when it has a value); ``quartile`` = ``floor(4 * (rank - 1) / rank_of)
 """
 from __future__ import annotations
 
+import re
 import statistics
 
 import polars as pl
@@ -41,20 +42,24 @@ SCORECARD_COLUMNS = {
 }
 
 _EPS = 1e-9
+_FY = re.compile(r"^\d{4}-\d{2}$")
 
 
 def compare(ref: ReferenceData, metrics: pl.DataFrame, *, la_code: int = 370,
             period: str = "2022-23", grouping: str | None = None,
             catalogue: pl.DataFrame | None = None) -> pl.DataFrame:
-    """The scorecard frame (interface 4) for ``period`` and the previous year.
+    """The scorecard frame (interface 4) for ``period``, the previous year and every earlier
+    year ``metrics`` carries a compared value for (the trend).
 
     One row per compared metric, breakdown and period (the requested financial year
-    first, then the previous one), for every metric in :data:`COMPARATORS`: the spec's
+    first, then the previous one, then each earlier year), for every metric in
+    :data:`COMPARATORS`: the spec's
     list plus ``referrals_nfa_pct`` and every ``referral_source_pct`` group. ``value`` and
     ``previous_value`` come from ``metrics`` (the package's own values; blank when absent);
     England, region and statistical-neighbour mean and median come from the DfE data for
-    the benchmark year (the period's own year, or the latest published before it — see
-    ``benchmark_period``). Quartile, rank, RAG and direction follow the module docstring.
+    the benchmark year (each row's own year, or the latest published before it — see
+    ``benchmark_period``), so every year of a trend is compared with that year's figures;
+    the statistical neighbours are the same LAs (the build year's grouping) in every year. Quartile, rank, RAG and direction follow the module docstring.
     Source groups the DfE does not publish get a row with blank comparators and a
     ``source`` saying so. ``grouping`` defaults to the grouping in force for the period.
     """
@@ -67,9 +72,8 @@ def compare(ref: ReferenceData, metrics: pl.DataFrame, *, la_code: int = 370,
     neighbours = ref.statistical_neighbours(la_code, grouping)
     own = own_values(metrics, la_code)
     cat = catalogue_of(catalogue)
-    prev = fy.previous()
     rows = []
-    for label, before in ((fy.label, prev.label), (prev.label, prev.previous().label)):
+    for label, before in _years(fy, own):
         year = int(label[:4]) + 1
         for (metric_id, breakdown), series in COMPARATORS.items():
             title, unit, polarity = cat.get(metric_id, FALLBACK_CATALOGUE[metric_id])
@@ -88,6 +92,18 @@ def compare(ref: ReferenceData, metrics: pl.DataFrame, *, la_code: int = 370,
             row["direction"] = direction(row["value"], row["previous_value"], polarity)
             rows.append(row)
     return pl.DataFrame(rows, schema=SCORECARD_COLUMNS)
+
+
+def _years(fy, own: dict) -> list[tuple[str, str]]:
+    """(year, the year before) for the build year, the previous year and each earlier
+    financial year the metrics carry a compared value for, newest first."""
+    compared = {m for m, _ in COMPARATORS}
+    prev = fy.previous()
+    earlier = sorted({p for (m, p, _) in own if m in compared and _FY.match(p)
+                      and p[5:] == f"{(int(p[:4]) + 1) % 100:02d}" and p < prev.label},
+                     reverse=True)
+    years = [fy, prev] + [parse_year(p) for p in earlier]
+    return [(p.label, p.previous().label) for p in years]
 
 
 def _comparators(ref: ReferenceData, series: str, year: int, area: dict, neighbours: list[int],

@@ -1,9 +1,11 @@
 """Compute registered metrics for a period set: one grouped query per mart and period rule.
 
-``compute(con, "2022-23")`` returns the metrics frame (``metrics.csv``): every metric for the
-financial year, its months, the previous financial year and its months (for a month such as
-``2022-07``: that month's financial year and its months, and the previous financial year and
-its months). Monthly-only metrics get month rows, yearly-only metrics year rows.
+``compute(con, "2022-23")`` returns the metrics frame (``metrics.csv``): every metric for
+every complete financial year the data covers up to the period (at most ten), their complete
+months, and for a month (``2023-01``) the year to date (``2022-04/2023-01``) and the same span a
+year earlier -- never a month after the period, nor a year the data does not reach the end of
+(:mod:`.reach`). Monthly-only metrics get month rows, yearly-only metrics year (and year to
+date) rows.
 
 Coverage: a period appears for a metric only when it overlaps the dates present in the
 metric's mart (so a year before the first record reads as absent, not as zero). Inside that
@@ -17,6 +19,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 
 import duckdb
@@ -29,6 +32,7 @@ from ..schema import TABLES
 from . import child_protection, children_in_need, front_door, missing  # noqa: F401 (register)
 from .definitions import METRICS, Metric
 from .marts import build_marts, build_models, mart_models, mart_sources, quote
+from .reach import Reach, build_periods, data_reach, year_from
 
 __all__ = ["CATALOGUE_SCHEMA", "METRICS_SCHEMA", "catalogue", "compute", "period_set",
            "timed_compute"]
@@ -58,8 +62,9 @@ def catalogue() -> pl.DataFrame:
 
 
 def period_set(period: str) -> list[Period]:
-    """The periods computed for ``period``: its financial year and that year's months, then
-    the previous financial year and its months.
+    """The two years every build of ``period`` covers: its financial year and that year's
+    months, then the previous financial year and its months. (What :func:`compute` reports
+    is :func:`.reach.build_periods`: only complete periods, more years, the year to date.)
 
     :raises ConfigError: when ``period`` is neither ``YYYY-YY`` nor ``YYYY-MM``
     """
@@ -186,13 +191,49 @@ def _query_group(con, relation: str, kind: str, start: str, end: str | None,
             for k, v in out.items()]
 
 
+def _reported(metric: Metric, kind: str) -> bool:
+    """Whether ``metric`` is reported for a period of ``kind`` (a year to date: the yearly
+    metrics other than figures at 31 March and rates, which exist only for a whole year)."""
+    if kind == "span":
+        return ("year" in metric.periods and metric.kind != "open_at_end"
+                and metric.unit != "rate_per_10k")
+    return kind in metric.periods
+
+
+@dataclass(frozen=True)
+class _Since:
+    """From when a metric's figures rest on full-volume data (:mod:`.reach`): ``year`` the
+    first period start it is reported for, ``full_from`` the first full-volume month of the
+    tables it reads (for a look-back); None: no limit."""
+
+    year: date | None = None
+    full_from: date | None = None
+
+    def allows(self, metric: Metric, start: date) -> bool:
+        if self.year is not None and start < self.year:
+            return False
+        return not (metric.lookback_days and self.full_from is not None
+                    and (start - self.full_from).days < metric.lookback_days)
+
+
+def _since(metric: Metric, reach: Reach, build_year: Period) -> _Since:
+    full_from = reach.start_of(mart_sources()[metric.mart])
+    if full_from is None:
+        return _Since()
+    # never later than the year before the build's, which a build always reports
+    return _Since(min(year_from(full_from).start, build_year.previous().start), full_from)
+
+
 def _rows_for(metric: Metric, groups: list[dict], kinds: dict[str, str], la_code: int,
-              population: Population | None) -> list[dict]:
+              population: Population | None, starts: dict[str, date] | None = None,
+              since: _Since = _Since()) -> list[dict]:
     totals = {g["period"]: g["values"] for g in groups if g["column"] == ""}
     rows = []
     for g in groups:
-        if kinds[g["period"]] not in metric.periods:
+        if not _reported(metric, kinds[g["period"]]):
             continue
+        if starts and not since.allows(metric, starts[g["period"]]):
+            continue  # before the data of the tables it reads is at full volume
         if g["column"] != (metric.breakdown or ""):
             continue
         num = g["values"][metric.numerator]
@@ -220,7 +261,7 @@ def _means(metric: Metric, monthly: list[dict], periods: list[Period], la_code: 
     values = {r["period"]: r["value"] for r in monthly if r["breakdown"] == ""}
     rows = []
     for p in periods:
-        if p.kind != "year":
+        if p.kind not in ("year", "span"):
             continue
         months = [values.get(m.label) for m in p.months()]
         if any(v is None for v in months):
@@ -234,8 +275,10 @@ def _means(metric: Metric, monthly: list[dict], periods: list[Period], la_code: 
 def compute(con: duckdb.DuckDBPyConnection, period: str, *, la_code: int = 370,
             population: Population | None = None,
             exclude: Mapping[str, Iterable[str]] | None = None,
-            metric_ids: Iterable[str] | None = None) -> pl.DataFrame:
-    """Compute metrics for ``period``'s financial year and the previous one, with their months.
+            metric_ids: Iterable[str] | None = None,
+            reach: Reach | None = None, years: int | None = None) -> pl.DataFrame:
+    """Compute metrics for the complete years and months up to ``period`` (and its year to
+    date), as :func:`.reach.build_periods` gives them.
 
     :param con: a connection with ``staging.*`` loaded; the marts are built if missing (the
         build step should call :func:`build_marts` after every load so they are fresh)
@@ -248,16 +291,29 @@ def compute(con: duckdb.DuckDBPyConnection, period: str, *, la_code: int = 370,
         marts are not touched (the affected marts are rebuilt as temporary tables, dropped
         afterwards)
     :param metric_ids: metrics to compute (default: all)
+    :param reach: how far the data reaches (default: :func:`.reach.data_reach` of ``con``
+        with the default date floor and no placeholder dates; the build passes its own)
+    :param years: compute at most this many financial years, the period's included (default:
+        every year the data covers, up to :data:`.reach.MAX_YEARS`)
     :returns: the metrics frame (interface 2), ordered by metric, period and breakdown
     :raises ConfigError: on a bad period, metric id or table name
     """
-    periods = period_set(period)
+    try:
+        parse_period(period)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     wanted = _select(metric_ids)
     needed = list(dict.fromkeys(
         [METRICS[m.of] for m in wanted if m.of] + [m for m in wanted if not m.of]))
     if population is None:
         population = reference.population
     _ensure_marts(con)
+    reach = reach if reach is not None else data_reach(con)
+    periods = build_periods(period, reach, years=years)
+    starts = {p.label: p.start for p in periods}
+    build_year = parse_period(period).financial_year
+    if not periods:
+        return pl.DataFrame(schema=METRICS_SCHEMA)
     created: list[str] = []
     try:
         if exclude:
@@ -276,7 +332,8 @@ def compute(con: duckdb.DuckDBPyConnection, period: str, *, la_code: int = 370,
         for (mart, kind, start, end), ms in grouped.items():
             groups = _query_group(con, relations[mart], kind, start, end, ms, periods)
             for m in ms:
-                by_id[m.id] = _rows_for(m, groups, kinds, la_code, population)
+                by_id[m.id] = _rows_for(m, groups, kinds, la_code, population, starts,
+                                        _since(m, reach, build_year))
         for m in wanted:
             if m.of:
                 by_id[m.id] = _means(m, by_id[m.of], periods, la_code)
@@ -299,6 +356,8 @@ def timed_compute(con: duckdb.DuckDBPyConnection, period: str,
 
     :param con: a connection with ``staging.*`` loaded
     :param period: as for :func:`compute`; ``kwargs`` are passed on to it
+    :param years: compute at most this many financial years, the period's included (default:
+        every year the data covers, up to :data:`.reach.MAX_YEARS`)
     :returns: the metrics frame and ``{"marts": s, "compute": s, "total": s}`` in seconds
 
     >>> frame, seconds = timed_compute(con, "2022-23")  # doctest: +SKIP

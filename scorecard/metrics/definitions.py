@@ -70,6 +70,9 @@ class Metric:
     :param of: for ``mean_of_months``, the monthly metric averaged
     :param benchmark: the published DfE series it is compared or reconciled with (names in
         ``scorecard.benchmarks``; several are comma-separated, one per breakdown), or ``""``
+    :param lookback_days: how far before a period the records it counts must reach (a
+        re-referral looks back a year): a period starting less than this after the first
+        full-volume month of the data (:mod:`.reach`) is not reported
     """
 
     id: str
@@ -89,6 +92,7 @@ class Metric:
     breakdown_values: tuple[str, ...] = ()
     of: str | None = None
     benchmark: str = ""
+    lookback_days: int = 0
 
     def __post_init__(self) -> None:
         def bad(message: str) -> ValueError:

@@ -46,7 +46,7 @@ register(Metric(
                 "dated on or after (referral_date - 1 year) and strictly before referral_date.",
     periods=("year",), mart="referrals", date_column="referral_date",
     numerator="count(*) filter (where is_rereferral_12m)", denominator="count(*)",
-    benchmark="rereferrals_pct",
+    benchmark="rereferrals_pct", lookback_days=365,
 ))
 register(Metric(
     id="referrals_nfa_pct", title="Referrals closed with no further action", group=GROUP,

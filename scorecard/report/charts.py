@@ -66,7 +66,7 @@ class ChartSpec:
     """Everything about one chart but the drawing: what it shows and how it is described."""
 
     name: str
-    kind: str          # trend | bars | benchmark
+    kind: str          # trend (by month) | years (by financial year) | bars | benchmark
     title: str
     unit: str          # count | percent | rate | mean
     categories: tuple[str, ...]
@@ -122,8 +122,9 @@ def _described(values: Sequence[tuple[str, float | None, bool]], kind: str) -> s
 
 def alt_text(spec: ChartSpec) -> str:
     """The chart in words: its kind, title, every series' values (or range), gaps marked."""
-    if spec.kind == "trend":
-        text = [f"Line chart: {spec.title}. {_kind_label(spec.unit)} by month."]
+    if spec.kind in ("trend", "years"):
+        by = "financial year" if spec.kind == "years" else "month"
+        text = [f"Line chart: {spec.title}. {_kind_label(spec.unit)} by {by}."]
         for s in spec.series:
             points = list(zip(spec.categories, s.values, s.hidden))
             text.append(f"{s.label}: {_described(points, spec.unit)}.")
@@ -265,10 +266,13 @@ def bar_chart(categories: Sequence[str], series: Sequence[Series], *, title: str
 
 def draw(spec: ChartSpec) -> "Figure":
     """Draw a described chart."""
-    if spec.kind == "trend":
-        return trend_chart(spec.series, spec.categories, title=spec.title, kind=spec.unit,
-                           note=spec.note, provisional=spec.provisional,
-                           incomplete=spec.incomplete)
+    if spec.kind in ("trend", "years"):
+        fig = trend_chart(spec.series, spec.categories, title=spec.title, kind=spec.unit,
+                          note=spec.note, provisional=spec.provisional,
+                          incomplete=spec.incomplete)
+        if spec.kind == "years":   # one point per financial year (report/trends.py)
+            fig.axes[0].set_xlabel("Financial year")
+        return fig
     return bar_chart(spec.categories, spec.series, title=spec.title, kind=spec.unit,
                      note=spec.note, provisional=spec.provisional,
                      one_bar_per_category=spec.kind == "benchmark")
