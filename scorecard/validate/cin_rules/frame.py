@@ -221,8 +221,10 @@ def build_frame(con: duckdb.DuckDBPyConnection, returns: list[CensusReturn],
     offset = 0
     for name, sql in frame_sql().items():
         offset += 1
-        # row keys are unique across the frame and follow file order, so outputs are stable
+        # row keys are unique across the frame and follow file order, so outputs are stable;
+        # rows with no file position (or several blocks of one record) are ordered by their
+        # whole content, never left to the order a parallel scan happens to give
         order = "return_id, source_file, source_row, record_id" + (
-            ", position" if "position integer" in FRAME_TABLES[name] else "")
+            ", position" if "position integer" in FRAME_TABLES[name] else "") + ", _frame_row::varchar"
         _run(con, f"insert into {name} by name select {offset} * 1000000000000 + row_number() over "
-                  f"(order by {order}) as row_key, * from ({sql})")
+                  f"(order by {order}) as row_key, * from ({sql}) as _frame_row")

@@ -91,12 +91,14 @@ def errors_frame(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         with instances as (
             select rule_key, return_id, error_key,
                    min(coalesce(source_file, return_file, '')) as first_file,
-                   min(coalesce(source_row, 0)) as first_row
-            from cin_located group by all
+                   min(coalesce(source_row, 0)) as first_row,
+                   min(coalesce(record_id, '')) as first_record, min(coalesce(child_id, '')) as first_child
+            from cin_located group by rule_key, return_id, error_key
         ),
         numbered as (
             select *, dense_rank() over (partition by rule_key
-                                         order by first_file, first_row, return_id, error_key) as n
+                                         order by first_file, first_row, return_id, first_record,
+                                                  first_child, error_key) as n
             from instances
         ),
         located as (
@@ -121,7 +123,7 @@ def errors_frame(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         )
         select * from located
         order by try_cast(rtrim(rule_code, 'Q') as integer), rule_code, error_id, role, source_file,
-                 source_row, field, value""").pl()
+                 source_row, record_table, record_id, child, field, value""").pl()
 
 
 def gx_frame(con: duckdb.DuckDBPyConnection):
