@@ -203,3 +203,18 @@ def test_without_reviews_or_enquiries_the_rates_are_absent_not_zero():
     # build drops this metric when no cp_reviews file was loaded (test_availability)
     assert ratio(frame, "cpp_reviewed_on_time_pct", "2022-23") == (0, 6, 0.0)
     c.close()
+
+
+def test_placeholder_dates_stretch_no_calendar():
+    # an open plan written with the placeholder end 9999-12-31 and a plan "started" 1900-01-01:
+    # 31 March rows from 1950 to the year after the last real date (2023 -> 2024), not 8,000
+    # years; the placeholder-ended plan is still open at each 31 March from its start
+    c = dbmod.connect(":memory:")
+    stage(c, "cp_plans", [plan("Q1", "C1", D(2022, 6, 1), D(9999, 12, 31)),
+                          plan("Q2", "C2", D(1900, 1, 1), D(2023, 1, 1))])
+    build_marts(c)
+    rows = dict(c.execute("select cp_plan_id, list(year(census_date) order by census_date) "
+                          "from marts.cp_plans_at_31_march group by all").fetchall())
+    assert rows["Q1"] == [2023, 2024]
+    assert rows["Q2"] == list(range(1950, 2023))
+    c.close()

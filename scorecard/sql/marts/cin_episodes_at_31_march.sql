@@ -1,8 +1,8 @@
 -- cin_episodes_at_31_march: one row per child in need episode and 31 March at which it was
 -- open, with the DfE band of how long it had lasted by then.
 --
--- Grain: cin_episode_id x census_date (each 31 March from the year of the first referral to
---   the year after the last date in cin_episodes).
+-- Grain: cin_episode_id x census_date (each 31 March from the year of the first referral, 1950
+--   at the earliest, to the year after the last date before 2100 in cin_episodes).
 -- Episodes are those of the cin_episodes mart (referrals with no further action left out, as the
 --   DfE does). Open at 31 March: cin_start_date <= census_date and (cin_closure_date blank or
 --   cin_closure_date > census_date), as cin_at_31_march.
@@ -19,11 +19,13 @@ source as (
 
 years as (
 
+    -- a placeholder date (1900-01-01, 9999-12-31) stretches no calendar: years from 1950 to
+    -- the year after the last date before 2100
     select
-        cast(min(year(cin_start_date)) as integer) as first_year,
-        cast(max(year(greatest(cin_start_date,
-                               coalesce(cin_closure_date, cin_start_date)))) as integer) + 1
-            as last_year
+        greatest(cast(min(year(cin_start_date)) as integer), 1950) as first_year,
+        cast(max(year(greatest(
+            case when year(cin_start_date) < 2100 then cin_start_date end,
+            case when year(cin_closure_date) < 2100 then cin_closure_date end))) as integer) + 1 as last_year
     from source
 
 ),

@@ -1,8 +1,8 @@
 -- cp_plans_at_31_march: one row per child protection plan and 31 March at which it was open,
 -- with the DfE band of how long it had lasted by then.
 --
--- Grain: cp_plan_id x census_date (each 31 March from the year of the first plan start to the
---   year after the last date in cp_plans).
+-- Grain: cp_plan_id x census_date (each 31 March from the year of the first plan start, 1950 at
+--   the earliest, to the year after the last date before 2100 in cp_plans).
 -- Open at 31 March: cp_plan_start_date <= census_date and (cp_plan_end_date blank or
 --   cp_plan_end_date > census_date), as cpp_at_31_march.
 -- duration_band: sc_cpp_duration_band(cp_plan_start_date, census_date), the DfE table D5 bands.
@@ -19,11 +19,13 @@ source as (
 
 years as (
 
+    -- a placeholder date (1900-01-01, 9999-12-31) stretches no calendar: years from 1950 to
+    -- the year after the last date before 2100
     select
-        cast(min(year(cp_plan_start_date)) as integer) as first_year,
-        cast(max(year(greatest(cp_plan_start_date,
-                               coalesce(cp_plan_end_date, cp_plan_start_date)))) as integer) + 1
-            as last_year
+        greatest(cast(min(year(cp_plan_start_date)) as integer), 1950) as first_year,
+        cast(max(year(greatest(
+            case when year(cp_plan_start_date) < 2100 then cp_plan_start_date end,
+            case when year(cp_plan_end_date) < 2100 then cp_plan_end_date end))) as integer) + 1 as last_year
     from source
 
 ),
