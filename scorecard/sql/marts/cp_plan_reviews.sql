@@ -35,24 +35,38 @@ reviews as (
 
 ),
 
+plan_reviews as (
+
+    -- each plan's reviews: by plan id, or by child where the review names no plan (two
+    -- equi-joins, not one join on an "or", which would compare every plan with every review)
+    select plans.cp_plan_id, plans.child_id, plans.cp_plan_start_date, plans.census_date,
+           reviews.cp_review_date
+    from plans
+    inner join reviews on reviews.cp_plan_id = plans.cp_plan_id
+    union all
+    select plans.cp_plan_id, plans.child_id, plans.cp_plan_start_date, plans.census_date,
+           reviews.cp_review_date
+    from plans
+    inner join reviews on reviews.child_id = plans.child_id
+    where reviews.cp_plan_id is null
+
+),
+
 linked as (
 
     -- each plan's reviews up to census_date, with the date each had to be held by
     select
-        plans.cp_plan_id,
-        plans.census_date,
-        reviews.cp_review_date,
+        cp_plan_id,
+        census_date,
+        cp_review_date,
         coalesce(
-            lag(reviews.cp_review_date) over (
-                partition by plans.cp_plan_id, plans.census_date
-                order by reviews.cp_review_date) + interval 6 month,
-            plans.cp_plan_start_date + interval 3 month) as due_by
-    from plans
-    inner join reviews
-        on (reviews.cp_plan_id = plans.cp_plan_id
-            or (reviews.cp_plan_id is null and reviews.child_id = plans.child_id))
-        and reviews.cp_review_date > plans.cp_plan_start_date
-        and reviews.cp_review_date <= plans.census_date
+            lag(cp_review_date) over (
+                partition by cp_plan_id, census_date order by cp_review_date)
+                + interval 6 month,
+            cp_plan_start_date + interval 3 month) as due_by
+    from plan_reviews
+    where cp_review_date > cp_plan_start_date
+        and cp_review_date <= census_date
 
 ),
 
