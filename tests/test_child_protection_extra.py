@@ -75,9 +75,12 @@ def review(rid, child, plan_id, day):
 REVIEWS = [
     review("V1", "C2", "P2", D(2023, 3, 20)),   # by start + 3 months (31 Mar): on time
     review("V2", "C3", "P3", D(2022, 12, 20)),  # by 30 Dec; next due 20 Jun 2023: on time
-    review("V3", "C4", "P4", D(2022, 4, 20)),   # due by 10 Apr 2022: late
+    # P4 started 10 Jan 2022, within 3 months of the year's start (1 Apr 2022): its first
+    # review was due by 10 Apr 2022
+    review("V3", "C4", "P4", D(2022, 4, 20)),   # late
     review("V4", "C5", "P5", D(2021, 6, 30)),   # due by 30 Jun 2021: on time (the last day)
     review("V5", "C5", "P5", D(2021, 12, 30)),  # due by 30 Dec 2021: on time
+    # in 2022-23 P5's first review is due 6 months after V5, its last review before the year
     review("V6", "C5", "P5", D(2022, 6, 30)),   # on time
     review("V7", "C5", "P5", D(2022, 9, 1)),    # on time, but the next was due by 1 Mar 2023
     review("V8", "C7", None, D(2022, 12, 15)),  # no plan id: linked by child to P7, on time
@@ -189,7 +192,30 @@ def test_plans_reviewed_on_time(con, frame):
         1, 3, pytest.approx(100 / 3))
     counts = dict(con.execute("select cp_plan_id, review_count from marts.cp_plan_reviews "
                               "where census_date = date '2023-03-31'").fetchall())
-    assert counts == {"P2": 1, "P3": 1, "P4": 1, "P5": 4, "P6": 0, "P7": 1}
+    assert counts == {"P2": 1, "P3": 1, "P4": 1, "P5": 2, "P6": 0, "P7": 1}   # the year's
+
+
+def test_a_census_holds_only_the_years_reviews():
+    # a census return reports only the reviews of its year: a plan of 2020 reviewed on time
+    # within 2022-23 is on time when its first review of the year is within 6 months of the
+    # day before the year (the latest its previous review can have been); without any review
+    # in the year it is late
+    c = dbmod.connect(":memory:")
+    # (L4, a plan of 2023, carries the data to 31 March 2023: the 31 March rows run to the
+    # year after the last date in cp_plans)
+    stage(c, "cp_plans", [plan("L1", "C1", D(2020, 1, 1)), plan("L2", "C2", D(2020, 1, 1)),
+                          plan("L3", "C3", D(2020, 1, 1)), plan("L4", "C4", D(2023, 2, 1))])
+    stage(c, "cp_reviews", [
+        review("W1", "C1", "L1", D(2022, 9, 30)),   # by 30 Sep 2022: on time
+        review("W2", "C1", "L1", D(2023, 3, 30)),   # by 30 Mar 2023: on time; next 30 Sep
+        review("W3", "C2", "L2", D(2022, 10, 1)),   # a day after 30 Sep 2022: late
+        # L3: no review in the year: late
+    ])
+    build_marts(c)
+    got = dict(c.execute("select cp_plan_id, is_reviewed_on_time from marts.cp_plan_reviews "
+                         "where census_date = date '2023-03-31'").fetchall())
+    assert got == {"L1": True, "L2": False, "L3": False}
+    c.close()
 
 
 def test_without_reviews_or_enquiries_the_rates_are_absent_not_zero():
@@ -199,9 +225,10 @@ def test_without_reviews_or_enquiries_the_rates_are_absent_not_zero():
     frame = compute(c, "2022-23", population=population)
     assert get(frame, "s47_rate_per_10k", "2022-23") is None
     assert get(frame, "icpc_within_15wd_pct", "2022-23") is None
-    # no review at all: every plan of 3 months or more counts as not reviewed on time; the
-    # build drops this metric when no cp_reviews file was loaded (test_availability)
-    assert ratio(frame, "cpp_reviewed_on_time_pct", "2022-23") == (0, 6, 0.0)
+    # no review at all: every plan of 3 months or more is late, except P2, whose first review
+    # falls due on 31 March itself (not yet overdue); the build drops this metric when no
+    # cp_reviews file was loaded (test_availability)
+    assert ratio(frame, "cpp_reviewed_on_time_pct", "2022-23") == (1, 6, pytest.approx(100 / 6))
     c.close()
 
 

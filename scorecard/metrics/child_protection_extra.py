@@ -91,9 +91,10 @@ register(Metric(
     id="cpp_reviewed_on_time_pct", title="CP plans reviewed within timescales", group=GROUP,
     unit="percent", polarity="higher",
     description="Of children on a CP plan at 31 March who had been on it for at least 3 "
-                "months, % whose plan was reviewed within the required timescales: the "
-                "first review within 3 months of the start, then at most 6 months apart, and "
-                "none overdue at 31 March. Reported only where review dates were supplied.",
+                "months, % whose plan was reviewed within the required timescales in the "
+                "year: the first review within 3 months of the start, then at most 6 months "
+                "apart, and none overdue at 31 March. Reported only where review dates were "
+                "supplied.",
     periods=("year",), mart="cp_plan_reviews", date_column="census_date",
     numerator="count(distinct child_id) filter (where is_reviewed_on_time)",
     denominator="count(distinct child_id)",
