@@ -14,8 +14,8 @@ from ..metrics.child_protection_extra import CPP_DURATION_BANDS
 from ..metrics.children_in_need_extra import CIN_DURATION_BANDS
 from ..metrics.definitions import METRICS
 
-__all__ = ["COMPARATORS", "D5_COLUMNS", "DERIVED", "FALLBACK_CATALOGUE", "LAIT_SERIES", "NOT_PUBLISHED_NOTE", "RATES",
-           "SERIES", "derived"]
+__all__ = ["COMPARATORS", "D5_COLUMNS", "DERIVED", "FALLBACK_CATALOGUE", "LAIT_SERIES",
+           "NOT_PUBLISHED_NOTE", "RATES", "SERIES", "derived"]
 
 _CPP_AT31 = tuple(f"cpp_at31_d{i}_pct" for i in range(1, 6))
 _CIN_AT31 = tuple(f"cin_at31_d{i}_pct" for i in range(1, 6))

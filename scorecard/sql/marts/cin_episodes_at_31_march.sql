@@ -25,7 +25,8 @@ years as (
         greatest(cast(min(year(cin_start_date)) as integer), 1950) as first_year,
         cast(max(year(greatest(
             case when year(cin_start_date) < 2100 then cin_start_date end,
-            case when year(cin_closure_date) < 2100 then cin_closure_date end))) as integer) + 1 as last_year
+            case when year(cin_closure_date) < 2100 then cin_closure_date end))) as integer) + 1
+            as last_year
     from source
 
 ),

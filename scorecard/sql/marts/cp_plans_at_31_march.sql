@@ -25,7 +25,8 @@ years as (
         greatest(cast(min(year(cp_plan_start_date)) as integer), 1950) as first_year,
         cast(max(year(greatest(
             case when year(cp_plan_start_date) < 2100 then cp_plan_start_date end,
-            case when year(cp_plan_end_date) < 2100 then cp_plan_end_date end))) as integer) + 1 as last_year
+            case when year(cp_plan_end_date) < 2100 then cp_plan_end_date end))) as integer) + 1
+            as last_year
     from source
 
 ),
