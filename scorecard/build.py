@@ -115,6 +115,7 @@ class _Run:
     reconciliation: pl.DataFrame | None = None
     targets: Any = None  # scorecard.report.targets.Targets
     unavailable: list = field(default_factory=list)  # scorecard.metrics.availability.Unavailable
+    history: Any = None  # scorecard.history.Kept
 
     @property
     def raw_dir(self) -> Path:
@@ -187,6 +188,7 @@ def _build(run: _Run) -> BuildResult:
         _validate_step(run)
         _metrics_step(run)
         _benchmarks_step(run)
+        _history_step(run)
         _report_step(run)
         exit_code = 1 if run.validation.errors else 0
         outcome = "built with errors" if exit_code else "built"
@@ -274,6 +276,13 @@ def _benchmarks_step(run: _Run) -> None:
         run.reconciliation = benchmarks.reconcile(run.metrics, la_code=run.settings.la_code, period=fy)
 
 
+def _history_step(run: _Run) -> None:
+    from .history.hook import history_step
+
+    with run.step("history", "history: keeping the figures, comparing with the last build"):
+        run.history = history_step(run)
+
+
 def _report_step(run: _Run) -> None:
     from . import report
 
@@ -284,6 +293,7 @@ def _report_step(run: _Run) -> None:
         scorecard = run.scorecard if run.targets is None else run.targets.annotate(run.scorecard)
         write_csv(scorecard, out_dir / "scorecard.csv")
         write_csv(run.reconciliation, out_dir / "reconciliation.csv")
+        run.history.write(out_dir)
         run.validation.write(out_dir)
         report.render_all(out_dir, metrics=run.metrics, scorecard=run.scorecard,
                           validation=run.validation.rows, impact=run.validation.impact,
@@ -291,7 +301,8 @@ def _report_step(run: _Run) -> None:
                           catalogue=run.catalogue, period=run.period.label,
                           la_code=run.settings.la_code, la_name=run.la_name,
                           threshold=run.settings.suppress_below,
-                          errors_failed=run.validation.errors > 0, targets=run.targets)
+                          errors_failed=run.validation.errors > 0, targets=run.targets,
+                          sections=[run.history.section])
 
 
 def _write_run_log(run: _Run, exit_code: int) -> None:

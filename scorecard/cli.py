@@ -116,10 +116,12 @@ _la_option = click.option("--la", "la_code", type=int, default=None, help="DfE L
               help="A date on or before this is not a real date (an error) [default: 1900-01-01].")
 @click.option("--wait", type=float, default=0.0, show_default=True,
               help="Seconds to wait for another build using the same database before refusing.")
+@click.option("--revision-threshold", type=float, default=None,
+              help="A month's figure moving by more than this per cent since the last build is a warning [default: 5].")
 @click.option("--quiet", is_flag=True, help="No progress output.")
 @handled
 def build(raw_dir, out_dir, period, la_code, db, mappings, suppress_below, sn_grouping, targets,
-          missing_match_hours, date_floor, wait, quiet):
+          missing_match_hours, date_floor, wait, revision_threshold, quiet):
     """Run the monthly build: load, validate, compute, benchmark and write every output.
 
     Exit status: 0 built; 1 built but error checks failed; 2 nothing built.
@@ -131,7 +133,8 @@ def build(raw_dir, out_dir, period, la_code, db, mappings, suppress_below, sn_gr
     s = make_settings(la_code=la_code, db=db, raw_dir=raw_dir, out_dir=out_dir,
                       mappings=tuple(mappings) or None, suppress_below=suppress_below, sn_grouping=sn_grouping,
                       targets=targets, missing_match_hours=missing_match_hours,
-                      date_floor=date_floor.date() if date_floor else None)
+                      date_floor=date_floor.date() if date_floor else None,
+                      revision_threshold=revision_threshold)
     with Progress(quiet) as progress:
         result = run_build(s, period=period, wait=wait, progress=progress)
     _summarise(result)
@@ -142,7 +145,7 @@ def _summarise(result) -> None:
     click.echo(f"{result.message}: {result.period} for LA {result.la_code}; "
                f"{result.errors} error check(s), {result.warnings} warning(s)")
     click.echo(f"outputs in {result.out_dir}: scorecard.html, report_pack.docx, scorecard.csv, metrics.csv, "
-               "validation.csv, tables/, charts/")
+               "validation.csv, revisions.csv, tables/, charts/")
 
 
 @main.command()
@@ -323,6 +326,25 @@ def whois(pseudonyms, raw_dir, mappings):
     for p in missing:
         click.echo(f"{p}  not found in {raw_dir} with this key")
     sys.exit(1 if missing else 0)
+
+
+@main.command(name="history")
+@_db_option
+@_la_option
+@click.option("--compare", nargs=2, default=None, metavar="OLD NEW",
+              help="Show the revisions between two builds (ids or labels from the list).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write CSV to this file instead of printing a table.")
+@handled
+def history_cmd(db, la_code, compare, out):
+    """List the builds kept in the database, or the figures that changed between two of them.
+
+    Example: scorecard history --db data/processed/demo.duckdb --compare 1 2
+    """
+    from .history.cli_view import history_command
+
+    s = make_settings(db=db)
+    sys.exit(history_command(s.db, la_code=la_code, compare=compare, out=out, echo=click.echo))
 
 
 @main.command(name="metrics")

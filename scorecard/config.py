@@ -17,6 +17,8 @@ KEY_ENV = "SCORECARD_PSEUDONYM_KEY"
 KEY_FILE_ENV = "SCORECARD_KEY_FILE"
 #: missing episodes reported by two sources up to this many hours apart are one episode
 DEFAULT_MISSING_MATCH_HOURS = 24.0
+#: a month's figure moving by more than this per cent since the last build is a warning
+DEFAULT_REVISION_THRESHOLD = 5.0
 
 
 @dataclass(frozen=True)
@@ -51,8 +53,12 @@ class Settings:
     targets: Path | None = None
     missing_match_hours: float = DEFAULT_MISSING_MATCH_HOURS
     date_floor: date = date(1900, 1, 1)
+    revision_threshold: float = DEFAULT_REVISION_THRESHOLD
 
     def __post_init__(self) -> None:
+        t = self.revision_threshold
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0 <= t <= 1000:
+            raise ConfigError(f"the revision threshold must be 0 to 1000 per cent, not {t!r}")
         hours = self.missing_match_hours
         if isinstance(hours, bool) or not isinstance(hours, (int, float)) or not 0 <= hours <= 168:
             raise ConfigError(f"the missing-episode matching tolerance must be 0 to 168 hours, not {hours!r}")

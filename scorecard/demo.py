@@ -8,7 +8,11 @@ from typing import Callable
 from .build import BuildResult, build
 from .config import settings as make_settings
 
-__all__ = ["run_demo", "DEMO_ARTEFACTS", "DEMO_TARGETS"]
+__all__ = ["run_demo", "DEMO_ARTEFACTS", "DEMO_TARGETS", "DEMO_MONTHS"]
+
+#: the demo builds these two months from monthly drops before the year, so the year's page has a
+#: "changed since the last build" panel (a late and a corrected referral in each later drop)
+DEMO_MONTHS = ("2023-01", "2023-02")
 
 #: migration artefacts the demo shows, so the validation panel has something to say
 DEMO_ARTEFACTS = ("cutover_gap", "duplicate_migration", "rhi_completed_not_accepted")
@@ -41,22 +45,39 @@ def run_demo(*, raw_dir: Path = Path("data/raw/demo"), out_dir: Path = Path("rep
              db: Path = Path("data/processed/demo.duckdb"), seed: int = 1, scale: float = 1.0,
              artefacts: tuple[str, ...] = DEMO_ARTEFACTS,
              progress: Callable[[str], None] | None = None) -> BuildResult:
-    """Generate two financial years of synthetic extracts into ``raw_dir`` (replacing any earlier
-    demo data there, with illustrative local targets in ``targets.toml``), rebuild ``db`` from
-    scratch and write the reports to ``out_dir``.
-    The answer key of the injected artefacts is saved beside the database, not in ``raw_dir``."""
+    """Generate two financial years of synthetic extracts as monthly drops (into
+    ``<raw_dir>_drops``, replacing any earlier demo data), rebuild ``db`` from scratch, and build
+    as a partnership would month by month: January 2023 with the drops that had arrived by then
+    (reports in ``<out_dir>-2023-01``), February 2023 (``<out_dir>-2023-02``: a late and a
+    corrected referral revise January), then the year 2022-23 with every drop into ``out_dir``.
+    ``raw_dir`` ends holding every drop and illustrative local targets (``targets.toml``).
+    The answer key of the injected artefacts is saved beside the database, not in ``raw_dir``.
+    Returns the year's build."""
     from .synth import generate
+    from .synth.drops import write_drops
 
     say = progress or (lambda m: None)
     raw_dir, out_dir, db = Path(raw_dir), Path(out_dir), Path(db)
-    say(f"demo: generating synthetic extracts in {raw_dir}")
-    if raw_dir.exists():
-        shutil.rmtree(raw_dir)
-    result = generate(raw_dir, seed=seed, scale=scale, artefacts=artefacts)
-    (raw_dir / "targets.toml").write_text(DEMO_TARGETS, encoding="utf-8")
+    drops_dir = raw_dir.parent / f"{raw_dir.name}_drops"
+    say(f"demo: generating synthetic extracts as monthly drops in {drops_dir}")
+    for folder in (raw_dir, drops_dir):
+        if folder.exists():
+            shutil.rmtree(folder)
+    result = generate(None, seed=seed, scale=scale, artefacts=artefacts)
+    drops = write_drops(result.tables, drops_dir, first="2022-04", last="2023-03")
     result.answer_key.save(db.parent / "demo_answer_key.json")
     for p in (db, Path(str(db) + ".wal")):
         p.unlink(missing_ok=True)
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    return build(make_settings(raw_dir=raw_dir, out_dir=out_dir, db=db), progress=progress)
+    outs = [out_dir.parent / f"{out_dir.name}-{m}" for m in DEMO_MONTHS] + [out_dir]
+    for folder in outs:
+        if folder.exists():
+            shutil.rmtree(folder)
+    s = make_settings(raw_dir=raw_dir, db=db)
+    for month, out in zip(DEMO_MONTHS, outs):
+        drops.stage(raw_dir, month)
+        (raw_dir / "targets.toml").write_text(DEMO_TARGETS, encoding="utf-8")
+        say(f"demo: building {month} with the drops that had arrived by then")
+        build(s.with_(out_dir=out), period=month, progress=progress)
+    drops.stage(raw_dir, drops.months[-1])
+    say("demo: building the year 2022-23 with every drop")
+    return build(s.with_(out_dir=out_dir), progress=progress)

@@ -12,6 +12,7 @@ Phases and targets (issues 2–6):
   load      canonical CSVs, 100x (~3 million rows)        < 60 s, peak < 4 GB
   validate  1x < 15 s incl. start-up; 100x < 180 s, peak < 4 GB
   metrics   all metrics after loading: 1x < 2 s; 100x < 30 s
+  history   keep a build's figures and evidence, then keep and compare a second (issue 9)
   build     whole monthly build, 1x, incl. start-up       < 30 s
 
 DfE CIN census rules (issue 13; ``--census-scales``, default 1.15 = about 5,000 children,
@@ -81,6 +82,36 @@ def phase(name: str, data: Path, db: Path, scale: float) -> dict:
             res = validate(con, Path(tmp))
             res.write(Path(tmp))
         out["errors"], out["warnings"] = res.errors, res.warnings
+        con.close()
+    elif name == "history":
+        # keep a build's figures and evidence, then keep a second build with 2% of the referrals
+        # removed and compare (docs/revisions.md): the history step of a build
+        import datetime as dt
+
+        import polars as pl
+
+        from scorecard import db as dbmod, history
+        from scorecard.metrics import build_marts, compute
+        from scorecard.periods import parse_period
+
+        con = dbmod.connect(db)
+        build_marts(con)
+        none = pl.DataFrame(schema={c: pl.Utf8 for c in ("check_id", "table", "severity", "record_id",
+                                                          "period", "message")})
+
+        def keep(i):
+            facts = history.BuildFacts(i, 370, parse_period("2022-23"), dt.datetime(2023, 4, i),
+                                       compute(con, "2022-23"), none, {})
+            t1 = time.perf_counter()
+            kept = history.keep(con, facts)
+            return kept, round(time.perf_counter() - t1, 2)
+
+        _, out["first_keep_s"] = keep(1)
+        con.execute("delete from staging.referrals where hash(referral_id) % 50 = 0")
+        build_marts(con)
+        kept, out["second_keep_and_compare_s"] = keep(2)
+        out["revisions"] = kept.revisions.height
+        out["evidence_rows"] = con.execute("select count(*) from history.records where build_id = 2").fetchone()[0]
         con.close()
     elif name == "build":
         from scorecard.build import build
@@ -162,7 +193,7 @@ def main() -> None:
         print(json.dumps(phase(args.phase, args.data, args.db, args.scale)))
         return
     results = []
-    main_phases = {"synth", "load", "metrics", "validate", "build"}
+    main_phases = {"synth", "load", "metrics", "validate", "history", "build"}
     with tempfile.TemporaryDirectory(prefix="scorecard-bench-") as tmp:
         for scale in args.census_scales if {p for p in args.phases if p.startswith("census")} else []:
             data, db = Path(tmp) / f"census{scale:g}", Path(tmp) / f"census{scale:g}.duckdb"
@@ -180,10 +211,10 @@ def main() -> None:
             if "synth" in args.phases:
                 results.append(r)
                 print(json.dumps(r), flush=True)
-            for name in ("load", "metrics", "validate", "build"):
+            for name in ("load", "metrics", "validate", "history", "build"):
                 if name == "build" and scale > 1:
                     continue  # the build target is for a Barnsley-sized month
-                if name in args.phases or (name == "load" and {"metrics", "validate"} & set(args.phases)):
+                if name in args.phases or (name == "load" and {"metrics", "validate", "history"} & set(args.phases)):
                     r = run_phase(name, data, db, scale)
                     results.append(r)
                     print(json.dumps(r), flush=True)

@@ -24,3 +24,14 @@ def test_demo_builds_everything_and_shows_its_artefacts(tmp_path):
         flagged = {r["record_id"] for r in csv.DictReader(fh)}
     copies = {rid for _, rid in key.records("duplicate_migration")}
     assert copies and copies <= flagged
+    # two months built from monthly drops before the year: the year's page says what changed
+    assert (tmp_path / "out-2023-01" / "scorecard.html").is_file()
+    assert 'id="revisions-first"' in (tmp_path / "out-2023-01" / "scorecard.html").read_text()
+    with open(tmp_path / "out-2023-02" / "revisions.csv", newline="") as fh:
+        feb = list(csv.DictReader(fh))
+    assert any(r["period"] == "2023-01" and "records added late" in r["reason"] for r in feb)
+    with open(out / "revisions.csv", newline="") as fh:
+        year = list(csv.DictReader(fh))
+    assert year and {r["previous_build"][:8] for r in year} == {"2023-02@"}
+    assert 'id="revisions-intro"' in (out / "scorecard.html").read_text()
+    assert not list(raw.glob("*_2023-04.csv"))

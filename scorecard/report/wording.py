@@ -111,6 +111,8 @@ _COLUMNS = {
 
 #: Checks with their own words (id after the table, or the whole id for checks about periods).
 _SPECIFIC = {
+    "revisions.month_moved": "A month's figure moved by more than the revision threshold since the "
+                             "last build",
     "dfe_8630_closure_before_start": "Child in need episodes that close before they start "
                                      "(DfE rule 8630)",
     "dfe_8805_closure_without_reason": "Child in need episodes closed with no reason for "

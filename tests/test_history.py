@@ -1,0 +1,250 @@
+"""Tests for scorecard.history: builds keep what they published, revisions and their reasons,
+the revision threshold, and the store's bad input. Synthetic data only (monthly drops from
+scorecard.synth.drops). The full build, the page panel and the CLI are in test_history_build.py."""
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from scorecard import db as dbmod
+from scorecard import history
+from scorecard.history import store
+from scorecard.history.compare import moved_months
+from scorecard.load import load
+from scorecard.metrics import build_marts, compute
+from scorecard.periods import parse_period
+from scorecard.validate.report import VALIDATION_COLUMNS
+
+from .conftest import KEY
+
+NO_CHECKS = pl.DataFrame(schema={c: pl.Utf8 for c in VALIDATION_COLUMNS})
+
+
+def _facts(build_id: int, month: str, metrics: pl.DataFrame, validation: pl.DataFrame = NO_CHECKS):
+    return history.BuildFacts(build_id=build_id, la_code=370, period=parse_period(month),
+                              built_at=dt.datetime(2023, 1, 1) + dt.timedelta(days=build_id),
+                              metrics=metrics, validation=validation, settings={"missing_match_hours": 24})
+
+
+def _light_build(con, raw, build_id: int, month: str, validation: pl.DataFrame = NO_CHECKS):
+    """load -> marts -> metrics -> history, as the build does it (without validation or reports)."""
+    load(con, raw, key=KEY, run_id=build_id, la_code=370)
+    build_marts(con)
+    metrics = compute(con, month, la_code=370)
+    kept = history.keep(con, _facts(build_id, month, metrics, validation), threshold_pct=5.0)
+    return metrics, kept
+
+
+@pytest.fixture(scope="module")
+def year(tmp_path_factory):
+    """A year of monthly drops (April 2022 to March 2023) built month by month on one database.
+    The February build also hands in a check failing on a January referral."""
+    from scorecard.synth import generate
+    from scorecard.synth.drops import write_drops
+
+    base = tmp_path_factory.mktemp("year")
+    drops = write_drops(generate(None, scale=0.05, years=2, start_year=2021, seed=3).tables,
+                        base / "drops", first="2022-04", last="2023-03")
+    con = dbmod.connect(base / "year.duckdb")
+    raw = base / "raw"
+    published, kept = {}, {}
+    flagged = None
+    for i, month in enumerate(drops.months, start=1):
+        drops.stage(raw, month)
+        validation = NO_CHECKS
+        if month == "2023-02":
+            jan = con.execute("select min(referral_id) from marts.referrals where referral_date "
+                              "between date '2023-01-01' and date '2023-01-31'").fetchall()[0][0]
+            flagged = jan
+            validation = pl.DataFrame([{"check_id": "referrals.some_check", "table": "referrals",
+                                        "severity": "warning", "record_id": jan, "period": "",
+                                        "message": "made up"}], schema=NO_CHECKS.schema)
+        published[month], kept[month] = _light_build(con, raw, i, month, validation)
+    yield {"con": con, "drops": drops, "published": published, "kept": kept, "raw": raw,
+           "flagged": flagged}
+    con.close()
+
+
+def _figure(frame: pl.DataFrame, metric: str, period: str, breakdown: str = "") -> float | None:
+    rows = frame.filter((pl.col("metric_id") == metric) & (pl.col("period") == period)
+                        & (pl.col("breakdown") == breakdown))["value"].to_list()
+    return rows[0] if rows else None
+
+
+def test_each_months_figures_are_kept_as_they_were_published_then(year):
+    con, drops = year["con"], year["drops"]
+    builds = history.builds(con)
+    assert [b.period for b in builds] == drops.months
+    for b in builds:
+        kept = con.sql("select metric_id, period, breakdown, value from history.figures where build_id = $b "
+                       "order by all", params={"b": b.build_id}).pl()
+        then = (store.published(year["published"][b.period], parse_period(b.period))
+                .select("metric_id", "period", "breakdown", "value").sort(pl.all()))
+        assert kept.sort(pl.all()).equals(then), b.period
+        # a month build publishes nothing after its month
+        assert max(store.period_span(p)[1] for p in kept["period"].unique()) <= parse_period(b.period).end
+    # what was published for an early month is kept, even though the data has moved on since
+    late = [e for e in drops.events if e.kind == "late"]
+    first = late[0]
+    at_the_time = _figure(year["published"][first.dated], "referrals", first.dated)
+    now = _figure(year["published"][drops.months[-1]], "referrals", first.dated)
+    build_then = next(b for b in builds if b.period == first.dated)
+    kept_then = con.execute("select value from history.figures where build_id = $b and metric_id = 'referrals' "
+                            "and period = $p and breakdown = ''",
+                            {"b": build_then.build_id, "p": first.dated}).fetchall()[0][0]
+    assert kept_then == at_the_time
+    assert now != at_the_time
+
+
+def test_a_late_record_is_a_revision_with_its_reason(year):
+    drops, kept = year["drops"], year["kept"]
+    late = [e for e in drops.events if e.kind == "late"]
+    assert len(late) >= 3
+    for e in late:
+        rev = kept[e.arrived].revisions
+        row = rev.filter((pl.col("metric_id") == "referrals") & (pl.col("period") == e.dated)
+                         & (pl.col("breakdown") == ""))
+        assert row.height == 1, e
+        assert "records added late" in row["reason"][0]
+        assert row["records_added"][0] >= 1
+        assert row["difference"][0] >= 1
+        assert row["previous_build"][0] == kept[e.dated].build.label
+        assert row["build"][0] == kept[e.arrived].build.label
+
+
+def test_a_corrected_record_is_a_revision_with_its_reason(year):
+    drops, kept = year["drops"], year["kept"]
+    corrected = [e for e in drops.events if e.kind == "corrected" and e.dated >= drops.months[0]]
+    assert len(corrected) >= 3
+    for e in corrected:
+        rev = kept[e.arrived].revisions
+        # the month the referral was wrongly dated in loses it
+        row = rev.filter((pl.col("metric_id") == "referrals") & (pl.col("period") == e.dated)
+                         & (pl.col("breakdown") == ""))
+        assert row.height == 1, e
+        assert row["reason"][0] == "records removed or changed"
+        assert row["difference"][0] == -1
+        assert row["records_removed_or_changed"][0] >= 1 and row["records_added"][0] == 0
+
+
+def test_a_record_newly_failing_a_check_is_named(year):
+    rev = year["kept"]["2023-02"].revisions
+    jan = rev.filter((pl.col("metric_id") == "referrals") & (pl.col("period") == "2023-01"))
+    assert jan.height == 1
+    assert "records now failing a check" in jan["reason"][0]
+    assert jan["records_now_failing"][0] == 1
+    # a month no check newly names has no such reason
+    assert not rev.filter(pl.col("period") != "2023-01")["reason"].str.contains("failing").any()
+
+
+def test_the_first_build_has_nothing_to_compare(year):
+    first = year["kept"][year["drops"].months[0]]
+    assert first.base is None and first.revisions.is_empty() and first.warnings == []
+
+
+def test_rerunning_the_same_inputs_shows_no_revisions_and_keeps_its_comparison(year):
+    con, drops = year["con"], year["drops"]
+    last = drops.months[-1]
+    metrics, again = _light_build(con, year["raw"], 100, last)
+    original = year["kept"][last]
+    assert again.build.label == original.build.label
+    assert history.compare_builds(con, original.build.build_id, 100).is_empty()
+    # compared with what its twin was compared with: the same outputs again
+    assert again.base == original.base
+    assert again.revisions.equals(original.revisions)
+
+
+def test_a_month_that_moved_past_the_threshold_is_a_warning(year):
+    kept = year["kept"]["2023-02"]
+    months = {w["period"] for w in kept.warnings}
+    assert "2023-01" in months
+    w = next(w for w in kept.warnings if w["period"] == "2023-01" and w["message"].startswith("Referrals")
+             or w["period"] == "2023-01")
+    assert w["check_id"] == "revisions.month_moved" and w["severity"] == "warning"
+    assert "records added late" in w["message"] and "more than 5%" in w["message"]
+    # every warning is a month revision of more than 5%
+    moved = moved_months(kept.revisions, 5.0)
+    assert len(kept.warnings) == moved.height
+
+
+def _rev(prev, new, period="2023-01", metric="referrals"):
+    return pl.DataFrame([{"metric_id": metric, "period": period, "breakdown": "", "previous_value": prev,
+                          "new_value": new, "difference": None if prev is None or new is None else new - prev,
+                          "previous_build": "a", "build": "b", "reason": "", "records_added": 0,
+                          "records_removed_or_changed": 0, "records_now_failing": 0}],
+                        schema=history.REVISIONS_SCHEMA)
+
+
+@pytest.mark.parametrize("prev, new, period, threshold, warned", [
+    (100.0, 105.0, "2023-01", 5.0, False),     # exactly the threshold: not more than it
+    (100.0, 105.5, "2023-01", 5.0, True),
+    (100.0, 94.0, "2023-01", 5.0, True),       # down counts too
+    (100.0, 94.0, "2023-01", 10.0, False),     # configurable
+    (0.0, 2.0, "2023-01", 50.0, True),         # from zero
+    (3.0, None, "2023-01", 5.0, True),         # no longer published
+    (100.0, 150.0, "2022-23", 5.0, False),     # a year is not a month
+    (100.0, 150.0, "2022-04/2023-01", 5.0, False),   # nor a year to date
+])
+def test_moved_months_threshold(prev, new, period, threshold, warned):
+    assert (moved_months(_rev(prev, new, period), threshold).height == 1) is warned
+
+
+def test_warning_words_suppress_small_counts_and_name_the_reason():
+    rows = history.warning_rows(_rev(3.0, 4.0).with_columns(pl.lit("records added late").alias("reason")),
+                                titles={"referrals": ("Referrals", "count")}, threshold_pct=5.0)
+    assert rows[0]["message"] == ("Referrals for 2023-01 moved from c to c (+33.3%, more than 5%) since build a: "
+                                  "records added late")
+    assert set(rows[0]) == set(VALIDATION_COLUMNS)
+
+
+def test_bad_build_references_are_refused_in_one_line(year):
+    with pytest.raises(KeyError, match="no build '999' in the database"):
+        history.compare_builds(year["con"], 1, 999)
+    with pytest.raises(KeyError, match="no build 'nonsense'"):
+        history.compare_builds(year["con"], "nonsense", 2)
+
+
+def test_builds_are_found_by_label(year):
+    con = year["con"]
+    b = history.builds(con)[1]
+    assert store.get_build(con, b.label).build_id == b.build_id
+    assert store.get_build(con, str(b.build_id)) == b
+
+
+def test_period_span_reads_years_months_and_year_to_date():
+    assert store.period_span("2022-23") == (dt.date(2022, 4, 1), dt.date(2023, 3, 31))
+    assert store.period_span("2023-01") == (dt.date(2023, 1, 1), dt.date(2023, 1, 31))
+    assert store.period_span("2022-04/2023-01") == (dt.date(2022, 4, 1), dt.date(2023, 1, 31))
+    with pytest.raises(ValueError):
+        store.period_span("January")
+
+
+def test_a_database_without_history_lists_no_builds(tmp_path):
+    con = dbmod.connect(tmp_path / "empty.duckdb")
+    con.close()
+    con = dbmod.connect(tmp_path / "empty.duckdb", read_only=True)
+    assert history.builds(con) == [] and store.get_build(con, 1) is None
+    con.close()
+
+
+def test_a_kept_month_is_what_its_drops_alone_give(year, tmp_path):
+    """Rebuilt from scratch on only the drops that had arrived by then, an early month gives
+    exactly the figures its build kept, though the database has taken in later drops since."""
+    con, drops = year["con"], year["drops"]
+    month = drops.months[2]
+    drops.stage(tmp_path / "raw", month)
+    fresh = dbmod.connect(":memory:")
+    load(fresh, tmp_path / "raw", key=KEY, la_code=370)
+    build_marts(fresh)
+    alone = store.published(compute(fresh, month, la_code=370), parse_period(month))
+    fresh.close()
+    build = next(b for b in history.builds(con) if b.period == month)
+    kept = con.sql("select metric_id, period, breakdown, value, numerator, denominator from history.figures "
+                   "where build_id = $b", params={"b": build.build_id}).pl()
+    key = ["metric_id", "period", "breakdown"]
+    assert kept.sort(key).equals(alone.sort(key))
+    # and the database's data today gives another figure for some month of it
+    today = store.published(compute(con, month, la_code=370), parse_period(month))
+    assert not today.sort(key).equals(alone.sort(key))
