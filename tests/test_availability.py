@@ -119,3 +119,21 @@ def test_a_build_on_ssd_tables_alone_says_so_and_reports_no_zeros(raw, tmp_path)
     summary = (out / "validation_summary.md").read_text()
     assert "## Metrics that cannot be computed from what was loaded" in summary
     assert "`rhi_completed_72h`" in summary and "ssd_missing.csv" in summary
+
+
+def test_without_review_dates_the_review_measure_is_unavailable_and_said_so(raw, tmp_path):
+    # the canonical extract without cp_reviews.csv: every other census measure still computes
+    folder = tmp_path / "no_reviews"
+    shutil.copytree(raw / "csv", folder)
+    (folder / "cp_reviews.csv").unlink()
+    con = _loaded(folder)
+    gaps = {g.metric_id: g.missing for g in av.unavailable(con)}
+    assert gaps == {"cpp_reviewed_on_time_pct": ("cp_reviews.cp_review_date",)}
+    assert av.describe(con, av.unavailable(con)) == [
+        "`cpp_reviewed_on_time_pct`: no cp_reviews file was loaded."]
+    # and without S47 enquiries, the four enquiry and conference measures go with it
+    (folder / "s47_enquiries.csv").unlink()
+    con = _loaded(folder)
+    assert {g.metric_id for g in av.unavailable(con)} == {
+        "cpp_reviewed_on_time_pct", "s47_rate_per_10k", "icpc_rate_per_10k",
+        "icpc_within_15wd_pct", "s47_led_to_icpc_pct"}

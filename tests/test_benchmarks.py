@@ -57,8 +57,12 @@ def _world(root: Path, *, c1=None, ons=None, lait_extra=(), sn21=None) -> Path:
          {(2023, la): [900, 300 + la] for la in LAS} | {(2023, "E"): [9e5, 400000]})
     _csc(root / "d3_cpps_subsequent_plan_2013_to_2023.csv", ["CPP_start", "CPP_subsequent_percent"],
          {(2023, la): [100, 20.0] for la in LAS} | {(2023, "E"): [60000, 23.6]})
-    _csc(root / "d5_cpps_at31march_by_duration_2013_to_2023.csv", ["CPP_At31", "2_years_or_more"],
-         {(2023, la): [50 + la % 10, "c"] for la in LAS} | {(2023, "E"): [50000, 1000]})
+    _csc(root / "d5_cpps_at31march_by_duration_2013_to_2023.csv",
+         ["CPP_At31", "2_years_or_more", "3_months_or_less_percent",
+          "more_than_3_months_6_months_percent", "more_than_6_months_less_than_1_year_percent",
+          "1_year_less_than_2_years_percent", "2_years_or_more_percent"],
+         {(2023, la): [50 + la % 10, "c", 40.0, 30.0, 20.0, 8.0, "c"] for la in LAS}
+         | {(2023, "E"): [50000, 1000, 30.7, 25.1, 27.0, 15.0, 2.2]})
     ons = ons or {**{(2022, la): [10000 * (1 + i)] for i, la in enumerate(LAS)},
                   (2022, "E"): [10_000_000], (2022, YH[0]): [1_000_000],
                   (2021, 370): [9000]}

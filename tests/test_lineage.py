@@ -66,6 +66,32 @@ ANSWER_KEY.update({
                                      ("return_interviews", "rhi_accepted"),
                                      ("return_interviews", "rhi_completed_datetime")},
 })
+# the whole CIN census (metrics/child_protection_extra.py, children_in_need_extra.py)
+_S47 = {("s47_enquiries", RECORD), ("s47_enquiries", "s47_id")}
+_CP_AT31 = _CP | {("cp_plans", "cp_plan_end_date"), ("cp_plans", "child_id")}
+ANSWER_KEY.update({
+    # enquiries starting in the period; conferences held in it (a flow on icpc_date)
+    "s47_rate_per_10k": _S47 | {("s47_enquiries", "s47_start_date")},
+    "icpc_rate_per_10k": _S47 | {("s47_enquiries", "icpc_date")},
+    # working days from the strategy discussion to the conference
+    "icpc_within_15wd_pct": _S47 | {("s47_enquiries", "s47_start_date"),
+                                    ("s47_enquiries", "icpc_date")},
+    # placed by start, counted by whether a conference date is recorded
+    "s47_led_to_icpc_pct": _S47 | {("s47_enquiries", "s47_start_date"),
+                                   ("s47_enquiries", "icpc_date")},
+    "cpp_starts_rate_per_10k": _CP,
+    # which plans are open at which 31 March rests on start and end; children are counted
+    "cpp_at_31_march_by_duration": _CP_AT31,
+    # placed by end date, banded by end - start; plans, not children, are counted
+    "cpp_ended_by_duration": _CP | {("cp_plans", "cp_plan_end_date")},
+    # reviews join their plan by plan id, or by child where the review has none
+    "cpp_reviewed_on_time_pct": _CP_AT31 | {
+        ("cp_reviews", RECORD), ("cp_reviews", "cp_review_date"), ("cp_reviews", "cp_plan_id"),
+        ("cp_reviews", "child_id")},
+    # episodes (not children) open at 31 March, and closing in the period
+    "cin_at_31_march_by_duration": _CIN,
+    "cin_ended_by_duration": _CIN,
+})
 
 #: checks (of the shipped suites) each metric must be marked by, and checks that must not
 #: mark it: the figure and its nearest neighbours in meaning
@@ -99,6 +125,22 @@ MARKED_BY = {
                          {"missing_episodes.placeholder_date.missing_end_datetime"}),
     "assessments_within_45wd_pct": ({"assessments.authorised_before_start"},
                                     {"assessments.required.child_id"}),
+    # a conference date in the future moves the conference figures, not the enquiry count;
+    # a blank child id moves none of them (enquiries and conferences are counted, not children)
+    "icpc_within_15wd_pct": ({"s47_enquiries.future_date.icpc_date",
+                              "s47_enquiries.placeholder_date.s47_start_date"},
+                             {"s47_enquiries.required.child_id",
+                              "s47_enquiries.placeholder_date.icpc_target_date"}),
+    "s47_rate_per_10k": ({"s47_enquiries.required.s47_start_date"},
+                         {"s47_enquiries.future_date.icpc_date"}),
+    "cpp_reviewed_on_time_pct": ({"cp_reviews.future_date.cp_review_date",
+                                  "cp_reviews.required.child_id", "cp_plans.dfe_8935_overlap"},
+                                 {"cp_plans.invalid_code.latest_category"}),
+    # review checks touch the review figure only
+    "cpp_at_31_march_by_duration": ({"cp_plans.dfe_8925_end_before_start"},
+                                    {"cp_reviews.future_date.cp_review_date"}),
+    "cin_ended_by_duration": ({"cin_episodes.dfe_8630_closure_before_start"},
+                              {"cin_episodes.invalid_code.primary_need_code"}),
 }
 
 

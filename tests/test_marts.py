@@ -41,7 +41,10 @@ def rows(con, sql: str) -> dict:
 
 EXPECTED_MARTS = {"calendar_days", "contacts", "referrals", "assessments", "cin_episodes",
                   "cp_plans", "int_missing_episodes_matched", "missing_episodes",
-                  "missing_child_years", "return_interviews"}
+                  "missing_child_years", "return_interviews",
+                  # the whole CIN census (docs/metrics-extensions.md)
+                  "s47_enquiries", "cp_plans_at_31_march", "cin_episodes_at_31_march",
+                  "cp_plan_reviews"}
 
 
 def test_models_are_the_expected_files_in_the_dbt_shape():

@@ -19,6 +19,7 @@ import polars as pl
 
 from ..errors import ConfigError, StructuralError
 from ..reference import DATA_DIR, ENGLAND, clear_cache
+from . import census_series
 from .series import RATES, SERIES
 
 __all__ = ["FIRST_YEAR", "MARKERS", "refresh"]
@@ -54,6 +55,7 @@ _CSC_FILES = (
     }),
     _CscFile("d5", r"d5_cpps_at31march_by_duration_(\d{4})_to_(\d{4})\.csv", {
         "cpp_at_31_march": ("CPP_At31",),
+        **census_series.D5_COLUMNS,
     }),
 )
 _ONS_PATTERN = r"ons_mid-year_population_estimates_(\d{4})_to_(\d{4})\.csv"
@@ -71,6 +73,7 @@ _LAIT_SERIES = {
     "RefBySource_Police_%": "referral_source_police_pct",
     "RefBySource_Schl_%": "referral_source_schools_pct",
     "RefBySource_HealthServ_%": "referral_source_health_pct",
+    **census_series.LAIT_SERIES,
 }
 _LAIT_ENGLAND, _LAIT_REGIONS, _LAIT_SUBREGIONS = 970, range(980, 991), (987, 988)
 
@@ -140,7 +143,10 @@ def refresh(src_dir: Path, dest_dir: Path | None = None) -> list[Path]:
         neighbours.append(_read_neighbours(path, grouping))
 
     tidy = pl.concat(values).sort("series", "year", "code")
-    tidy = pl.concat([tidy, _rates(tidy, pops, ons_release)]).sort("series", "year", "code")
+    tidy = pl.concat([tidy, _rates(tidy, pops, ons_release),
+                      census_series.derived(tidy)]).sort("series", "year", "code")
+    for name, (num, _, words) in census_series.DERIVED.items():
+        series_src[name] = (series_src[num][0], lait_path.name, words)
     series_src["population"] = (ons_release, ons_path.name, "population_estimate")
     for rate, count in RATES.items():
         release, name, col = series_src[count]
@@ -424,5 +430,6 @@ def _sources_md(used: list[tuple[str, Path, str]], series: pl.DataFrame, src_dir
               "the DfE files supplied publish referrals by source at LA level only in LAIT, and "
               "only for Police, Schools and Health services (indicators RefBySource_*_%). "
               "The LAIT indicator is named 'School'; the scorecard group Schools/Education "
-              "(codes 2A and 2B) may be slightly wider.", ""]
+              "(codes 2A and 2B) may be slightly wider.", "",
+              census_series.NOT_PUBLISHED_NOTE, ""]
     return "\n".join(lines)

@@ -12,6 +12,7 @@ import polars as pl
 from ..errors import ConfigError
 from ..metrics.front_door import SOURCE_GROUPS  # one definition of the source groups
 from ..reference import ReferenceData
+from . import census_series
 
 __all__ = [
     "COMPARATORS", "FALLBACK_CATALOGUE", "NOT_PUBLISHED", "RATES", "RECONCILED", "SERIES",
@@ -46,8 +47,10 @@ SERIES = {
     "referral_source_police_pct": ("Referrals by source: Police (%)", "percent"),
     "referral_source_schools_pct": ("Referrals by source: Schools (%)", "percent"),
     "referral_source_health_pct": ("Referrals by source: Health services (%)", "percent"),
+    **census_series.SERIES,
     "population": ("Children aged 0-17, ONS mid-year estimate (populations.csv)", "count"),
 }
+RATES.update(census_series.RATES)
 
 #: (metric_id, breakdown) -> series, for the metrics compared in the scorecard, in order.
 COMPARATORS: dict[tuple[str, str], str | None] = {
@@ -62,6 +65,7 @@ COMPARATORS: dict[tuple[str, str], str | None] = {
     ("cpp_rate_per_10k", ""): "cpp_rate_per_10k",
     ("cpp_second_or_subsequent_pct", ""): "cpp_second_or_subsequent_pct",
     ("cpp_ended_2yrs_plus_pct", ""): "cpp_ended_2yrs_plus_pct",
+    **census_series.COMPARATORS,   # the whole CIN census (docs/metrics-extensions.md)
 }
 
 #: (metric_id, breakdown) -> series for which the DfE published the LA's own figure.
@@ -95,6 +99,7 @@ FALLBACK_CATALOGUE = {
                                      "percent", "lower"),
     "cpp_ended_2yrs_plus_pct": ("Plans ended that lasted 2 years or more (%)", "percent",
                                 "lower"),
+    **census_series.FALLBACK_CATALOGUE,
 }
 
 

@@ -9,7 +9,9 @@ Public API: ``METRICS`` (the registry), ``Metric``, ``catalogue()``, ``compute(c
 """
 from __future__ import annotations
 
-from . import child_protection, children_in_need, front_door, missing  # noqa: F401 (register)
+from . import (  # noqa: F401 (register)
+    child_protection, child_protection_extra, children_in_need, children_in_need_extra, front_door,
+    missing)
 from .compute import catalogue, compute
 from .definitions import METRICS, DuplicateMetricError, Metric
 from .marts import build_marts

@@ -36,6 +36,7 @@ _REFERRAL = ("referrals.referral_date",)
 _CIN = ("cin_episodes.cin_start_date", "cin_episodes.cin_closure_date")
 _CPP = ("cp_plans.cp_plan_start_date", "cp_plans.cp_plan_end_date")
 _MISSING = ("missing_episodes.missing_start_datetime",)
+_S47 = ("s47_enquiries.s47_start_date",)
 _RETURN = ("missing_episodes.missing_end_datetime",)
 
 #: metric id -> the canonical columns (``table.column``) its definition reads. A metric not
@@ -62,6 +63,17 @@ REQUIRES: dict[str, tuple[str, ...]] = {
     "cpp_second_or_subsequent_pct": ("cp_plans.cp_plan_start_date",),
     "cpp_ended_2yrs_plus_pct": _CPP,
     "cpp_by_latest_category": _CPP + ("cp_plans.initial_category",),
+    # the whole CIN census (metrics/child_protection_extra.py, children_in_need_extra.py)
+    "s47_rate_per_10k": _S47,
+    "s47_led_to_icpc_pct": _S47 + ("s47_enquiries.icpc_date",),
+    "icpc_rate_per_10k": _S47 + ("s47_enquiries.icpc_date",),
+    "icpc_within_15wd_pct": _S47 + ("s47_enquiries.icpc_date",),
+    "cpp_starts_rate_per_10k": ("cp_plans.cp_plan_start_date",),
+    "cpp_at_31_march_by_duration": _CPP,
+    "cpp_ended_by_duration": _CPP,
+    "cpp_reviewed_on_time_pct": _CPP + ("cp_reviews.cp_review_date",),
+    "cin_at_31_march_by_duration": _CIN,
+    "cin_ended_by_duration": _CIN,
     "missing_episodes": _MISSING,
     "missing_children": _MISSING,
     "missing_repeat_children": _MISSING,
@@ -79,6 +91,8 @@ _RHI_DATES = ("the Standard Safeguarding Dataset has no return interview dates (
               "return-interview extract with dates")
 _WHY = {
     "contacts.decision_datetime": "the Standard Safeguarding Dataset has no contact decision time",
+    "s47_enquiries.icpc_date": "no loaded file records when initial child protection "
+                               "conferences were held",
     "return_interviews.rhi_offered_date": _RHI_DATES,
     "return_interviews.rhi_completed_datetime": _RHI_DATES,
 }

@@ -29,7 +29,9 @@ from ..errors import ConfigError
 from .. import reference
 from ..periods import Period, parse_period
 from ..schema import TABLES
-from . import child_protection, children_in_need, front_door, missing  # noqa: F401 (register)
+from . import (  # noqa: F401 (register)
+    child_protection, child_protection_extra, children_in_need, children_in_need_extra, front_door,
+    missing)
 from .definitions import METRICS, Metric
 from .marts import build_marts, build_models, mart_models, mart_sources, quote
 from .reach import Reach, build_periods, data_reach, year_from

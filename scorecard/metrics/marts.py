@@ -115,12 +115,17 @@ def mart_sources() -> dict[str, set[str]]:
     return reads
 
 
-def _calendar_span(con: duckdb.DuckDBPyConnection, assessments: str) -> tuple[date, date]:
+#: the staging dates working days are counted between (the calendar spans them all)
+_WORKING_DAY_DATES = {"assessments": ("assessment_start_date", "assessment_authorised_date"),
+                      "s47_enquiries": ("s47_start_date", "icpc_date")}
+
+
+def _calendar_span(con: duckdb.DuckDBPyConnection, src: Mapping[str, str]) -> tuple[date, date]:
     lo, hi = CALENDAR_LIMITS
-    first, last = con.execute(
-        f"select min(least(assessment_start_date, assessment_authorised_date)), "
-        f"max(greatest(assessment_start_date, assessment_authorised_date)) from {assessments}"
-    ).fetchall()[0]
+    spans = " union all ".join(
+        f"select least({a}, {b}) as lo, greatest({a}, {b}) as hi from {src[t]}"
+        for t, (a, b) in _WORKING_DAY_DATES.items())
+    first, last = con.execute(f"select min(lo), max(hi) from ({spans})").fetchall()[0]
     first = min(max(first or lo, lo), hi)
     last = max(min(last or first, hi), first)
     return first, last
@@ -164,7 +169,7 @@ def build_models(con: duckdb.DuckDBPyConnection, relations: Mapping[str, str], *
             sql = _render(mart_models()[name], source=src.__getitem__, ref=relations.__getitem__)
             wanted = set(_PARAMETER.findall(sql))
             if wanted and not parameters:
-                first, last = _calendar_span(con, src["assessments"])
+                first, last = _calendar_span(con, src)
                 hols = bank_holidays(range(first.year, last.year + 1))
                 parameters.update(first_day=first, last_day=last,
                                   holiday_dates=list(hols), holiday_names=list(hols.values()))

@@ -107,6 +107,11 @@ def render_all(out_dir: Path, *, metrics: pl.DataFrame, scorecard: pl.DataFrame,
                                scorecard=scorecard, catalogue=catalogue, period=period,
                                la_code=la_code, la_name=la_name, threshold=threshold,
                                provisional_metrics=frozenset(), marks=marks)
+    from .measure_charts import duration_specs
+
+    specs += duration_specs(metrics=metrics, scorecard=scorecard, catalogue=catalogue,
+                            period=period, la_code=la_code, la_name=la_name,
+                            threshold=threshold, marks=marks)
     specs += list(extra_charts)
     written += charts_mod.save_all(out_dir / "charts", specs)
     written.append(html.render_html(out_dir / "scorecard.html", metrics=metrics,

@@ -33,6 +33,7 @@ from ..periods import parse_period
 from . import sdc
 from .coverage import Coverage, coverage, month_name
 from .hidden import NOT_ADDITIVE, Key, hidden_metric_values
+from .measure_charts import BAND_NAMES
 from .palette import SERIES, STATUS, css_variables
 from .sparkline import format_metric, sparkline
 from .status import Flag, Marks
@@ -49,7 +50,7 @@ __all__ = ["render_html", "hidden_metric_values", "sparkline", "NOT_ADDITIVE", "
 #: Readable names (and display order) of breakdown categories.
 _CATEGORY_NAMES = {**{c: f"{c} {t}" for c, t in PRIMARY_NEED_LABELS.items()},
                    **{c: f"{t} ({c})" for c, t in CP_CATEGORY_LABELS.items()},
-                   **{g: g for g in REFERRAL_SOURCE_GROUPS}}
+                   **{g: g for g in REFERRAL_SOURCE_GROUPS}, **BAND_NAMES}
 _CATEGORY_ORDER = {c: i for i, c in enumerate(_CATEGORY_NAMES)}
 _RAG_TEXT = {"green": "Green", "amber": "Amber", "red": "Red"}
 #: Direction of travel. Improving/worsening already say good or bad, so they carry no arrow

@@ -58,6 +58,27 @@ BOARD_DEFINITIONS = {
     "rhi_completed_72h": "Return home interviews held within 72 hours of the child's return.",
     "rhi_completed_72h_pct": "Of interviews accepted, the share held within 72 hours of the "
                              "child's return.",
+    # the whole CIN census (docs/metrics-extensions.md)
+    "s47_rate_per_10k": "Child protection (section 47) enquiries started in the year, per "
+                        "10,000 children.",
+    "icpc_rate_per_10k": "Initial child protection conferences held in the year, per 10,000 "
+                         "children.",
+    "icpc_within_15wd_pct": "Of initial conferences held in the year, the share held within 15 "
+                            "working days of the strategy discussion that began the enquiry.",
+    "s47_led_to_icpc_pct": "Of section 47 enquiries started in the year, the share that led to "
+                           "an initial child protection conference.",
+    "cpp_starts_rate_per_10k": "Child protection plans started in the year, per 10,000 children.",
+    "cpp_at_31_march_by_duration": "Children on a child protection plan at 31 March, split by "
+                                   "how long the plan had lasted (DfE bands).",
+    "cpp_ended_by_duration": "Child protection plans that ended in the year, split by how long "
+                             "they lasted (DfE bands).",
+    "cpp_reviewed_on_time_pct": "Of children on a plan at 31 March for 3 months or more, the "
+                                "share whose reviews were all held on time (within 3 months, "
+                                "then every 6 months).",
+    "cin_at_31_march_by_duration": "Children in need at 31 March, split by how long they had "
+                                   "been in need (DfE bands).",
+    "cin_ended_by_duration": "Children who stopped being in need in the year, split by how long "
+                             "they had been in need (DfE bands).",
 }
 
 #: (one, several) for each table's records.

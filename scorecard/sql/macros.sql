@@ -61,3 +61,32 @@ create or replace macro sc_flag(s) as (
         when 'F' then false when '0.0' then false
     end
 );
+
+-- DfE duration bands (docs/metrics-extensions.md). Months are calendar months (date
+-- arithmetic: 31 January + 1 month = 28/29 February); the year bands are 365 and 730 days, the
+-- DfE's own "more than 729 calendar days" for two years (as cpp_ended_2yrs_plus_pct).
+-- Null when either date is blank or the end is before the start.
+-- Child protection plans, the bands of the DfE's table D5 (plans at 31 March by length):
+create or replace macro sc_cpp_duration_band(start_date, on_date) as (
+    case
+        when start_date is null or on_date is null or on_date < start_date then null
+        when on_date <= start_date + interval 3 month then '3 months or less'
+        when on_date <= start_date + interval 6 month then 'More than 3 months to 6 months'
+        when date_diff('day', start_date, on_date) < 365
+            then 'More than 6 months to less than 1 year'
+        when date_diff('day', start_date, on_date) < 730 then '1 year to less than 2 years'
+        else '2 years or more'
+    end
+);
+
+-- Children in need episodes, the bands of the DfE's tables B4 and B5 (LAIT CINTime*, CINCease*):
+create or replace macro sc_cin_duration_band(start_date, on_date) as (
+    case
+        when start_date is null or on_date is null or on_date < start_date then null
+        when on_date < start_date + interval 3 month then 'Under 3 months'
+        when on_date < start_date + interval 6 month then '3 months to under 6 months'
+        when date_diff('day', start_date, on_date) < 365 then '6 months to under 1 year'
+        when date_diff('day', start_date, on_date) < 730 then '1 year to under 2 years'
+        else '2 years or more'
+    end
+);

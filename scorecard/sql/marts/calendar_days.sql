@@ -3,7 +3,7 @@
 --
 -- Grain: one row per date from $first_day to $last_day (inclusive).
 -- Parameters (supplied by scorecard.metrics.build_marts):
---   $first_day, $last_day       the span the assessments need
+--   $first_day, $last_day       the span the assessments and S47 enquiries need
 --   $holiday_dates, $holiday_names
 --                               England and Wales bank holidays (substitute days included)
 --                               from the `holidays` library, never a hand-typed list

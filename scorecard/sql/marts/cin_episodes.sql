@@ -4,6 +4,8 @@
 -- An episode is open at date D when cin_start_date <= D and (cin_closure_date is blank or
 -- cin_closure_date > D): an episode closing on the last day of a month is not open at that
 -- month end. primary_need_code is the breakdown of cin_by_primary_need.
+-- duration_band: the DfE band of the episode's length, referral (cin_start_date) to closure
+-- (sc_cin_duration_band; null while open), the breakdown of cin_ended_by_duration.
 -- A CIN census block of a referral with no further action (referral_nfa true) is staged as a
 -- cin_episodes row (the DfE rules read it) but is not an episode of need: the DfE's CIN counts
 -- leave it out, and so does this mart. A blank referral_nfa counts as not NFA.
@@ -46,7 +48,8 @@ final as (
         cin_start_date,
         cin_closure_date,
         reason_for_closure,
-        coalesce(primary_need_code, 'Unknown') as primary_need_code
+        coalesce(primary_need_code, 'Unknown') as primary_need_code,
+        sc_cin_duration_band(cin_start_date, cin_closure_date) as duration_band
     from latest
     where not coalesce(referral_nfa, false)
 

@@ -5,6 +5,8 @@
 -- category_latest: latest_category, or initial_category where latest is blank.
 -- duration_days: cp_plan_end_date - cp_plan_start_date in days (null while open).
 -- is_2yrs_plus: duration_days >= 730 (a plan of exactly 730 days counts).
+-- duration_band: the DfE band of the plan's length, start to end (sc_cpp_duration_band; null
+--   while open), the breakdown of cpp_ended_by_duration.
 -- is_second_or_subsequent: the child has another plan with an earlier start date, at any
 --   time (two plans starting the same day are not subsequent to each other).
 
@@ -57,6 +59,8 @@ final as (
         coalesce(latest.latest_category, latest.initial_category, 'Unknown') as category_latest,
         date_diff('day', latest.cp_plan_start_date, latest.cp_plan_end_date) as duration_days,
         coalesce(duration_days >= 730, false) as is_2yrs_plus,
+        sc_cpp_duration_band(latest.cp_plan_start_date, latest.cp_plan_end_date)
+            as duration_band,
         coalesce(child_first.first_plan_start_date < latest.cp_plan_start_date, false)
             as is_second_or_subsequent
     from latest
