@@ -50,3 +50,16 @@ def test_checks_in_words_examples():
         "Referrals not loaded: a date that could not be read")
     # a check the package does not know is still words, without underscores
     assert wording.check_words("my_new_check", "cp_plans") == "Child protection plans: my new check"
+
+
+def test_every_dfe_census_rule_reads_as_the_dfes_words_with_its_number_behind():
+    from scorecard.validate.cin_rules.declarations import rules
+
+    for rule in rules():
+        words = wording.check_words(rule.check_id, "cin_episodes")
+        assert words[0].isupper() and rule.check_id not in words, words
+        assert words.endswith(f"(DfE census {'query' if rule.type == 'query' else 'rule'} "
+                              f"{rule.code.rstrip('Q')})"), words
+    assert wording.check_words("cin.8815", "cin_episodes").startswith(
+        "More than one open CIN Details episode")
+    assert wording.check_words("cin.0000", "cin_episodes") == "A DfE census rule fails (rule 0000)"

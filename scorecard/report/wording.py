@@ -171,6 +171,8 @@ def check_words(check_id: str, table: str = "") -> str:
                 f"of case-management system")
     if check_id in _SPECIFIC:
         return _SPECIFIC[check_id]
+    if check_id.startswith("cin."):
+        return _census_rule_words(check_id.removeprefix("cin."))
     if check_id.startswith("load."):
         reason = _LOAD.get(check_id.removeprefix("load."), "a value that could not be read")
         return f"{record_words(table)} not loaded: {reason}"
@@ -209,6 +211,19 @@ def check_words(check_id: str, table: str = "") -> str:
                 f"{col} code")
     words = rest.replace(".", ": ").replace("_", " ").strip()
     return f"{many}: {words}" if table else words[:1].upper() + words[1:]
+
+
+def _census_rule_words(code: str) -> str:
+    """A DfE CIN census rule in the DfE's own words (its message), the rule's number
+    after them: ``More than one open CIN Details episode ... (DfE census rule 8815)``."""
+    from ..validate.cin_rules.declarations import rules
+
+    message = next((r.message for r in rules() if r.code == code), "")
+    if not message:
+        return f"A DfE census rule fails (rule {code})"
+    first = " ".join(message.split()).rstrip(".")
+    kind = "query" if code.endswith("Q") else "rule"
+    return f"{first} (DfE census {kind} {code.rstrip('Q')})"
 
 
 def _table_ids() -> dict[str, str]:
