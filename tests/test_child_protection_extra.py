@@ -13,7 +13,7 @@ import pytest
 from scorecard import db as dbmod
 from scorecard.metrics import METRICS, build_marts, compute
 from scorecard.metrics.child_protection_extra import CPP_DURATION_BANDS
-from tests.test_metrics import get, ratio, stage, value
+from tests.test_metrics import get, ratio, stage, value, whole_years_reach
 
 POPULATION = {2021: 40_000, 2022: 50_000}
 
@@ -105,7 +105,7 @@ def con():
 
 @pytest.fixture(scope="module")
 def frame(con):
-    return compute(con, "2022-23", population=population)
+    return compute(con, "2022-23", population=population, reach=whole_years_reach())
 
 
 def test_declarations_follow_the_dfe_polarity_and_periods():
@@ -222,7 +222,7 @@ def test_without_reviews_or_enquiries_the_rates_are_absent_not_zero():
     c = dbmod.connect(":memory:")
     stage(c, "cp_plans", PLANS)
     build_marts(c)
-    frame = compute(c, "2022-23", population=population)
+    frame = compute(c, "2022-23", population=population, reach=whole_years_reach())
     assert get(frame, "s47_rate_per_10k", "2022-23") is None
     assert get(frame, "icpc_within_15wd_pct", "2022-23") is None
     # no review at all: every plan of 3 months or more is late, except P2, whose first review

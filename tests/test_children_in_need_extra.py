@@ -13,7 +13,7 @@ import pytest
 from scorecard import db as dbmod
 from scorecard.metrics import METRICS, build_marts, compute
 from scorecard.metrics.children_in_need_extra import CIN_DURATION_BANDS
-from tests.test_metrics import get, ratio, stage
+from tests.test_metrics import get, ratio, stage, whole_years_reach
 
 
 def cin(eid, child, start, end=None, nfa=False):
@@ -43,7 +43,7 @@ def frame():
     c = dbmod.connect(":memory:")
     stage(c, "cin_episodes", EPISODES)
     build_marts(c)
-    yield compute(c, "2022-23", population=lambda la, year: 50_000)
+    yield compute(c, "2022-23", population=lambda la, year: 50_000, reach=whole_years_reach())
     c.close()
 
 

@@ -639,3 +639,13 @@ def test_each_metric_starts_where_the_tables_it_reads_are_at_full_volume(con):
     assert get(got, "rereferrals_12m_pct", "2021-22") is None
     assert get(got, "rereferrals_12m_pct", "2022-23") is not None
     assert get(got, "referrals_nfa_pct", "2021-22") is not None   # needs no look-back
+
+
+def whole_years_reach(first=D(2020, 4, 1), last=D(2023, 4, 1)):
+    """A hand-made frame is too small to tell where its volume is full: these tests say the data
+    reaches 1 April 2023 (2022-23 complete) and is whole from ``first``."""
+    from scorecard.metrics.reach import Reach, TableReach
+
+    return Reach(tuple(TableReach(t, first, last, first) for t in (
+        "referrals", "contacts", "assessments", "cin_episodes", "cp_plans", "s47_enquiries",
+        "cin_plans", "cp_reviews", "children", "missing_episodes", "return_interviews")))

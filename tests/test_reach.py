@@ -130,3 +130,27 @@ def test_the_history_can_be_limited_to_fewer_years():
     five = reach(D(2023, 3, 31), first=D(2010, 1, 1), full_from=D(2018, 4, 1))
     got = [p.label for p in build_periods("2022-23", five, years=2)]
     assert "2021-22" in got and "2020-21" not in got and "2020-04" not in got
+
+
+def _ledger(con, name: str, status: str = "loaded") -> None:
+    n = con.execute("select count(*) from meta.loads").fetchall()[0][0]
+    con.execute("insert into meta.loads (load_id, source_file, table_name, status) values (?, ?, ?, ?)",
+                [n + 1, name, "referrals", status])
+
+
+def test_a_monthly_drop_covers_its_whole_month_though_its_last_record_is_earlier():
+    con = dbmod.connect(":memory:")
+    _stage_referrals(con, [D(2022, 12, 5), D(2023, 1, 27)])   # nothing after Friday 27 January
+    jan = parse_period("2023-01")
+    assert not data_reach(con, extract_date=D(2023, 2, 3)).complete(jan)
+    _ledger(con, "raw/referrals_2022-12.csv")
+    _ledger(con, "raw/referrals_2023-02.csv", status="superseded")   # not in force
+    assert data_reach(con, extract_date=D(2023, 2, 3)).declared_to == D(2022, 12, 31)
+    assert not data_reach(con, extract_date=D(2023, 2, 3)).complete(jan)
+    _ledger(con, "raw/referrals_2023-01.csv")
+    r = data_reach(con, extract_date=D(2023, 2, 3))
+    assert (r.declared_to, r.last, r.complete(jan)) == (D(2023, 1, 31), D(2023, 1, 31), True)
+    assert "2023-01" in labels("2023-01", r)
+    # a drop for a month after the extract date says nothing
+    _ledger(con, "raw/referrals_2023-03.csv")
+    assert data_reach(con, extract_date=D(2023, 2, 3)).declared_to == D(2023, 1, 31)

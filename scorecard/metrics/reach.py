@@ -73,11 +73,19 @@ class Reach:
 
     tables: tuple[TableReach, ...]
     census_only_from: Period | None = None  # the first year a census-only load reaches back to
+    #: the last day the loaded files say they cover: the end of the latest monthly drop's month
+    #: (``referrals_2023-01.csv``), a CIN census's ``ReferenceDate`` (None: no file says)
+    declared_to: date | None = None
 
     @property
     def last(self) -> date | None:
-        """The data's reach: the latest passing date of any table."""
-        return max((t.last for t in self.tables if t.last), default=None)
+        """The data's reach: the latest passing date of any table, or the last day a loaded file
+        says it covers when that is later (a month's drop whose last record falls on a Friday
+        still covers the weekend after it)."""
+        found = max((t.last for t in self.tables if t.last), default=None)
+        if self.declared_to is not None and found is not None and self.declared_to > found:
+            return self.declared_to
+        return found
 
     @property
     def first(self) -> date | None:
@@ -204,7 +212,32 @@ def data_reach(con: duckdb.DuckDBPyConnection, *, date_floor: date | None = None
         counts.setdefault(t, {})[m] = n
     tables = tuple(TableReach(t, first, last, _full_from(counts.get(t, {}), last))
                    for t, first, last in rows)
-    return Reach(tables, _census_only_from(con))
+    return Reach(tables, _census_only_from(con), _declared_to(con, extract_date))
+
+
+#: a monthly drop: ``referrals_2023-01.csv`` holds the records of January 2023
+_DROP = r'_(\d{4})-(\d{2})\.[A-Za-z]+$'
+
+
+def _declared_to(con: duckdb.DuckDBPyConnection, extract_date: date) -> date | None:
+    """The last day the files in force say they cover (never after the extract date): the end
+    of the latest monthly drop's month, or the latest CIN census ``ReferenceDate``."""
+    try:
+        row = con.execute(f"""
+            select max(d) from (
+                select last_day(make_date(cast(regexp_extract(source_file, $drop, 1) as integer),
+                                          cast(regexp_extract(source_file, $drop, 2) as integer), 1)) as d
+                from meta.loads
+                where status = 'loaded' and regexp_matches(source_file, $drop)
+                  and cast(regexp_extract(source_file, $drop, 2) as integer) between 1 and 12
+                union all
+                select f.reference_date from meta.file_facts as f
+                join meta.loads as l using (source_file, sha256)
+                where l.status = 'loaded' and f.reference_date is not null
+            ) where d <= $extract""", {"drop": _DROP, "extract": extract_date}).fetchall()
+    except duckdb.Error:
+        return None
+    return row[0][0] if row and row[0][0] else None
 
 
 #: the tables whose volume decides how far back the history reaches (those the metrics read)
