@@ -26,8 +26,10 @@ KEEP = 3
 _RULE_FOLDERS = ("expectations", "validate", "sql", "metrics", "benchmarks")
 _RULE_FILES = ("schema.py", "periods.py", "reference.py", "frames.py")
 _DATA_SCHEMAS = ("staging", "quarantine", "meta")
-#: ledger tables that record when things ran, not what the data is
-_NOT_DATA = {("meta", "runs"), ("meta", "validation_cache"), ("meta", "loads"), ("meta", "load_columns")}
+#: ledger tables that record when things ran, not what the data is (``data_reach``: a row per
+#: build, derived from staging, which the digest already covers)
+_NOT_DATA = {("meta", "runs"), ("meta", "validation_cache"), ("meta", "loads"), ("meta", "load_columns"),
+             ("meta", "data_reach")}
 
 
 def _rule_files() -> list:
