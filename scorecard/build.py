@@ -350,8 +350,10 @@ def _report_step(run: _Run) -> None:
                           sections=[run.history.section, *sections], charts=charts)
     # last: the Data Docs were rendered by another process while the charts were drawn
     with run.step("docs", "reports: validation outputs and Data Docs"):
+        # validation_summary.md also says how far each extract reaches
+        run.validation.summary_text = (run.validation.summary_text.rstrip("\n") + "\n\n"
+                                       + run.reach.markdown(run.period))
         run.validation.write(run.out_dir)
-        _append_reach(run)
 
 
 def _record_reach(run: _Run) -> None:
@@ -359,13 +361,6 @@ def _record_reach(run: _Run) -> None:
     from .metrics.reach import record_reach
 
     record_reach(run.con, run.reach, run.run_id)
-
-
-def _append_reach(run: _Run) -> None:
-    """Name in ``validation_summary.md`` how far each extract reaches."""
-    path = run.out_dir / "validation_summary.md"
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    path.write_text(text.rstrip("\n") + "\n\n" + run.reach.markdown(run.period), encoding="utf-8")
 
 
 def _write_run_log(run: _Run, exit_code: int) -> None:

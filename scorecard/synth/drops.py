@@ -30,8 +30,7 @@ import polars as pl
 
 from ..periods import month, parse_period
 from .generate import SynthArgumentError
-from .simulate import MAIN_DATE
-from .writers import _as_text
+from .writers import _as_text, month_of
 
 __all__ = ["DropEvent", "Drops", "write_drops"]
 
@@ -92,18 +91,6 @@ def _write(df: pl.DataFrame, table: str, path: Path) -> Path:
     return path
 
 
-def _month_of(df: pl.DataFrame, table: str, tables: dict[str, pl.DataFrame]) -> pl.Series:
-    if table == "return_interviews":
-        ret = tables["missing_episodes"].select("missing_episode_id",
-                                                pl.col("missing_end_datetime").alias("__ret"))
-        key = df.join(ret, on="missing_episode_id", how="left", maintain_order="left").select(
-            pl.coalesce(pl.col("__ret").cast(pl.Date), "rhi_offered_date",
-                        pl.col("rhi_completed_datetime").cast(pl.Date))).to_series()
-    else:
-        key = df[MAIN_DATE[table]].cast(pl.Date)
-    return key.dt.strftime("%Y-%m")
-
-
 def _months(first: str, last: str) -> list[str]:
     a, b = parse_period(first), parse_period(last)
     if a.kind != "month" or b.kind != "month" or b.start < a.start:
@@ -146,7 +133,7 @@ def write_drops(tables: dict[str, pl.DataFrame], out: str | Path, *, first: str,
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     referrals = tables["referrals"].with_columns(
-        _month_of(tables["referrals"], "referrals", tables).alias("__m"))
+        month_of(tables["referrals"], "referrals", tables).alias("__m"))
     referenced = {str(i) for t in ("assessments", "cin_episodes") if t in tables
                   for i in tables[t]["referral_id"].drop_nulls().to_list()}
     events: list[DropEvent] = []
@@ -178,7 +165,7 @@ def write_drops(tables: dict[str, pl.DataFrame], out: str | Path, *, first: str,
             continue
         if df.height == 0:
             continue
-        tagged = df.with_columns(_month_of(df, table, tables).fill_null(months[-1]).alias("__m"))
+        tagged = df.with_columns(month_of(df, table, tables).fill_null(months[-1]).alias("__m"))
         if table == "referrals":
             arrive = pl.col("referral_id").cast(pl.Utf8).replace_strict(late, default=None)
             tagged = tagged.with_columns(pl.coalesce(arrive, pl.col("__m")).alias("__m"))

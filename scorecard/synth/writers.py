@@ -33,15 +33,10 @@ XLSX_CREATED = datetime(2000, 1, 1)
 Overrides = dict[tuple[str, str, str], str]
 
 
-def _parts(table: str, df: pl.DataFrame, tables: dict[str, pl.DataFrame],
-           split_monthly: bool) -> list[tuple[str, pl.DataFrame]]:
-    """``[(file stem, rows)]``: the whole table, or one part per month of its main date."""
-    if df.height == 0 and TABLES[table].optional_table:
-        return []   # an optional extract with no records is not written
-    if not split_monthly or table == "children":
-        return [(table, df)]
+def month_of(df: pl.DataFrame, table: str, tables: dict[str, pl.DataFrame]) -> pl.Series:
+    """The ``YYYY-MM`` each record of ``table`` belongs to in monthly drops (null: undated): its
+    main date; an interview is dated by its episode's return, then by its own dates."""
     if table == "return_interviews":
-        # an interview is dated by its episode's return, then by its own dates
         ret = tables["missing_episodes"].select("missing_episode_id",
                                                 pl.col("missing_end_datetime").alias("__ret"))
         key = df.join(ret, on="missing_episode_id", how="left", maintain_order="left").select(
@@ -49,7 +44,17 @@ def _parts(table: str, df: pl.DataFrame, tables: dict[str, pl.DataFrame],
                         pl.col("rhi_completed_datetime").cast(pl.Date))).to_series()
     else:
         key = df[MAIN_DATE[table]].cast(pl.Date)
-    months = key.dt.strftime("%Y-%m").fill_null("undated")
+    return key.dt.strftime("%Y-%m")
+
+
+def _parts(table: str, df: pl.DataFrame, tables: dict[str, pl.DataFrame],
+           split_monthly: bool) -> list[tuple[str, pl.DataFrame]]:
+    """``[(file stem, rows)]``: the whole table, or one part per month of its main date."""
+    if df.height == 0 and TABLES[table].optional_table:
+        return []   # an optional extract with no records is not written
+    if not split_monthly or table == "children":
+        return [(table, df)]
+    months = month_of(df, table, tables).fill_null("undated")
     tagged = df.with_columns(months.alias("__m"))
     out = []
     for (m,), part in tagged.group_by("__m", maintain_order=True):
