@@ -54,6 +54,7 @@ def mart_models() -> dict[str, str]:
     return models
 
 
+@lru_cache(maxsize=1)
 def _environment():
     import jinja2
 
@@ -61,8 +62,14 @@ def _environment():
                               keep_trailing_newline=True)
 
 
+@lru_cache(maxsize=256)
+def _compiled(template: str):
+    """A template compiled once per process (compiling is most of rendering's cost)."""
+    return _environment().from_string(template)
+
+
 def _render(template: str, *, source, ref) -> str:
-    return _environment().from_string(template).render(source=source, ref=ref)
+    return _compiled(template).render(source=source, ref=ref)
 
 
 def _reads(name: str, template: str, models: Mapping[str, str]) -> tuple[set[str], set[str]]:
@@ -88,6 +95,17 @@ def _reads(name: str, template: str, models: Mapping[str, str]) -> tuple[set[str
 
 def _order(models: Mapping[str, str]) -> list[tuple[str, set[str], set[str]]]:
     """Models in dependency order, each with the staging tables and marts it reads."""
+    if models is mart_models():   # the package's models do not change within a process
+        return [(n, set(s), set(r)) for n, s, r in _package_order()]
+    return _order_of(models)
+
+
+@lru_cache(maxsize=1)
+def _package_order() -> tuple[tuple[str, frozenset[str], frozenset[str]], ...]:
+    return tuple((n, frozenset(s), frozenset(r)) for n, s, r in _order_of(mart_models()))
+
+
+def _order_of(models: Mapping[str, str]) -> list[tuple[str, set[str], set[str]]]:
     deps = {name: _reads(name, template, models) for name, template in models.items()}
     try:
         order = list(TopologicalSorter({n: r for n, (_, r) in deps.items()}).static_order())
