@@ -224,7 +224,12 @@ def build_frame(con: duckdb.DuckDBPyConnection, returns: list[CensusReturn],
         # row keys are unique across the frame and follow file order, so outputs are stable;
         # rows with no file position (or several blocks of one record) are ordered by their
         # whole content, never left to the order a parallel scan happens to give
-        order = "return_id, source_file, source_row, record_id" + (
-            ", position" if "position integer" in FRAME_TABLES[name] else "") + ", _frame_row::varchar"
+        key = "return_id, source_file, source_row, record_id" + (
+            ", position" if "position integer" in FRAME_TABLES[name] else "")
+        # the whole row (as text) breaks ties only where the key has them: writing every row
+        # out as text to sort by it was most of the frame's cost
+        tie = (f"case when count(*) over (partition by {key}) > 1 "
+               f"then _frame_row::varchar end")
         _run(con, f"insert into {name} by name select {offset} * 1000000000000 + row_number() over "
-                  f"(order by {order}) as row_key, * from ({sql}) as _frame_row")
+                  f"(order by {key}, _tie) as row_key, * exclude (_tie) from "
+                  f"(select *, {tie} as _tie from ({sql}) as _frame_row) as _frame_row")
