@@ -123,6 +123,7 @@ class _Run:
     history: Any = None  # scorecard.history.Kept
     docs_worker: Any = None  # scorecard.validate.docs.DocsWorker
     base_metrics: pl.DataFrame | None = None  # the impact's baseline, computed once (recompute)
+    all_metrics: pl.DataFrame | None = None   # every metric of every year (all_figures)
     reach: Any = None  # scorecard.metrics.reach.Reach
 
     @property
@@ -141,6 +142,18 @@ class _Run:
         yield
         self.timings[name] = round(time.perf_counter() - t0, 3)
 
+    def all_figures(self) -> pl.DataFrame:
+        """Every metric for every year the data reaches (``metrics.csv``), computed once: the
+        impact's baseline is a part of it."""
+        if self.all_metrics is None:
+            from .metrics import availability, compute
+
+            # a metric whose inputs no loaded file supplied is left out, never reported as zero
+            self.all_metrics = availability.drop(compute(self.con, self.period.label,
+                                                         la_code=self.settings.la_code,
+                                                         reach=self.reach), self.unavailable)
+        return self.all_metrics
+
     def recompute(self, exclude: dict[str, set[str]]) -> pl.DataFrame:
         """The metrics without the records in ``exclude`` (for the validation impact: the
         build's year and the year before, as the page shows them).
@@ -150,11 +163,13 @@ class _Run:
         same values."""
         from .metrics import METRICS, availability, compute
         from .metrics.marts import mart_sources
+        from .metrics.reach import build_periods
 
         if self.base_metrics is None:
-            self.base_metrics = availability.drop(compute(self.con, self.period.label,
-                                                          la_code=self.settings.la_code,
-                                                          reach=self.reach, years=2), self.unavailable)
+            # each period's figures do not depend on which other periods are computed: the two
+            # years' figures are those of every year's, for those two years' periods
+            labels = [p.label for p in build_periods(self.period.label, self.reach, years=2)]
+            self.base_metrics = self.all_figures().filter(pl.col("period").is_in(labels))
         if not exclude:
             return self.base_metrics
         reads = mart_sources()
@@ -288,13 +303,12 @@ def _validate_step(run: _Run) -> None:
 
 
 def _metrics_step(run: _Run) -> None:
-    from .metrics import availability, catalogue, compute
+    from .metrics import catalogue
 
     with run.step("metrics", f"metrics: computing {run.period.label}"):
-        # a metric whose inputs no loaded file supplied is left out, never reported as zero
-        # every year the data reaches (the impact's baseline covers only two of them)
-        run.metrics = availability.drop(compute(run.con, run.period.label, la_code=run.settings.la_code,
-                                                reach=run.reach), run.unavailable)
+        # every year the data reaches (computed already when the validation impact needed
+        # its baseline)
+        run.metrics = run.all_figures()
         run.catalogue = catalogue()
 
 

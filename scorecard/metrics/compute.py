@@ -107,26 +107,31 @@ def _excluded_marts(con: duckdb.DuckDBPyConnection, exclude: Mapping[str, Iterab
     records and the marts that read them; other marts are read from ``marts``.
 
     Temporary tables are allowed inside the caller's open transaction and never touch the
-    database file. Returns {mart: relation} for every mart; appends each temporary table to
-    ``created`` before making it, so the caller can drop them whatever happens."""
+    database file. Returns {mart: relation} for every mart; appends each temporary relation to
+    ``created`` (as ``(kind, relation)``, kind ``table`` or ``view``) before making it, so the
+    caller can drop them whatever happens."""
     unknown = sorted(set(exclude) - set(TABLES))
     if unknown:
         raise ConfigError(f"cannot exclude records of unknown table(s): {', '.join(unknown)}")
     sources = {}
     for table, ids in exclude.items():
         sources[table] = quote("temp", "main", f"{prefix}staging_{table}")
-        created.append(sources[table])
+        left_out = quote("temp", "main", f"{prefix}ids_{table}")
+        created.append(("table", left_out))
+        con.execute(f"create temporary table {left_out} as "
+                    f"select unnest(cast($ids as varchar[])) as record_id",
+                    {"ids": sorted(str(i) for i in ids)}).fetchall()
+        # a view, not a copy: the marts read it once, so a copy would be written for nothing
+        created.append(("view", sources[table]))
         con.execute(
-            f"create temporary table {sources[table]} as "
+            f"create temporary view {sources[table]} as "
             f"select s.* from {quote('staging', table)} as s "
-            f"anti join (select unnest(cast($ids as varchar[])) as record_id) as x "
-            f"on s.{quote(TABLES[table].id_column)} = x.record_id",
-            {"ids": sorted(str(i) for i in ids)},
+            f"anti join {left_out} as x on s.{quote(TABLES[table].id_column)} = x.record_id"
         ).fetchall()
     affected = {m for m, reads in mart_sources().items() if reads & set(exclude)}
     relations = {m: quote("temp", "main", f"{prefix}marts_{m}") if m in affected
                  else quote("marts", m) for m in mart_models()}
-    created += [relations[m] for m in mart_models() if m in affected]
+    created += [("table", relations[m]) for m in mart_models() if m in affected]
     build_models(con, relations, sources=sources, reuse=set(mart_models()) - affected,
                  temporary=True)
     return relations
@@ -316,7 +321,7 @@ def compute(con: duckdb.DuckDBPyConnection, period: str, *, la_code: int = 370,
     build_year = parse_period(period).financial_year
     if not periods:
         return pl.DataFrame(schema=METRICS_SCHEMA)
-    created: list[str] = []
+    created: list[tuple[str, str]] = []
     try:
         if exclude:
             prefix = f"_scorecard_exclude_{uuid.uuid4().hex[:12]}_"
@@ -344,8 +349,8 @@ def compute(con: duckdb.DuckDBPyConnection, period: str, *, la_code: int = 370,
         # best effort; temporary tables go with the connection in any case
         with contextlib.suppress(duckdb.Error):
             con.unregister(_PERIODS_VIEW)
-            for relation in created:
-                con.execute(f"drop table if exists {relation}").fetchall()
+            for kind, relation in reversed(created):
+                con.execute(f"drop {kind} if exists {relation}").fetchall()
     order = {p.label: i for i, p in enumerate(periods)}
     rows = [r for m in wanted for r in sorted(
         by_id[m.id], key=lambda r, m=m: (order[r["period"]], _category_rank(m, r["breakdown"])))]

@@ -33,6 +33,7 @@ from .report import ValidationResult, impact_frame, summary_text, validation_fra
 
 __all__ = ["ValidationResult", "measure", "validate"]
 
+_BIRTHS = "_scorecard_validation_births"
 _VOLUME_INDEX = ["table_name", "period", "records", "neighbour_level"]
 _SHARES_INDEX = ["table_name", "column_name", "code", "period", "share_before_pct", "share_after_pct"]
 
@@ -143,19 +144,26 @@ def _evaluate(con: duckdb.DuckDBPyConnection, engine: str, *, extract_date: date
     derived = checks.derived_checks(cutover)
     rows: list[dict[str, str]] = checks.quarantine_rows(con)
     skipped: list[str] = []
-    for name, table in TABLES.items():
-        suite = load_suite(name)
-        spec = dict(table=name, columns=suite_columns(suite), checks=derived,
-                    extract_date=extract_date, cutover=cutover, date_floor=date_floor)
-        if engine == "gx":
-            run = runner.run(suite, checks.table_frame(con, **spec), table_of=name,
-                             index_columns=[table.id_column], parameters=params)
-        else:
-            run = runner.run_sql(suite, *checks.table_sql(**spec, position=True), table_of=name,
+    if engine != "gx":   # every table's frame reads the dates of birth: worked out once
+        con.execute(f"create or replace temp table {_BIRTHS} as {checks.DATES_OF_BIRTH}").fetchall()
+    try:
+        for name, table in TABLES.items():
+            suite = load_suite(name)
+            spec = dict(table=name, columns=suite_columns(suite), checks=derived,
+                        extract_date=extract_date, cutover=cutover, date_floor=date_floor)
+            if engine == "gx":
+                run = runner.run(suite, checks.table_frame(con, **spec), table_of=name,
                                  index_columns=[table.id_column], parameters=params)
-        rows += run.rows
-        skipped += run.skipped
-        notes += [f"check could not run: {b}" for b in run.broken]
+            else:
+                run = runner.run_sql(suite, *checks.table_sql(**spec, position=True, births=_BIRTHS),
+                                     table_of=name, index_columns=[table.id_column],
+                                     parameters=params, order=checks.position_order(name))
+            rows += run.rows
+            skipped += run.skipped
+            notes += [f"check could not run: {b}" for b in run.broken]
+    finally:
+        if engine != "gx":
+            con.execute(f"drop table if exists {_BIRTHS}").fetchall()
     census = _census_rules(con, runner, period=period, extract_date=extract_date, params=params)
     rows += census.rows
     notes += census.notes

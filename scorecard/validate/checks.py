@@ -34,6 +34,7 @@ __all__ = [
     "table_frame",
     "table_sql",
     "placeholder_dates",
+    "position_order",
     "volumes_frame",
 ]
 
@@ -94,6 +95,12 @@ def _content_columns(table: str) -> str:
                      if c not in (t.id_column, "source_system", "legacy_id"))
 
 
+def _same_content(table: str) -> str:
+    t = TABLES[table]
+    return " and ".join(f"t.{c} is not distinct from r.{c}" for c in t.column_names
+                        if c not in (t.id_column, "source_system", "legacy_id"))
+
+
 def derived_checks(cutover: date | None) -> list[DerivedCheck]:
     """Every SQL record-level check, with its placeholders filled from the schema."""
     out: list[DerivedCheck] = []
@@ -102,7 +109,8 @@ def derived_checks(cutover: date | None) -> list[DerivedCheck]:
         out.append(DerivedCheck(name, "chk_legacy_copy", _sql("legacy_copy.sql").format(**ids)))
         if name in PRIMARY_DATE:
             out.append(DerivedCheck(name, "chk_same_content", _sql("same_content.sql").format(
-                content=_content_columns(name), date=PRIMARY_DATE[name], **ids)))
+                content=_content_columns(name), same=_same_content(name), date=PRIMARY_DATE[name],
+                **ids)))
         for tname, col in DISCONTINUED_CODES:
             if tname == name:
                 out.append(DerivedCheck(name, f"chk_discontinued_{col}", _sql("discontinued_code.sql").format(
@@ -133,11 +141,18 @@ def table_frame(con: duckdb.DuckDBPyConnection, table: str, columns: set[str],
     return con.execute(sql, params).df()
 
 
+#: each child's date of birth (the earliest, if a child has several records)
+DATES_OF_BIRTH = ("select child_id, min(date_of_birth) as date_of_birth "
+                  "from staging.children group by child_id")
+
+
 def table_sql(table: str, columns: set[str], checks: list[DerivedCheck], *, extract_date: date,
               cutover: date | None, date_floor: date = DATE_FLOOR,
-              position: bool = False) -> tuple[str, dict]:
-    """The query of :func:`table_frame` and its parameters; with ``position``, a ``_pos``
-    column numbers the rows (from 0) in the frame's order (the DuckDB engine's relation)."""
+              position: bool = False, births: str | None = None) -> tuple[str, dict]:
+    """The query of :func:`table_frame` and its parameters; with ``position``, unordered, with
+    the columns :func:`position_order` puts in the frame's order (the DuckDB engine's relation).
+    ``births``: a relation holding :data:`DATES_OF_BIRTH` (made once for every table),
+    default that query."""
     t = TABLES[table]
     select, joins, params = [f"t.{t.id_column}"], [], {}
     for col in sorted(columns - {t.id_column}):
@@ -150,8 +165,8 @@ def table_sql(table: str, columns: set[str], checks: list[DerivedCheck], *, extr
         elif col in t.column_names and col not in _PRIVATE:
             select.append(f"t.{col}")
     if any(c.startswith("days_after_birth_") for c in columns):
-        joins.append("left join (select child_id, min(date_of_birth) as date_of_birth "
-                     "from staging.children group by child_id) as dob on dob.child_id = t.child_id")
+        joins.append(f"left join {births or '(' + DATES_OF_BIRTH + ')'} as dob "
+                     "on dob.child_id = t.child_id")
     wanted = [c for c in checks if c.table == table and c.column in columns]
     for i, c in enumerate(wanted):
         select.append(f"c{i}.detail as {c.column}")
@@ -159,9 +174,10 @@ def table_sql(table: str, columns: set[str], checks: list[DerivedCheck], *, extr
                      f"from ({c.sql}) group by record_id) as c{i} on c{i}.record_id = t.{t.id_column}")
     # a fixed row order, so the Data Docs (which list failing row positions) are reproducible
     order = f"t.source_file, t.source_row, t.{t.id_column}"
-    if position:
-        select.append(f"row_number() over (order by {order}) - 1 as _pos")
-    sql = f"select {', '.join(select)} from staging.{table} as t {' '.join(joins)} order by {order}"
+    if position:   # the frame order, numbered only for the rows reported (position_order)
+        select += ["t.source_file as _pos_file", "t.source_row as _pos_row"]
+    sql = (f"select {', '.join(select)} from staging.{table} as t {' '.join(joins)}"
+           + ("" if position else f" order by {order}"))
     values = {"extract_date": extract_date, "cutover": cutover, "date_floor": date_floor,
               "placeholder_dates": placeholder_dates(date_floor),
               "codes": [c for (tn, _), cs in DISCONTINUED_CODES.items() if tn == table for c in cs]}
@@ -169,6 +185,11 @@ def table_sql(table: str, columns: set[str], checks: list[DerivedCheck], *, extr
         if re.search(r"\$" + name + r"\b", sql):
             params[name] = value
     return sql, params
+
+
+def position_order(table: str) -> str:
+    """The ORDER BY of :func:`table_sql`'s rows (with ``position``) giving the frame's order."""
+    return f"_pos_file, _pos_row, {TABLES[table].id_column}"
 
 
 def volumes_frame(con: duckdb.DuckDBPyConnection, extract_date: date) -> pd.DataFrame:

@@ -262,9 +262,11 @@ def _partial_counts(values: list[Any]) -> list[dict[str, Any]] | None:
 
 
 def evaluate_suite(con: duckdb.DuckDBPyConnection, relation: str, suite: dict[str, Any], *,
-                   index_columns: list[str], parameters: dict[str, Any]) -> SuiteResult:
+                   index_columns: list[str], parameters: dict[str, Any],
+                   order: str | None = None) -> SuiteResult:
     """Evaluate ``suite`` over ``relation`` (a table or view with a ``_pos`` column giving the
-    frame order, 0-based).
+    frame order, 0-based; or, with ``order``, a table whose rows that ORDER BY puts in the
+    frame order: the positions are then numbered only when a row is reported).
 
     Expectations reading a column the relation does not have are skipped (their check ids
     listed), as the GX path skips them. One aggregate query counts every expectation; the
@@ -294,11 +296,38 @@ def evaluate_suite(con: duckdb.DuckDBPyConnection, relation: str, suite: dict[st
     body = ", ".join(f"{s.replace('{i}', str(i))}" for i, s in enumerate(sources))
     sql = f"select {', '.join(selects)} from (select {body} from {relation})"
     counts = con.execute(sql, _used(sql, tr.params)).fetchone()
-    for i, (e, p) in enumerate(plans):
-        element, missing, unexpected = counts[3 * i], counts[3 * i + 1], counts[3 * i + 2]
-        fetched = [] if not unexpected else _fetch(con, relation, p, i, index_columns, tr.params)
-        out.results.append(_result(e, p, element, missing, unexpected, fetched, index_columns))
+    positions = _Positions(con, relation, order)
+    try:
+        for i, (e, p) in enumerate(plans):
+            element, missing, unexpected = counts[3 * i], counts[3 * i + 1], counts[3 * i + 2]
+            fetched = [] if not unexpected else _fetch(con, relation, p, i, index_columns,
+                                                       tr.params, positions)
+            out.results.append(_result(e, p, element, missing, unexpected, fetched, index_columns))
+    finally:
+        positions.drop()
     return out
+
+
+class _Positions:
+    """The frame position of each row of ``relation`` (by ``rowid``), numbered on first use:
+    most suites report no row, and numbering every row is a sort of the whole table."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, relation: str, order: str | None):
+        self.con, self.relation, self.order = con, relation, order
+        self.table: str | None = None
+
+    def source(self) -> str:
+        if self.table is None:
+            self.table = self.relation + "_positions"
+            self.con.execute(f"create or replace temp table {self.table} as select rowid as _rid, "
+                             f"row_number() over (order by {self.order}) - 1 as _pos "
+                             f"from {self.relation}").fetchall()
+        return self.table
+
+    def drop(self) -> None:
+        if self.table is not None:
+            self.con.execute(f"drop table if exists {self.table}").fetchall()
+            self.table = None
 
 
 def _flag_sql(relation: str, p: _Plan) -> str:
@@ -311,11 +340,17 @@ def _flag_sql(relation: str, p: _Plan) -> str:
             f"({p.domain}) and not ({missing}) and ({unexpected}) as u{{i}}")
 
 
-def _fetch(con, relation: str, p: _Plan, i: int, index_columns: list[str], params: dict) -> list[tuple]:
+def _fetch(con, relation: str, p: _Plan, i: int, index_columns: list[str], params: dict,
+           positions: _Positions) -> list[tuple]:
     cols = list(dict.fromkeys(p.values + index_columns))
     flag = _flag_sql(relation, p).replace("{i}", str(i))
-    sql = (f"select {', '.join(_q(c) for c in cols)}, _pos from (select *, {flag} from {relation}) "
-           f"where u{i} order by _pos")
+    if positions.order is None:
+        sql = (f"select {', '.join(_q(c) for c in cols)}, _pos from (select *, {flag} from {relation}) "
+               f"where u{i} order by _pos")
+    else:
+        sql = (f"select {', '.join('r.' + _q(c) for c in cols)}, p._pos from "
+               f"(select rowid as _rid, *, {flag} from {relation}) as r "
+               f"join {positions.source()} as p on p._rid = r._rid where r.u{i} order by p._pos")
     names = cols + ["_pos"]
     return [dict(zip(names, row)) for row in con.execute(sql, _used(sql, params)).fetchall()]
 

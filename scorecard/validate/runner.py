@@ -28,11 +28,13 @@ class DuckDBRunner:
 
     def run_sql(self, suite: dict[str, Any], sql: str, params: dict[str, Any], *,
                 table_of: str | None, index_columns: list[str],
-                parameters: dict[str, Any]) -> SuiteRun:
-        """Validate the rows of ``sql`` (which has a ``_pos`` column: the frame order)."""
+                parameters: dict[str, Any], order: str | None = None) -> SuiteRun:
+        """Validate the rows of ``sql`` (which has a ``_pos`` column: the frame order; or, with
+        ``order``, the ORDER BY of its columns giving the frame order)."""
         self.con.execute(f"create or replace temp table {_RELATION} as {sql}", params)
         try:
-            return self._run(suite, table_of=table_of, index_columns=index_columns, parameters=parameters)
+            return self._run(suite, table_of=table_of, index_columns=index_columns,
+                             parameters=parameters, order=order)
         finally:
             self.con.execute(f"drop table if exists {_RELATION}")
 
@@ -48,9 +50,9 @@ class DuckDBRunner:
             self.con.unregister(view)
 
     def _run(self, suite: dict[str, Any], *, table_of: str | None, index_columns: list[str],
-             parameters: dict[str, Any]) -> SuiteRun:
+             parameters: dict[str, Any], order: str | None = None) -> SuiteRun:
         result = evaluate_suite(self.con, _RELATION, suite, index_columns=index_columns,
-                                parameters=parameters)
+                                parameters=parameters, order=order)
         self.results.append((result, index_columns))
         out = SuiteRun(suite["name"], skipped=list(result.skipped))
         for r in result.results:

@@ -1,12 +1,22 @@
 -- The same child, dates and content under two ids (or two source systems): every record
 -- after the first of a group of identical records is flagged. The first is the one from
 -- the system that started earliest (then the smallest id), so the newer system's copy is named.
--- Placeholders (schema identifiers only): {table}, {id}, {content} (comma-separated columns).
+-- Only groups of more than one record are ranked (most records have no copy, and ranking
+-- every record was most of this check's cost).
+-- Placeholders (schema identifiers only): {table}, {id}, {content} (comma-separated columns),
+-- {same} (each content column of t is not distinct from that of r).
 with systems as (
     select source_system, min({date}) as first_date
     from staging.{table}
     where legacy_id is null
     group by source_system
+),
+
+repeated as (
+    select {content}
+    from staging.{table} as t
+    group by {content}
+    having count(*) > 1
 ),
 
 ranked as (
@@ -16,6 +26,8 @@ ranked as (
         first_value(t.{id}) over w as kept_id,
         row_number() over w as copy_number
     from staging.{table} as t
+    join repeated as r
+        on {same}
     left join systems as s
         on s.source_system is not distinct from t.source_system
     window w as (
