@@ -479,3 +479,43 @@ def test_the_reach_is_recorded_and_each_benchmarked_figure_has_a_trend(five_year
     assert len(charts) == len(benchmarked)
     text = charts[0].read_text()
     assert "2018-19" in text and "by financial year" in text
+
+
+def test_the_impact_is_what_recomputing_every_metric_without_each_checks_records_gives(tmp_path):
+    """The build's impact takes its baseline from metrics.csv's figures and recomputes only the
+    metrics whose marts read a failing check's table: the same frame as recomputing every
+    metric, for the build's two years, without each check's records."""
+    import polars as pl
+
+    from scorecard.build import _Run, data_reach
+    from scorecard.metrics import availability, compute
+    from scorecard.periods import parse_period
+    from scorecard.synth import generate
+    from scorecard.validate import validate
+
+    raw = tmp_path / "raw"
+    generate(raw, scale=0.1, years=2, start_year=2021, seed=3,
+             artefacts=("end_before_start", "duplicate_migration"))
+    s = settings(raw_dir=raw, out_dir=tmp_path / "out", db=tmp_path / "i.duckdb")
+    build(s, period="2022-23")
+    con = db.connect(s.db)
+    try:
+        run = _Run(con, s, b"", "", None, lambda _: None)
+        run.period, run.reach = parse_period("2022-23"), data_reach(con)
+        run.unavailable = availability.unavailable(con)
+
+        def every_metric(exclude):
+            return availability.drop(compute(con, "2022-23", la_code=s.la_code, exclude=exclude,
+                                             reach=run.reach, years=2), run.unavailable)
+
+        fast = validate(con, recompute=run.recompute, period="2022-23", extract_date=None)
+        slow = validate(con, recompute=every_metric, period="2022-23", extract_date=None)
+        assert fast.impact.height > 0 and set(fast.impact["table"]) >= {"referrals"}
+        assert fast.impact.equals(slow.impact)
+        assert fast.summary_text == slow.summary_text
+        # and the figures of every year were computed once, for the impact and metrics.csv alike
+        assert run.all_figures() is run.all_metrics
+        assert run.all_metrics.equals(availability.drop(compute(con, "2022-23", la_code=s.la_code,
+                                                                reach=run.reach), run.unavailable))
+    finally:
+        con.close()

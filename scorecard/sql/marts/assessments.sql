@@ -10,7 +10,7 @@
 
 with
 
-source as (
+source as not materialized (
 
     select * from {{ source('assessments') }}
 

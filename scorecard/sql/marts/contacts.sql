@@ -8,7 +8,7 @@
 
 with
 
-source as (
+source as not materialized (
 
     select * from {{ source('contacts') }}
 

@@ -29,7 +29,7 @@ plans as (
 
 ),
 
-source as (
+source as not materialized (
 
     select * from {{ source('cp_reviews') }}
 

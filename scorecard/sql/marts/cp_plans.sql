@@ -12,7 +12,7 @@
 
 with
 
-source as (
+source as not materialized (
 
     select * from {{ source('cp_plans') }}
 

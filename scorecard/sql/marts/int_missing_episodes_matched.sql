@@ -19,7 +19,7 @@
 
 with
 
-source as (
+source as not materialized (
 
     select * from {{ source('missing_episodes') }}
 

@@ -13,7 +13,7 @@
 
 with
 
-source as (
+source as not materialized (
 
     select * from {{ source('referrals') }}
 

@@ -16,7 +16,7 @@
 
 with
 
-source as (
+source as not materialized (
 
     select * from {{ source('return_interviews') }}
 
