@@ -422,12 +422,19 @@ def affects_frame(validation: pl.DataFrame) -> pl.DataFrame:
         return pl.DataFrame(schema=AFFECTS_SCHEMA)
     rows: dict[tuple[str, str, str, str, str], None] = {}
     seen: dict[tuple[str, str, str, str], frozenset[Input]] = {}
+    # what a row reads depends on its check and table (and, for a check about a month, its
+    # message), never on its record: worked out once per check, not once per failing record
+    known: dict[tuple[str, str, str], frozenset[Input]] = {}
+    checks = check_inputs()
     for r in validation.select("check_id", "table", "severity", "record_id", "period",
                                "message").iter_rows(named=True):
         periodic = not r["record_id"] and bool(r["period"])
         key = (r["check_id"], r["table"], r["severity"], r["period"] if periodic else "")
-        inputs = _row_inputs(r["check_id"], r["table"], r["record_id"], r["message"])
-        seen[key] = seen.get(key, frozenset()) | inputs
+        by_message = r["check_id"] in checks and checks[r["check_id"]].periodic
+        memo = (r["check_id"], r["table"], r["message"] if by_message else "")
+        if memo not in known:
+            known[memo] = _row_inputs(r["check_id"], r["table"], r["record_id"], r["message"])
+        seen[key] = seen.get(key, frozenset()) | known[memo]
     for (check_id, table, severity, period), inputs in seen.items():
         for m in metrics_touched(inputs):
             rows[(check_id, table, severity, m, period)] = None
