@@ -405,13 +405,38 @@ def _pseudonyms_for(con: duckdb.DuckDBPyConnection, key: bytes, table: Table) ->
               "where k not in (select k from _pseud)", {"ipad": ipad, "opad": opad})
 
 
-def _ready_view(table: Table) -> str:
-    """``_norm`` with each person id replaced by its pseudonym from ``_pseud`` (blank stays blank)."""
+def _ready_view(table: Table, source: str = "_norm", name: str = "_ready", temp_table: bool = False) -> str:
+    """``source`` with each person id replaced by its pseudonym from ``_pseud`` (blank stays
+    blank), as temp view (or table) ``name``."""
     ids = _person_ids(table)
-    replaced = ", ".join(f"case when sc_blank(_norm.{c}) is null then _norm.{c} else _p{i}.p end as {c}"
+    replaced = ", ".join(f"case when sc_blank(s.{c}) is null then s.{c} else _p{i}.p end as {c}"
                          for i, c in enumerate(ids))
-    joins = " ".join(f"left join _pseud _p{i} on _p{i}.k = _norm.{c}" for i, c in enumerate(ids))
-    return f"create or replace temp view _ready as select _norm.* replace ({replaced}) from _norm {joins}"
+    joins = " ".join(f"left join _pseud _p{i} on _p{i}.k = s.{c}" for i, c in enumerate(ids))
+    kind = "table" if temp_table else "view"
+    return f"create or replace temp {kind} {name} as select s.* replace ({replaced}) from {source} as s {joins}"
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: Table, supplied: list[str]) -> tuple[int, dict[str, int], int]:
+    """One pass over ``_norm``: its rows, the values present in each supplied column, and how
+    many cells :func:`_checks` would quarantine (each check counted on its own, which DuckDB
+    evaluates far faster than one condition per row: a parse failure is a value present that
+    does not parse)."""
+    exprs = ["count(*)", "count(_reject_reason)"]
+    exprs += [f"count(sc_blank({_q(c)}))" for c in supplied]
+    kinds = {c.name: c for c in table.columns}
+    parsed = [c for c in supplied if kinds[c].kind in _PARSER]
+    exprs += [f"count({_PARSER[kinds[c].kind]}({_q(c)}))" for c in parsed]
+    conditional = [c for c in supplied if kinds[c].required and kinds[c].blank_when]
+    exprs += [f"count(*) filter (where sc_blank({_q(c)}) is null and sc_flag({_q(kinds[c].blank_when)}) is not true)"
+              for c in conditional]
+    values = list(con.execute(f"select {', '.join(exprs)} from _norm").fetchall()[0])
+    read, rejects = values[0], values[1]
+    present = dict(zip(supplied, values[2:2 + len(supplied)]))
+    rest = values[2 + len(supplied):]
+    problems = rejects + sum(present[c] - n for c, n in zip(parsed, rest[:len(parsed)]))
+    problems += sum(rest[len(parsed):])
+    problems += sum(read - present.get(c.name, 0) for c in table.columns if c.required and not c.blank_when)
+    return read, present, problems
 
 
 def _checks(table: Table) -> list[tuple[str, str]]:
@@ -449,18 +474,19 @@ def _ingest(con: duckdb.DuckDBPyConnection, frame_table: str, label: str, rel: s
     ``raw.<table>`` in file order with the pseudonyms joined in."""
     table = TABLES[frame_table]
     supplied = _normalise_columns(con, table, label)
-    bad = " or ".join(f"({cond})" for _, cond in _checks(table))
-    counts = "".join(f", count(sc_blank({_q(c)}))" for c in supplied)
-    read, n_bad, *present = con.execute(
-        f"select count(*), count(*) filter (where {bad}){counts} from _norm").fetchall()[0]
+    read, present, n_problems = _count(con, table, supplied)
     if supplied:  # what the metrics-availability step reads (scorecard.metrics.availability)
         con.executemany("insert into meta.load_columns values (?, ?, ?, ?)",
-                        [(load_id, table.name, c, n) for c, n in zip(supplied, present)])
+                        [(load_id, table.name, c, present[c]) for c in supplied])
     _pseudonyms_for(con, key, table)
     _run(con, _ready_view(table))
     rejected = 0
-    if n_bad:
-        _run(con, f"create or replace temp table _bad as select * from _ready where {bad}")
+    n_bad = n_problems
+    if n_problems:
+        bad = " or ".join(f"({cond})" for _, cond in _checks(table))
+        _run(con, f"create or replace temp table _bad0 as select * from _norm where {bad}")
+        _run(con, _ready_view(table, "_bad0", "_bad", temp_table=True))
+        _run(con, "drop table _bad0")
         _run(
             con, "insert into quarantine.rejected_rows select $load_id, $file, _row, $table, record_id, "
             f"column_name, raw_value, reason from ({_problems_sql(table, '_bad')}) order by _row, column_name",
