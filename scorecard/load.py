@@ -400,17 +400,17 @@ def _pseudonyms_for(con: duckdb.DuckDBPyConnection, key: bytes, table: Table) ->
     temp table ``_pseud`` (raw id text -> pseudonym, the value :func:`pseudonymise` gives): each
     distinct id is hashed once per load, however many rows and files it appears in."""
     ipad, opad = hmac_pads(key)
-    ids = " union ".join(f"select {c} as k from _norm where sc_blank({c}) is not null" for c in _person_ids(table))
+    ids = " union all ".join(f"select {c} as k from _norm" for c in _person_ids(table))
     _run(con, f"insert into _pseud select k, sc_pseudonym(k, $ipad, $opad) from (select distinct k from ({ids})) "
-              "where k not in (select k from _pseud)", {"ipad": ipad, "opad": opad})
+              "where sc_blank(k) is not null and k not in (select k from _pseud)", {"ipad": ipad, "opad": opad})
 
 
 def _ready_view(table: Table, source: str = "_norm", name: str = "_ready", temp_table: bool = False) -> str:
     """``source`` with each person id replaced by its pseudonym from ``_pseud`` (blank stays
     blank), as temp view (or table) ``name``."""
     ids = _person_ids(table)
-    replaced = ", ".join(f"case when sc_blank(s.{c}) is null then s.{c} else _p{i}.p end as {c}"
-                         for i, c in enumerate(ids))
+    # every id that is not blank has its pseudonym in _pseud, so no pseudonym means blank
+    replaced = ", ".join(f"coalesce(_p{i}.p, s.{c}) as {c}" for i, c in enumerate(ids))
     joins = " ".join(f"left join _pseud _p{i} on _p{i}.k = s.{c}" for i, c in enumerate(ids))
     kind = "table" if temp_table else "view"
     return f"create or replace temp {kind} {name} as select s.* replace ({replaced}) from {source} as s {joins}"

@@ -3,7 +3,7 @@
 -- repeats inside one file are kept so validation can see them. Quarantined rows and loads
 -- that were superseded are excluded; a quarantined latest version hides the older ones.
 -- child_id (and children.legacy_id) is already pseudonymised by the loader.
-with source as (
+with source as not materialized (
     select *
     from raw.missing_episodes
     where load_id in (select load_id from meta.loads where status = 'loaded')
