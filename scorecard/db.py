@@ -51,6 +51,10 @@ def _ddl() -> list[str]:
         # the canonical columns each load supplied, and how many of its rows hold a value
         """create table if not exists meta.load_columns (
             load_id bigint, table_name varchar, column_name varchar, values_present bigint)""",
+        # what each staging table was last built from (its model and standing loads): a load
+        # rebuilds only the staging tables whose inputs changed (scorecard.load.rebuild_staging)
+        """create table if not exists meta.staging_models (
+            table_name varchar primary key, fingerprint varchar)""",
         # build parameters the SQL models read (e.g. the missing-episode matching tolerance)
         """create table if not exists meta.parameters (name varchar primary key, value varchar)""",
         """create table if not exists meta.runs (

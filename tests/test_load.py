@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 import os
 import signal
@@ -666,3 +667,40 @@ def test_a_load_stores_the_same_rows_and_pseudonyms_as_pinned(con, raw, key):
     report = load(con, raw, key=key)
     assert report.rows_rejected > 5 and report.rows_loaded > 1000
     assert stored_digest(con) == PINNED_LOAD_DIGEST
+
+
+def _staging_builds(monkeypatch) -> list[str]:
+    """The staging tables a load re-creates, recorded as it runs."""
+    load_module = importlib.import_module("scorecard.load")
+
+    built: list[str] = []
+    run = load_module._run
+
+    def recording(con, sql, params=None):
+        if sql.startswith("create or replace table staging."):
+            built.append(sql.split("staging.", 1)[1].split(" ", 1)[0])
+        run(con, sql, params)
+
+    monkeypatch.setattr(load_module, "_run", recording)
+    return built
+
+
+def test_a_load_rebuilds_only_the_staging_tables_whose_loads_or_model_changed(con, raw, key, monkeypatch):
+    load_module = importlib.import_module("scorecard.load")
+
+    (raw / "referrals.csv").write_text(REFERRALS)
+    (raw / "children.csv").write_text("child_id,sex\nC100,F\n")
+    built = _staging_builds(monkeypatch)
+    load(con, raw, key=key)
+    assert sorted(built) == sorted(db.TABLES)          # a first load builds every staging table
+    built.clear()
+    load(con, raw, key=key)                            # nothing new: nothing rebuilt, same rows
+    assert built == [] and [r[0] for r in staged(con, "referrals")] == ["R1", "R2", "R3"]
+    (raw / "referrals.csv").write_text(REFERRALS.replace("R3,C100", "R9,C100"))  # supersedes
+    load(con, raw, key=key)
+    assert built == ["referrals"] and [r[0] for r in staged(con, "referrals")] == ["R1", "R2", "R9"]
+    built.clear()
+    real = load_module.sql_text                        # a changed model is rebuilt
+    monkeypatch.setattr(load_module, "sql_text", lambda *p: real(*p) + ("\n-- v2" if p[-1] == "children.sql" else ""))
+    load(con, raw, key=key)
+    assert built == ["children"] and staged(con, "children", "child_id") == [(pseudonymise(["C100"], key)["C100"],)]
