@@ -143,11 +143,28 @@ def discover(raw_dir: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
 
 
 def _sha256(path: Path) -> str:
+    return _scan(path)[0]
+
+
+def _scan(path: Path) -> tuple[str, bool]:
+    """The file's SHA-256 and whether it is UTF-8 text, from one read of it."""
     h = hashlib.sha256()
+    dec = codecs.getincrementaldecoder("utf-8")()
+    utf8 = True
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
-    return h.hexdigest()
+            if utf8:
+                try:
+                    dec.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+    if utf8:
+        try:
+            dec.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    return h.hexdigest(), utf8
 
 
 # --------------------------------------------------------------------------- readers
@@ -164,12 +181,16 @@ def _is_utf8(path: Path) -> bool:
     return True
 
 
-def _csv_to_temp(con: duckdb.DuckDBPyConnection, path: Path, label: str, tmp: Path) -> None:
-    """Read a canonical CSV (UTF-8 with/without BOM or Windows-1252) into temp table ``_in``."""
+def _csv_to_temp(con: duckdb.DuckDBPyConnection, path: Path, label: str, tmp: Path,
+                 utf8: bool | None = None) -> None:
+    """Read a canonical CSV (UTF-8 with/without BOM or Windows-1252) into ``_in``.
+
+    :param utf8: whether the file is UTF-8, when already known (:func:`_scan`); else found here.
+    """
     if path.stat().st_size == 0:
         raise StructuralError(label, "file is empty")
     source = path
-    if not _is_utf8(path):
+    if not (_is_utf8(path) if utf8 is None else utf8):
         try:
             text = path.read_bytes().decode("cp1252")
         except UnicodeDecodeError as exc:
@@ -179,13 +200,12 @@ def _csv_to_temp(con: duckdb.DuckDBPyConnection, path: Path, label: str, tmp: Pa
     _check_csv_header(source, label)
     try:
         _run(
-            con, "create or replace temp table _in0 as select * from read_csv($p, all_varchar = true, "
-            "header = true, null_padding = true, auto_detect = true)",
+            con, f"create or replace temp table _in as select {_ROW_NUMBER}, * from read_csv($p, "
+            "all_varchar = true, header = true, null_padding = true, auto_detect = true)",
             {"p": str(source)},
         )
     except duckdb.Error as exc:
         raise _csv_problem(source, label, exc) from None
-    _number_rows(con)
 
 
 #: the longest CSV row DuckDB reads (its ``max_line_size`` default); no case record comes near it
@@ -238,10 +258,14 @@ def _check_csv_header(source: Path, label: str) -> None:
         seen[n] = h
 
 
-def _number_rows(con: duckdb.DuckDBPyConnection) -> None:
-    """``_in`` = ``_in0`` with ``_row`` = spreadsheet row number (header is row 1)."""
-    _run(con, f"create or replace temp table _in as select row_number() over (order by rowid) + 1 as {ROW}, * from _in0")
-    _run(con, "drop table _in0")
+#: the spreadsheet row number of a record read in file order (header is row 1): an empty
+#: OVER clause keeps DuckDB's scan order, so this numbers the file's records without a sort
+_ROW_NUMBER = f"row_number() over () + 1 as {ROW}"
+
+
+def drop_input(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop what a reader filled (temp table ``_in``)."""
+    _run(con, "drop table if exists _in")
 
 
 #: DuckDB types a Parquet date or date-time column may have (besides text, parsed as in CSV)
@@ -270,12 +294,11 @@ def _parquet_to_temp(con: duckdb.DuckDBPyConnection, path: Path, label: str, tab
                 "since 1970 and Excel serial days cannot be told apart", column=name)
     try:
         cols = ", ".join(f"cast({_q(c[0])} as varchar) as {_q(c[0])}" for c in desc)
-        _run(con, f"create or replace temp table _in0 as select {cols} from read_parquet($p)",
-                    {"p": str(path)})
+        _run(con, f"create or replace temp table _in as select {_ROW_NUMBER}, {cols} from read_parquet($p)",
+             {"p": str(path)})
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0]
         raise StructuralError(label, f"cannot read as Parquet: {first}") from None
-    _number_rows(con)
 
 
 def read_canonical_xlsx(path: Path, label: str, extract: str) -> Frame:
@@ -354,8 +377,7 @@ def _normalise_columns(con: duckdb.DuckDBPyConnection, table: Table, label: str)
         select.append(f"{given or 'null::varchar'} as _extras")
     for c in REJECT_COLUMNS:
         select.append(f"cast({_q(seen[c])} as varchar) as {c}" if c in seen else f"null::varchar as {c}")
-    _run(con, f"create or replace temp table _norm as select {', '.join(select)} from _in")
-    _run(con, "drop table _in")
+    _run(con, f"create or replace temp view _norm as select {', '.join(select)} from _in")
     return [c for c in table.column_names if c in seen]
 
 
@@ -367,63 +389,121 @@ def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
     return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
 
 
-def _pseudonymise_temp(con: duckdb.DuckDBPyConnection, key: bytes, table: Table) -> None:
-    """Replace ``child_id`` in ``_norm`` by its keyed pseudonym (blank stays blank), in SQL:
-    the same value :func:`pseudonymise` gives, millions of rows a second. In ``children`` the
-    ``legacy_id`` is a person id from the old system, so it is pseudonymised the same way."""
+def _person_ids(table: Table) -> list[str]:
+    """The columns holding a person id, pseudonymised on loading: ``child_id``, and in
+    ``children`` the ``legacy_id`` (a person id from the old system)."""
+    return ["child_id"] + (["legacy_id"] if table.id_column == "child_id" else [])
+
+
+def _pseudonyms_for(con: duckdb.DuckDBPyConnection, key: bytes, table: Table) -> None:
+    """Add the keyed pseudonym of every person id in ``_norm`` not seen yet in this load to the
+    temp table ``_pseud`` (raw id text -> pseudonym, the value :func:`pseudonymise` gives): each
+    distinct id is hashed once per load, however many rows and files it appears in."""
     ipad, opad = hmac_pads(key)
-    person_ids = ["child_id"] + (["legacy_id"] if table.id_column == "child_id" else [])
-    replaced = ", ".join(f"case when sc_blank({c}) is null then {c} else sc_pseudonym({c}, $ipad, $opad) end as {c}"
-                         for c in person_ids)
-    _run(con, f"create or replace temp table _ready as select * replace ({replaced}) from _norm",
-         {"ipad": ipad, "opad": opad})
-    _run(con, "drop table _norm")
+    ids = " union all ".join(f"select {c} as k from _norm" for c in _person_ids(table))
+    _run(con, f"insert into _pseud select k, sc_pseudonym(k, $ipad, $opad) from (select distinct k from ({ids})) "
+              "where sc_blank(k) is not null and k not in (select k from _pseud)", {"ipad": ipad, "opad": opad})
 
 
-def _problems_sql(table: Table) -> str:
+def _ready_view(table: Table, source: str = "_norm", name: str = "_ready", temp_table: bool = False) -> str:
+    """``source`` with each person id replaced by its pseudonym from ``_pseud`` (blank stays
+    blank), as temp view (or table) ``name``."""
+    ids = _person_ids(table)
+    # every id that is not blank has its pseudonym in _pseud, so no pseudonym means blank
+    replaced = ", ".join(f"coalesce(_p{i}.p, s.{c}) as {c}" for i, c in enumerate(ids))
+    joins = " ".join(f"left join _pseud _p{i} on _p{i}.k = s.{c}" for i, c in enumerate(ids))
+    kind = "table" if temp_table else "view"
+    return f"create or replace temp {kind} {name} as select s.* replace ({replaced}) from {source} as s {joins}"
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: Table, supplied: list[str]) -> tuple[int, dict[str, int], int]:
+    """One pass over ``_norm``: its rows, the values present in each supplied column, and how
+    many cells :func:`_checks` would quarantine (each check counted on its own, which DuckDB
+    evaluates far faster than one condition per row: a parse failure is a value present that
+    does not parse)."""
+    exprs = ["count(*)", "count(_reject_reason)"]
+    exprs += [f"count(sc_blank({_q(c)}))" for c in supplied]
+    kinds = {c.name: c for c in table.columns}
+    parsed = [c for c in supplied if kinds[c].kind in _PARSER]
+    exprs += [f"count({_PARSER[kinds[c].kind]}({_q(c)}))" for c in parsed]
+    conditional = [c for c in supplied if kinds[c].required and kinds[c].blank_when]
+    exprs += [f"count(*) filter (where sc_blank({_q(c)}) is null and sc_flag({_q(kinds[c].blank_when)}) is not true)"
+              for c in conditional]
+    values = list(con.execute(f"select {', '.join(exprs)} from _norm").fetchall()[0])
+    read, rejects = values[0], values[1]
+    present = dict(zip(supplied, values[2:2 + len(supplied)]))
+    rest = values[2 + len(supplied):]
+    problems = rejects + sum(present[c] - n for c, n in zip(parsed, rest[:len(parsed)]))
+    problems += sum(rest[len(parsed):])
+    problems += sum(read - present.get(c.name, 0) for c in table.columns if c.required and not c.blank_when)
+    return read, present, problems
+
+
+def _checks(table: Table) -> list[tuple[str, str]]:
+    """What makes a row bad: ``(what is recorded, condition)`` pairs, where what is recorded is
+    the select list ``record_id, column_name, raw_value, reason`` of a quarantined cell."""
     rid = f"sc_text({_q(table.id_column)})"
     # rows the reader rejected (a value its format rules out), then cells that cannot be parsed
-    parts = [f"select {ROW}, {rid} as record_id, _reject_column as column_name, _reject_value as raw_value, "
-             f"_reject_reason as reason from _ready where _reject_reason is not null"]
+    out = [(f"{rid} as record_id, _reject_column as column_name, _reject_value as raw_value, "
+            f"_reject_reason as reason", "_reject_reason is not null")]
     for c in table.columns:
         col = _q(c.name)
         if c.required:
             # a blank is allowed where the column's blank_when flag is true (an NFA census block)
             allowed = f" and sc_flag({_q(c.blank_when)}) is not true" if c.blank_when else ""
-            parts.append(f"select {ROW}, {rid}, {_lit(c.name)}, {col}, "
-                         f"'blank required value' from _ready where sc_blank({col}) is null{allowed}")
+            out.append((f"{rid}, {_lit(c.name)}, {col}, 'blank required value'", f"sc_blank({col}) is null{allowed}"))
         if c.kind in _PARSER:
-            parts.append(f"select {ROW}, {rid}, {_lit(c.name)}, {col}, {_lit(_REASONS[c.kind])} from _ready "
-                         f"where sc_blank({col}) is not null and {_PARSER[c.kind]}({col}) is null")
-    return " union all ".join(parts)
+            out.append((f"{rid}, {_lit(c.name)}, {col}, {_lit(_REASONS[c.kind])}",
+                        f"sc_blank({col}) is not null and {_PARSER[c.kind]}({col}) is null"))
+    return out
+
+
+def _problems_sql(table: Table, source: str = "_ready") -> str:
+    """Every quarantined cell of ``source`` (one row per problem)."""
+    return " union all ".join(f"select {ROW}, {what} from {source} where {cond}" for what, cond in _checks(table))
 
 
 def _ingest(con: duckdb.DuckDBPyConnection, frame_table: str, label: str, rel: str, key: bytes,
             load_id: int) -> tuple[int, int]:
     """``_in`` -> quarantine + ``raw.<table>``, and the canonical columns the file supplied
-    (``meta.load_columns``); returns (rows read, rows rejected)."""
+    (``meta.load_columns``); returns (rows read, rows rejected).
+
+    Set-based, and the rows are read from ``_in`` a few times but copied once: one pass counts
+    rows, bad rows and values present; the bad rows (usually none) are kept aside to be
+    quarantined cell by cell; new person ids are hashed into ``_pseud``; and one insert writes
+    ``raw.<table>`` in file order with the pseudonyms joined in."""
     table = TABLES[frame_table]
     supplied = _normalise_columns(con, table, label)
-    _record_columns(con, load_id, table, supplied)
-    _pseudonymise_temp(con, key, table)
-    _run(con, f"create or replace temp table _problems as {_problems_sql(table)}")
-    _run(
-        con,         "insert into quarantine.rejected_rows select $load_id, $file, _row, $table, record_id, "
-        "column_name, raw_value, reason from _problems order by _row, column_name",
-        {"load_id": load_id, "file": rel, "table": table.name})
+    read, present, n_problems = _count(con, table, supplied)
+    if supplied:  # what the metrics-availability step reads (scorecard.metrics.availability)
+        con.executemany("insert into meta.load_columns values (?, ?, ?, ?)",
+                        [(load_id, table.name, c, present[c]) for c in supplied])
+    _pseudonyms_for(con, key, table)
+    _run(con, _ready_view(table))
+    rejected = 0
+    n_bad = n_problems
+    if n_problems:
+        bad = " or ".join(f"({cond})" for _, cond in _checks(table))
+        _run(con, f"create or replace temp table _bad0 as select * from _norm where {bad}")
+        _run(con, _ready_view(table, "_bad0", "_bad", temp_table=True))
+        _run(con, "drop table _bad0")
+        _run(
+            con, "insert into quarantine.rejected_rows select $load_id, $file, _row, $table, record_id, "
+            f"column_name, raw_value, reason from ({_problems_sql(table, '_bad')}) order by _row, column_name",
+            {"load_id": load_id, "file": rel, "table": table.name})
+        rejected = con.execute(f"select count(distinct {ROW}) from _bad").fetchall()[0][0]
+    flag = f"{ROW} in (select {ROW} from _bad)" if n_bad else "false"
     cols = ", ".join(_q(c) for c in table.column_names)
     _run(
-        con,         f"insert into raw.{table.name} (load_id, source_file, source_row, _rejected, _extras, {cols}) "
-        f"select $load_id, $file, {ROW}, {ROW} in (select {ROW} from _problems), _extras, {cols} "
-        f"from _ready order by {ROW}",
+        con, f"insert into raw.{table.name} (load_id, source_file, source_row, _rejected, _extras, {cols}) "
+        f"select $load_id, $file, {ROW}, {flag}, _extras, {cols} from _ready order by {ROW}",
         {"load_id": load_id, "file": rel})
-    read = con.execute("select count(*) from _ready").fetchall()[0][0]
-    rejected = con.execute(f"select count(distinct {ROW}) from _problems").fetchall()[0][0]
-    _run(con, "drop table _ready; drop table _problems")
+    _run(con, "drop view _ready; drop view _norm; drop table if exists _bad")
+    drop_input(con)
     return read, rejected
 
 
-def _frames_for(con, path: Path, rel: str, mappings, tmp: Path, key: bytes
+def _frames_for(con, path: Path, rel: str, mappings, tmp: Path, key: bytes, *, utf8: bool | None = None
                 ) -> tuple[list[tuple[str, Callable[[], None], str, str]], dict | None]:
     """How to read ``path``: a list of (table, function filling temp table ``_in``, location,
     source), and what the file says about itself (:attr:`Frame.facts`, or None);
@@ -450,7 +530,7 @@ def _frames_for(con, path: Path, rel: str, mappings, tmp: Path, key: bytes
                                    f"{', '.join(TABLES)}; or add a mapping file for this export)")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return [(extract, lambda: _csv_to_temp(con, path, rel, tmp), rel, CASE_MANAGEMENT)], None
+        return [(extract, lambda: _csv_to_temp(con, path, rel, tmp, utf8), rel, CASE_MANAGEMENT)], None
     if suffix == ".parquet":
         return [(extract, lambda: _parquet_to_temp(con, path, rel, TABLES[extract]), rel, CASE_MANAGEMENT)], None
     if suffix in (".xlsx", ".xlsm"):
@@ -459,21 +539,23 @@ def _frames_for(con, path: Path, rel: str, mappings, tmp: Path, key: bytes
     raise StructuralError(rel, f"no reader for {suffix} files named like an extract")
 
 
-def _record_columns(con: duckdb.DuckDBPyConnection, load_id: int, table: Table, supplied: list[str]) -> None:
-    """Ledger the canonical columns a load supplied, with how many of its rows have a value in
-    each (what the metrics-availability step reads: ``scorecard.metrics.availability``)."""
-    if not supplied:
-        return
-    counts = ", ".join(f"count(sc_blank({_q(c)}))" for c in supplied)
-    values = con.execute(f"select {counts} from _norm").fetchall()[0]
-    con.executemany("insert into meta.load_columns values (?, ?, ?, ?)",
-                    [(load_id, table.name, c, n) for c, n in zip(supplied, values)])
-
-
-def rebuild_staging(con: duckdb.DuckDBPyConnection) -> None:
-    """Re-create every ``staging.<table>`` from raw (run inside the load transaction)."""
+def rebuild_staging(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> None:
+    """Re-create each ``staging.<table>`` from raw (run inside the load transaction) whose
+    inputs changed: a staging table is a function of its model and of the rows of its loads
+    that stand (raw rows never change once loaded), so it is rebuilt when its model's text or
+    its set of standing loads differs from when it was last built (``meta.staging_models``),
+    or always with ``force``. A re-run whose files were all loaded before rebuilds nothing."""
+    standing = dict(con.execute(
+        "select table_name, list(load_id order by load_id) from meta.loads where status = 'loaded' "
+        "group by table_name").fetchall())
+    built = dict(con.execute("select table_name, fingerprint from meta.staging_models").fetchall())
     for name in TABLES:
-        _run(con, f"create or replace table staging.{name} as {sql_text('staging', name + '.sql')}")
+        model = sql_text("staging", name + ".sql")
+        fingerprint = hashlib.sha256(f"{model}\x1f{standing.get(name) or []}".encode()).hexdigest()
+        if not force and built.get(name) == fingerprint:
+            continue
+        _run(con, f"create or replace table staging.{name} as {model}")
+        _run(con, "insert or replace into meta.staging_models values ($t, $f)", {"t": name, "f": fingerprint})
 
 
 def load(con: duckdb.DuckDBPyConnection, raw_dir: Path, *, key: bytes, mappings: Iterable[Path] = (),
@@ -504,6 +586,8 @@ def load(con: duckdb.DuckDBPyConnection, raw_dir: Path, *, key: bytes, mappings:
     if transaction:
         _run(con, "begin transaction")
     try:
+        # the pseudonyms of this load's person ids (made afresh: they are the key's)
+        _run(con, "create or replace temp table _pseud (k varchar, p varchar)")
         with tempfile.TemporaryDirectory(prefix="scorecard-") as tmpname:
             tmp = Path(tmpname)
             for path in files:
@@ -511,6 +595,7 @@ def load(con: duckdb.DuckDBPyConnection, raw_dir: Path, *, key: bytes, mappings:
                 if progress:
                     progress(rel)
                 report.files.extend(_load_file(con, path, rel, key, maps, run_id, tmp, la_code))
+        _run(con, "drop table _pseud")
         rebuild_staging(con)
         if transaction:
             _run(con, "commit")
@@ -556,26 +641,27 @@ def file_facts(con: duckdb.DuckDBPyConnection) -> list[dict]:
     return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
-def _digest(path: Path) -> str:
-    """The file's SHA-256; with the files read together with it (see
-    :func:`scorecard.formats.companions`) folded in, so that a change to one reloads it."""
+def _digest(path: Path) -> tuple[str, bool]:
+    """The file's SHA-256, with the files read together with it (see
+    :func:`scorecard.formats.companions`) folded in, so that a change to one reloads it; and
+    whether the file itself is UTF-8 (found in the same read)."""
     from . import formats
 
-    digest = _sha256(path)
+    digest, utf8 = _scan(path)
     extra = formats.companions(path)
     if not extra:
-        return digest
+        return digest, utf8
     h = hashlib.sha256(digest.encode())
     for other in extra:
         h.update(f"\x1f{other.name}\x1f{_sha256(other)}".encode())
-    return h.hexdigest()
+    return h.hexdigest(), utf8
 
 
 def _load_file(con, path: Path, rel: str, key: bytes, maps, run_id, tmp: Path,
                la_code: int | None = None) -> list[FileResult]:
     from .formats import Skip
 
-    digest = _digest(path)
+    digest, utf8 = _digest(path)
     size = path.stat().st_size
     prior = con.execute(
         "select source_file from meta.loads where sha256 = $h and status = 'loaded' limit 1",
@@ -588,7 +674,7 @@ def _load_file(con, path: Path, rel: str, key: bytes, maps, run_id, tmp: Path,
     _run(con, "update meta.loads set status = 'superseded', message = 'replaced by a newer version of the file' "
                 "where source_file = $f and status = 'loaded'", {"f": rel})
     try:
-        items, facts = _frames_for(con, path, rel, maps, tmp, key)
+        items, facts = _frames_for(con, path, rel, maps, tmp, key, utf8=utf8)
     except Skip as exc:
         _ledger(con, run_id, rel, "", path.suffix.lower().lstrip("."), size, digest, 0, 0, 0,
                 "skipped", str(exc))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 import os
 import signal
@@ -607,3 +608,99 @@ def test_an_overlong_field_names_its_real_row_and_column(con, raw, key):
     assert (err.value.file, err.value.row, err.value.column) == ("referrals.csv", 3, "referral_nfa")
     assert "too long to read" in str(err.value) and "xxxx" not in str(err.value)
     assert snapshot(con) == before
+
+
+# ------------------------------------------------------------------ what a load stores, pinned
+
+#: digest of every stored row (raw, quarantine, staging, ledger but its clock) after loading
+#: :func:`_pinned_inputs`, as the loader before the set-based rewrite (issue 14) stored them:
+#: a faster load must stage the same rows under the same pseudonyms
+PINNED_LOAD_DIGEST = "12736bee608a60cfc422f6a17d13b14122ff26a1c16990f2fb28953ba6941b22"
+
+
+def _pinned_inputs(raw):
+    """A small synthetic year with every artefact (bad dates, codes, ...), then a second drop
+    that corrects, repeats and breaks records: blank and padded ids, a bad flag and date, a
+    blank required value, legacy ids and an extra column."""
+    from scorecard.synth import ARTEFACTS, generate
+
+    generate(raw / "year", scale=0.03, years=1, start_year=2022, seed=11, artefacts=list(ARTEFACTS))
+    (raw / "zz").mkdir()
+    (raw / "zz" / "referrals_2024-01.csv").write_text(
+        "referral_id,child_id,referral_date,referral_source,referral_nfa,worker\n"
+        "R1, C100 ,2023-01-05,6,N,Ann\n"
+        "R1,C100,05/01/2023 10:00,6,yes,Ann\n"
+        "R2,,2023-01-06,2A,N,Bo\n"
+        "R3,C300,31/02/2023,3A,N,\n"
+        "R4,C400,2023-01-08,3A,maybe,Cy\n"
+        "  ,C500,44932,3A,1,Di\n")
+    (raw / "zz" / "children_2024-01.csv").write_text(
+        "child_id,legacy_id,source_system,date_of_birth,sex\n"
+        "M-77,TED-9,MOSAIC,2015-02-03,F\n"
+        "TED-9,,TED,03/02/2015,f\n"
+        ",TED-10,MOSAIC,2015-02-04,M\n"
+        "M-78, TED-11 ,MOSAIC,not a date,M\n")
+    # the other canonical readers: a workbook (a frame) and a Parquet file
+    wb = openpyxl.Workbook()
+    wb.active.append(["cp_plan_id", "child_id", "cp_plan_start_date", "initial_category", "note"])
+    wb.active.append(["CP1", "C100", dt.date(2023, 2, 1), "N", "x"])
+    wb.active.append(["CP2", " ", "2023-02-30", "E", None])
+    wb.save(raw / "zz" / "cp_plans_2024-01.xlsx")
+    pl.DataFrame({"missing_episode_id": ["M1", "M2"], "child_id": ["C100", "C9"],
+                  "missing_start_datetime": [dt.datetime(2023, 3, 1, 10), None],
+                  "looked_after": ["Y", "perhaps"]}).write_parquet(raw / "zz" / "missing_episodes_2024-01.parquet")
+
+
+def stored_digest(con) -> str:
+    import hashlib
+
+    rows = snapshot(con)
+    loads = con.execute("select * exclude (loaded_at, sha256, size_bytes) from meta.loads").fetchall()
+    rows["meta.loads"] = sorted(map(repr, loads))
+    kept = {k: v for k, v in rows.items() if k.split(".")[0] in ("raw", "quarantine", "staging")
+            or k in ("meta.loads", "meta.load_columns")}
+    return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()
+
+
+def test_a_load_stores_the_same_rows_and_pseudonyms_as_pinned(con, raw, key):
+    _pinned_inputs(raw)
+    report = load(con, raw, key=key)
+    assert report.rows_rejected > 5 and report.rows_loaded > 1000
+    assert stored_digest(con) == PINNED_LOAD_DIGEST
+
+
+def _staging_builds(monkeypatch) -> list[str]:
+    """The staging tables a load re-creates, recorded as it runs."""
+    load_module = importlib.import_module("scorecard.load")
+
+    built: list[str] = []
+    run = load_module._run
+
+    def recording(con, sql, params=None):
+        if sql.startswith("create or replace table staging."):
+            built.append(sql.split("staging.", 1)[1].split(" ", 1)[0])
+        run(con, sql, params)
+
+    monkeypatch.setattr(load_module, "_run", recording)
+    return built
+
+
+def test_a_load_rebuilds_only_the_staging_tables_whose_loads_or_model_changed(con, raw, key, monkeypatch):
+    load_module = importlib.import_module("scorecard.load")
+
+    (raw / "referrals.csv").write_text(REFERRALS)
+    (raw / "children.csv").write_text("child_id,sex\nC100,F\n")
+    built = _staging_builds(monkeypatch)
+    load(con, raw, key=key)
+    assert sorted(built) == sorted(db.TABLES)          # a first load builds every staging table
+    built.clear()
+    load(con, raw, key=key)                            # nothing new: nothing rebuilt, same rows
+    assert built == [] and [r[0] for r in staged(con, "referrals")] == ["R1", "R2", "R3"]
+    (raw / "referrals.csv").write_text(REFERRALS.replace("R3,C100", "R9,C100"))  # supersedes
+    load(con, raw, key=key)
+    assert built == ["referrals"] and [r[0] for r in staged(con, "referrals")] == ["R1", "R2", "R9"]
+    built.clear()
+    real = load_module.sql_text                        # a changed model is rebuilt
+    monkeypatch.setattr(load_module, "sql_text", lambda *p: real(*p) + ("\n-- v2" if p[-1] == "children.sql" else ""))
+    load(con, raw, key=key)
+    assert built == ["children"] and staged(con, "children", "child_id") == [(pseudonymise(["C100"], key)["C100"],)]

@@ -3,17 +3,22 @@
 -- repeats inside one file are kept so validation can see them. Quarantined rows and loads
 -- that were superseded are excluded; a quarantined latest version hides the older ones.
 -- child_id (and children.legacy_id) is already pseudonymised by the loader.
-with source as (
+with source as not materialized (
     select *
     from raw.assessments
     where load_id in (select load_id from meta.loads where status = 'loaded')
 ),
 
 latest as (
-    select
-        *,
-        max(load_id) over (partition by sc_text(assessment_id)) as latest_load_id
-    from source
+    -- the rows of the latest load holding each assessment_id: no later load has the same one
+    -- (an anti-join; with a single load of the table there is nothing to compare)
+    select *
+    from source as s
+    where not exists (
+        select 1 from source as later
+        where sc_text(later.assessment_id) is not distinct from sc_text(s.assessment_id)
+            and later.load_id > s.load_id
+    )
 ),
 
 renamed as (
@@ -39,7 +44,7 @@ renamed as (
     from latest
     -- the latest version decides, even when it was quarantined: a rejected correction must
     -- not silently bring back the older version of the record
-    where load_id = latest_load_id and not _rejected
+    where not _rejected
 )
 
 select * from renamed
