@@ -348,6 +348,7 @@ def _report_step(run: _Run) -> None:
         write_csv(run.reconciliation, out_dir / "reconciliation.csv")
         run.history.write(out_dir)
         write_csv(run.reach.frame(), out_dir / "data_reach.csv")
+        from .report.chart_cache import ChartCache
         from .report.trends import extras
 
         sections, charts = extras(metrics=run.metrics, scorecard=run.scorecard,
@@ -361,7 +362,8 @@ def _report_step(run: _Run) -> None:
                           la_code=run.settings.la_code, la_name=run.la_name,
                           threshold=run.settings.suppress_below,
                           errors_failed=run.validation.errors > 0, targets=run.targets,
-                          sections=[run.history.section, *sections], charts=charts)
+                          sections=[run.history.section, *sections], charts=charts,
+                          chart_cache=ChartCache(run.con, run.run_id))
     # last: the Data Docs were rendered by another process while the charts were drawn
     with run.step("docs", "reports: validation outputs and Data Docs"):
         # validation_summary.md also says how far each extract reaches

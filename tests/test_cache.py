@@ -39,6 +39,11 @@ def test_a_second_validation_of_the_same_data_comes_from_the_cache_byte_identica
     a, b = _outputs(tmp_path / "a"), _outputs(tmp_path / "b")
     assert [k for k in a.keys() | b.keys() if a.get(k) != b.get(k)] == []
     assert list((tmp_path / "b" / "validation").rglob("*.html"))
+    # the Data Docs of the first were kept with its outcome: the second unpacks them, no GX
+    from scorecard.validate.docs import StoredDocs
+
+    assert isinstance(again.docs_job, StoredDocs) and not isinstance(first.docs_job, StoredDocs)
+    assert cache.get_docs(con, "no such key") is None
     # no cache asked: validated in full, the same again
     plain = validate(con, tmp_path / "c", extract_date=extract)
     full, cached = _outputs(tmp_path / "c"), _outputs(tmp_path / "a")
@@ -83,6 +88,10 @@ def test_only_the_newest_entries_are_kept():
     con = db.connect(":memory:")
     for i in range(cache.KEEP + 2):
         cache.put(con, f"k{i}", {"i": i})
+        cache.put_docs(con, f"k{i}", b"docs %d" % i)
+    assert con.execute("select count(*) from meta.docs_cache").fetchone()[0] == cache.KEEP
+    assert cache.get_docs(con, f"k{cache.KEEP + 1}") == b"docs %d" % (cache.KEEP + 1)
+    assert cache.get_docs(con, "k0") is None
     assert con.execute("select count(*) from meta.validation_cache").fetchone()[0] == cache.KEEP
     assert cache.get(con, f"k{cache.KEEP + 1}") == {"i": cache.KEEP + 1}
     assert cache.get(con, "k0") is None
@@ -102,6 +111,8 @@ def test_a_rerun_build_from_the_cache_matches_a_full_build(tmp_path, key):
     build(full, period="2022-23")
     con = db.connect(s.db, read_only=True)
     assert con.execute("select count(*) from meta.validation_cache").fetchone()[0] == 1   # one validation
+    assert con.execute("select count(*) from meta.docs_cache").fetchone()[0] == 1         # one rendering
+    assert con.execute("select count(*) from meta.chart_cache").fetchone()[0] > 0         # charts drawn once
     con.close()
     assert "timings" in (tmp_path / "o2" / "run.log").read_text()
     assert _outputs(tmp_path / "o1") == _outputs(tmp_path / "o2") == _outputs(tmp_path / "o3")

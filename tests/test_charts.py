@@ -2,6 +2,7 @@
 accessible styling, provisional marking, byte-identical re-runs."""
 from __future__ import annotations
 
+import re
 import struct
 from pathlib import Path
 
@@ -73,6 +74,18 @@ def test_no_dates_or_versions_in_metadata(drawn):
     for p in out.glob("*.png"):
         assert not any(b"matplotlib" in c.lower() or b"date" in c.lower()
                        for c in _png_text_chunks(p))
+
+
+def test_svg_text_is_text_with_a_font_fallback(drawn):
+    """SVG labels are <text> (searchable, read aloud), not glyph outlines, in DejaVu Sans with
+    fallbacks of the same or narrower width; the PNG is still drawn at 150 dpi."""
+    out, _ = drawn
+    svg = (out / "referral_sources.svg").read_text(encoding="utf-8")
+    assert "<text " in svg and "<use xlink:href=\"#DejaVuSans" not in svg
+    texts = re.findall(r"<text\b[^>]*>([^<]*)</text>", svg)
+    assert "Per cent" in texts and any(t.startswith("Source:") for t in texts)
+    assert "font-family: 'DejaVu Sans', 'Verdana', 'Arial', 'Helvetica', sans-serif" in svg
+    assert (out / "referral_sources.svg").stat().st_size < (out / "referral_sources.png").stat().st_size
 
 
 def test_byte_identical_rerun(tmp_path):

@@ -11,7 +11,7 @@ import textwrap
 import pytest
 
 from scorecard.errors import ScorecardError
-from scorecard.validate.docs import DocsWorker
+from scorecard.validate.docs import DocsWorker, StoredDocs, pack, unpack
 from scorecard.validate.engine import ExpectationResult, SuiteResult
 
 HEAVY = ("great_expectations", "matplotlib")
@@ -87,3 +87,30 @@ def test_a_failing_worker_is_reported(tmp_path):
     worker.render(tmp_path / "docs", dt.datetime(2023, 4, 30, tzinfo=dt.timezone.utc), [("not a suite", ["id"])])
     with pytest.raises(ScorecardError, match="rendering the Data Docs failed"):
         worker.wait()
+
+
+def test_stored_docs_unpack_to_the_same_files(tmp_path):
+    src = tmp_path / "docs"
+    (src / "validations" / "x").mkdir(parents=True)
+    (src / "index.html").write_text("<html>index</html>", encoding="utf-8")
+    (src / "validations" / "x" / "page.html").write_bytes(b"\x00page\xff")
+    archive = pack(src)
+    assert pack(src) == archive                         # the same folder, the same bytes
+    stored = StoredDocs(tmp_path / "out", archive)
+    assert not (tmp_path / "out").exists()              # nothing until asked for
+    stored.wait()
+    got = {p.relative_to(tmp_path / "out").as_posix(): p.read_bytes()
+           for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    assert got == {"index.html": b"<html>index</html>", "validations/x/page.html": b"\x00page\xff"}
+
+
+def test_stored_docs_never_write_outside_their_folder(tmp_path):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("../escaped.html", "x")
+    with pytest.raises(ScorecardError, match="outside their folder"):
+        unpack(buffer.getvalue(), tmp_path / "docs")
+    assert not (tmp_path / "escaped.html").exists()

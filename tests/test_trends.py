@@ -105,3 +105,82 @@ def test_no_benchmarked_figures_no_trend_section():
     sections, charts = extras(metrics=pl.DataFrame(schema=METRICS_SCHEMA), scorecard=sc,
                               period="2022-23", la_code=370, la_name="Barnsley", threshold=5)
     assert sections == [] and charts == []
+
+
+def _banded(numerator_police_2020: float = 40.0):
+    """Referral sources over five years, three of them benchmarked (a panel each), and a
+    duration measure with one benchmarked band."""
+    rows, metrics = [], []
+    for i, y in enumerate(YEARS[2:]):
+        for j, band in enumerate(("Police", "Schools/Education", "Health")):
+            rows.append({"metric_id": "referral_source_pct", "breakdown": band, "period": y,
+                         "title": "Referrals by source", "value": 10.0 + j * 5 + i,
+                         "england": 11.0 + j * 5, "sn_mean": 12.0 + j * 5, "benchmark_period": y,
+                         "source": f"DfE LAIT, updated 2025-11-01 (lait.parquet: RefBySource_{j})"})
+            metrics.append({"metric_id": "referral_source_pct", "period": y, "breakdown": band,
+                            "la_code": 370, "value": 10.0 + j * 5 + i, "denominator": 400.0,
+                            "numerator": numerator_police_2020 if (band, y) == ("Police", "2020-21")
+                            else 40.0})
+        rows.append({"metric_id": "cpp_ended_by_duration", "breakdown": "2 years or more",
+                     "period": y, "title": "CP plans ending, by duration", "value": 4.0,
+                     "england": 3.9, "sn_mean": 3.5, "benchmark_period": y})
+        metrics.append({"metric_id": "cpp_ended_by_duration", "period": y,
+                        "breakdown": "2 years or more", "la_code": 370, "value": 4.0,
+                        "numerator": 8.0, "denominator": 200.0})
+    return _scorecard(rows), pl.DataFrame(metrics, schema=METRICS_SCHEMA)
+
+
+def test_a_figure_in_bands_is_one_chart_with_a_panel_per_band(tmp_path):
+    sc, metrics = _banded(numerator_police_2020=3.0)
+    items = trends(sc, metrics, la_code=370, period="2022-23", threshold=5)
+    assert len(items) == 4
+    specs = trend_specs(items, la_name="Barnsley", threshold=5)
+    assert [s.name for s in specs] == ["trend_years_referral_source_pct",
+                                       "trend_years_cpp_ended_by_duration_2_years_or_more"]
+    panels, single = specs
+    assert panels.panels == ("Police", "Schools/Education", "Health") and not single.panels
+    assert panels.title.startswith("Referrals by source, Barnsley compared with")
+    assert single.title.startswith("CP plans ending, by duration: 2 years or more, Barnsley")
+    assert [s.role for s in panels.series] == ["this_year", "neighbours", "england"] * 3
+    # the police panel's 2020-21 rests on a count of 3: a gap marked c, in that panel only
+    police, schools = panels.panel_series()[0][1][0], panels.panel_series()[1][1][0]
+    assert police.hidden == (False, False, True, False, False) and not any(schools.hidden)
+    # one source sentence for the bands of one release
+    assert "(lait.parquet: RefBySource_0, RefBySource_1, RefBySource_2)." in panels.note
+    alt = alt_text(panels)
+    assert alt.startswith("Line charts, one for each of 3 groups on the same scale: Referrals by source")
+    assert "Police. Barnsley: from 10.0% (2018-19)" in alt and "suppressed (c) in 2020-21" in alt
+    assert "Health. Barnsley: from 20.0% (2018-19) to 24.0% (2022-23)" in alt
+    files = save_all(tmp_path, specs, jobs=1)
+    assert [f.name for f in files] == ["trend_years_referral_source_pct.png",
+                                       "trend_years_referral_source_pct.svg",
+                                       "trend_years_cpp_ended_by_duration_2_years_or_more.png",
+                                       "trend_years_cpp_ended_by_duration_2_years_or_more.svg"]
+    svg = files[1].read_text(encoding="utf-8")
+    for label in ("Police", "Schools/Education", "Health", "Financial year", "Per cent"):
+        assert f">{label}</text>" in svg, label
+    for role in ("this_year", "neighbours", "england"):
+        assert SERIES[role].colour.lower() in svg.lower(), role
+
+
+def test_panels_share_one_scale_and_draw_each_series_in_its_palette_colour():
+    from matplotlib.colors import to_hex
+
+    from scorecard.report.charts import draw
+
+    sc, metrics = _banded()
+    spec = trend_specs(trends(sc, metrics, la_code=370, period="2022-23", threshold=5),
+                       la_name="Barnsley", threshold=5)[0]
+    fig = draw(spec)
+    panels = [ax for ax in fig.axes if ax.get_title(loc="left")]
+    assert [ax.get_title(loc="left") for ax in panels] == list(spec.panels)
+    assert len({ax.get_ylim() for ax in panels}) == 1          # one scale for every band
+    for j, ax in enumerate(panels):
+        lines = [a for a in ax.get_lines() if (a.get_gid() or "").startswith("series-")]
+        assert [a.get_gid() for a in lines] == [f"series-{r}-{k}-p{j}" for k, r in
+                                                 enumerate(("this_year", "neighbours", "england"))]
+        for a in lines:
+            assert to_hex(a.get_color()) == SERIES[a.get_gid().split("-")[1]].colour.lower()
+    legend = [ax for ax in fig.axes if ax.get_legend() is not None]
+    assert len(legend) == 1 and [t.get_text() for t in legend[0].get_legend().get_texts()] == [
+        "Barnsley", "Statistical neighbours (mean)", "England"]

@@ -18,6 +18,7 @@ import polars as pl
 from ..errors import ConfigError, ScorecardError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .chart_cache import ChartCache
     from .charts import ChartSpec
     from .html import PageSection
     from .targets import Targets
@@ -52,7 +53,8 @@ def render_all(out_dir: Path, *, metrics: pl.DataFrame, scorecard: pl.DataFrame,
                period: str, la_code: int, la_name: str, threshold: int = 5,
                errors_failed: bool = False, affects: pl.DataFrame | None = None,
                targets: "Targets | None" = None, sections: Sequence["PageSection"] = (),
-               charts: Sequence["ChartSpec"] = ()) -> list[Path]:
+               charts: Sequence["ChartSpec"] = (),
+               chart_cache: "ChartCache | None" = None) -> list[Path]:
     """Write ``tables/*.csv``, ``tables/annual_report_tables.xlsx``, ``charts/*.png|svg``,
     ``scorecard.html`` and ``report_pack.docx`` under ``out_dir``; returns the files
     written, sorted.
@@ -70,7 +72,9 @@ def render_all(out_dir: Path, *, metrics: pl.DataFrame, scorecard: pl.DataFrame,
     ``sections`` (:class:`.html.PageSection`) and ``charts`` (:class:`.charts.ChartSpec`) add
     page sections and charts (e.g. five-year trends, revisions): each chart is drawn with the
     others, with alt text, and goes into the Word pack after the table it names (at the end
-    when it names none).
+    when it names none). ``chart_cache`` (:class:`.chart_cache.ChartCache`, the build's
+    database) writes a chart drawn before from the same figures by the same code from its
+    stored bytes instead of drawing it again.
     """
     from . import charts as charts_mod, excel, html, pack, tables
     from .coverage import coverage
@@ -113,13 +117,14 @@ def render_all(out_dir: Path, *, metrics: pl.DataFrame, scorecard: pl.DataFrame,
                             period=period, la_code=la_code, la_name=la_name,
                             threshold=threshold, marks=marks)
     specs += list(extra_charts)
-    written += charts_mod.save_all(out_dir / "charts", specs)
+    written += charts_mod.save_all(out_dir / "charts", specs, cache=chart_cache)
     written.append(html.render_html(out_dir / "scorecard.html", metrics=metrics,
                                     scorecard=scorecard, validation=validation, impact=impact,
                                     catalogue=catalogue, period=period, la_code=la_code,
                                     la_name=la_name, threshold=threshold,
                                     errors_failed=errors_failed, tables=this_year,
-                                    marks=marks, targets=targets, sections=sections))
+                                    marks=marks, affects=affects, targets=targets,
+                                    sections=sections))
     written.append(pack.write_pack(out_dir / "report_pack.docx", this_year, specs,
                                    chart_dir=out_dir / "charts", la_name=la_name, period=period,
                                    created=created, errors_failed=errors_failed))

@@ -58,8 +58,10 @@ def _table(doc, t: ReportTable) -> None:
     cols = pub.columns
     table = doc.add_table(rows=1 + pub.height, cols=len(cols))
     table.style = "Table Grid"
+    # each row's cells once (``table.rows[i].cells`` walks the whole table every time)
+    rows = [row.cells for row in table.rows]
     for j, c in enumerate(cols):
-        cell = table.rows[0].cells[j]
+        cell = rows[0][j]
         cell.text = c
         run = cell.paragraphs[0].runs[0]
         run.font.bold = True
@@ -68,7 +70,7 @@ def _table(doc, t: ReportTable) -> None:
     values = set(t.value_columns)
     for i, row in enumerate(pub.iter_rows(), start=1):
         for j, (c, text) in enumerate(zip(cols, row)):
-            cell = table.rows[i].cells[j]
+            cell = rows[i][j]
             cell.text = text or ""
             para = cell.paragraphs[0]
             if c in values:
@@ -186,7 +188,9 @@ def _fix_zip_times(path: Path) -> None:
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
         for name, data in entries:
             info = zipfile.ZipInfo(name, date_time=_FIXED_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            # pictures are PNG, compressed already: stored as they are, not deflated again
+            info.compress_type = (zipfile.ZIP_STORED if name.startswith("word/media/")
+                                  and name.endswith(".png") else zipfile.ZIP_DEFLATED)
             info.external_attr = 0o644 << 16
             zout.writestr(info, data)
     tmp.replace(path)

@@ -113,28 +113,67 @@ def _kind(unit: str) -> str:
 def trend_specs(items: Sequence[Trend], *, la_name: str, threshold: int,
                 marks: Marks | None = None, period: str | None = None) -> list[ChartSpec]:
     """One line chart per trend: the LA, the statistical neighbours and England by year (a
-    month build's titles say which month the complete years are as at)."""
+    month build's titles say which month the complete years are as at). A figure split into
+    bands or sources (two or more trends of one metric with a breakdown) is one chart of small
+    multiples, a panel per band on one scale (``trend_years_<metric>``), where it first
+    appears."""
     cov = coverage(period) if period else None
     at = f" (complete years, as at {cov.name})" if cov is not None and cov.is_month else ""
-    specs = []
+    groups: dict[str, list[Trend]] = {}
     for t in items:
-        series = (Series(la_name, t.la, t.la_hidden, "this_year"),
-                  Series("Statistical neighbours (mean)", t.neighbours, (False,) * len(t.years),
-                         "neighbours"),
-                  Series("England", t.england, (False,) * len(t.years), "england"))
-        flags = marks.errors([t.metric_id], list(t.years)) if marks is not None else []
-        status = ("PROVISIONAL: these figures may change once these records are corrected: "
-                  + "; ".join(f.cited for f in flags) + ".") if flags else ""
-        note = " ".join(x for x in (
-            status, f"Source: {la_name} children's social care records; {t.source}.",
-            "Each year is compared with the DfE's figures for that year.",
-            f"Statistical neighbours: DfE grouping {t.grouping or 'in force'}, the same LAs "
-            "in every year.", sdc.rule_note(threshold)) if x)
-        specs.append(ChartSpec(
-            t.name, "years", f"{t.heading}, {la_name} compared with statistical neighbours "
-                             f"and England, {t.years[0]} to {t.years[-1]}{at}",
-            _kind(t.unit), t.years, series, note, bool(flags), "", {}, status))
+        if t.breakdown:
+            groups.setdefault(t.metric_id, []).append(t)
+    specs, done = [], set()
+    for t in items:
+        group = groups.get(t.metric_id, []) if t.breakdown else []
+        if len(group) < 2:
+            specs.append(_spec([t], t.name, t.heading, la_name=la_name, threshold=threshold,
+                               marks=marks, at=at))
+        elif t.metric_id not in done:
+            done.add(t.metric_id)
+            specs.append(_spec(group, f"trend_years_{t.metric_id}", t.title, la_name=la_name,
+                               threshold=threshold, marks=marks, at=at))
     return specs
+
+
+def _spec(group: Sequence[Trend], name: str, heading: str, *, la_name: str, threshold: int,
+          marks: Marks | None, at: str) -> ChartSpec:
+    """The chart of one trend, or of a figure's bands (a panel each, by its breakdown)."""
+    t = group[0]
+    series: tuple[Series, ...] = ()
+    for b in group:
+        series += (Series(la_name, b.la, b.la_hidden, "this_year"),
+                   Series("Statistical neighbours (mean)", b.neighbours, (False,) * len(b.years),
+                          "neighbours"),
+                   Series("England", b.england, (False,) * len(b.years), "england"))
+    flags = marks.errors([t.metric_id], list(t.years)) if marks is not None else []
+    status = ("PROVISIONAL: these figures may change once these records are corrected: "
+              + "; ".join(f.cited for f in flags) + ".") if flags else ""
+    note = " ".join(x for x in (
+        status, f"Source: {la_name} children's social care records; "
+                f"{_sources([b.source for b in group])}.",
+        "Each year is compared with the DfE's figures for that year.",
+        f"Statistical neighbours: DfE grouping {t.grouping or 'in force'}, the same LAs "
+        "in every year.", sdc.rule_note(threshold)) if x)
+    return ChartSpec(
+        name, "years", f"{heading}, {la_name} compared with statistical neighbours "
+                       f"and England, {t.years[0]} to {t.years[-1]}{at}",
+        _kind(t.unit), t.years, series, note, bool(flags), "", {}, status,
+        tuple(b.breakdown for b in group) if len(group) > 1 else ())
+
+
+_SOURCE = re.compile(r"^(.*\([^():]+: )([^()]+)\)$")
+
+
+def _sources(sources: Sequence[str]) -> str:
+    """The bands' sources in one sentence: one release's columns listed once under it
+    (``LAIT ... (file: A, B, C)``)."""
+    by_release: dict[str, list[str]] = {}
+    for src in dict.fromkeys(x for x in sources if x):
+        m = _SOURCE.match(src)
+        prefix, column = (m.group(1), m.group(2)) if m else (src, "")
+        by_release.setdefault(prefix, []).append(column)
+    return "; ".join(f"{p}{', '.join(c)})" if c[0] else p for p, c in by_release.items())
 
 
 def _svg(t: Trend, la_name: str, width: int = 320, height: int = 130) -> dict:

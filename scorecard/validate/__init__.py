@@ -105,17 +105,37 @@ def validate(con: duckdb.DuckDBPyConnection, out_dir: Path | None = None, *,
         shutil.copytree(stored["docs"], docs, dirs_exist_ok=True)
         _remove(stored["docs"])
     else:
-        from .docs import PendingDocs
+        from .docs import PendingDocs, StoredDocs
 
-        if docs_worker is not None:  # started early by the caller: it renders now
+        archive = cachemod.get_docs(con, key) if hit else None
+        if archive is not None:      # rendered by an earlier build from the same results
+            if docs_worker is not None:
+                docs_worker.cancel()
+            result.docs_job = StoredDocs(docs, archive)
+        elif docs_worker is not None:  # started early by the caller: it renders now
             docs_worker.render(docs, run_time, stored["results"])
             result.docs_job = docs_worker
         else:                        # rendered only if written
             result.docs_job = PendingDocs(docs, run_time, stored["results"])
+        if key is not None and archive is None:
+            result.on_docs = _keep_docs(con, key)
     weakref.finalize(result, _remove, docs)
     if out_dir is not None:
         result.write(Path(out_dir))
     return result
+
+
+def _keep_docs(con: duckdb.DuckDBPyConnection, key: str) -> Callable[[Path], None]:
+    """Keep the written Data Docs with the cached outcome, so a re-run unpacks them."""
+    def keep(folder: Path) -> None:
+        from . import cache as cachemod
+        from .docs import pack
+
+        try:
+            cachemod.put_docs(con, key, pack(folder))
+        except duckdb.Error:
+            pass  # the connection is closed: a re-run renders them again
+    return keep
 
 
 def _evaluate(con: duckdb.DuckDBPyConnection, engine: str, *, extract_date: date, cutover: date | None,

@@ -18,7 +18,7 @@ from typing import Any
 
 import duckdb
 
-__all__ = ["KEEP", "digest", "get", "put"]
+__all__ = ["KEEP", "digest", "get", "put", "get_docs", "put_docs"]
 
 #: cache entries kept (the newest)
 KEEP = 3
@@ -27,9 +27,9 @@ _RULE_FOLDERS = ("expectations", "validate", "sql", "metrics", "benchmarks")
 _RULE_FILES = ("schema.py", "periods.py", "reference.py", "frames.py")
 _DATA_SCHEMAS = ("staging", "quarantine", "meta")
 #: ledger tables that record when things ran, not what the data is (``data_reach``: a row per
-#: build, derived from staging, which the digest already covers)
+#: build, derived from staging, which the digest already covers; ``chart_cache``: charts drawn)
 _NOT_DATA = {("meta", "runs"), ("meta", "validation_cache"), ("meta", "loads"), ("meta", "load_columns"),
-             ("meta", "data_reach")}
+             ("meta", "data_reach"), ("meta", "chart_cache"), ("meta", "docs_cache")}
 
 
 def _rule_files() -> list:
@@ -104,3 +104,22 @@ def put(con: duckdb.DuckDBPyConnection, key: str, payload: Any) -> None:
                 {"key": key, "data": data})
     con.execute("delete from meta.validation_cache where key not in "
                 f"(select key from meta.validation_cache order by stored_at desc limit {KEEP})")
+
+
+def _docs_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create table if not exists meta.docs_cache (key varchar primary key, archive blob)")
+
+
+def get_docs(con: duckdb.DuckDBPyConnection, key: str) -> bytes | None:
+    """The Data Docs (``docs.pack``) rendered for the outcome stored under ``key``, or None."""
+    _docs_table(con)
+    row = con.execute("select archive from meta.docs_cache where key = $key", {"key": key}).fetchone()
+    return bytes(row[0]) if row else None
+
+
+def put_docs(con: duckdb.DuckDBPyConnection, key: str, archive: bytes) -> None:
+    """Keep the Data Docs rendered for ``key``'s outcome (as long as the outcome is kept)."""
+    _table(con)
+    _docs_table(con)
+    con.execute("insert or replace into meta.docs_cache values ($key, $archive)", {"key": key, "archive": archive})
+    con.execute("delete from meta.docs_cache where key not in (select key from meta.validation_cache)")

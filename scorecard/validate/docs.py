@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..errors import ScorecardError
 
-__all__ = ["DocsWorker", "PendingDocs", "render"]
+__all__ = ["DocsWorker", "PendingDocs", "StoredDocs", "pack", "unpack", "render"]
 
 
 def _stop(proc: subprocess.Popen, files: list[Path]) -> None:
@@ -103,6 +103,52 @@ class PendingDocs:
             worker.render(*self.args)
             worker.wait()
             self._done = True
+
+
+class StoredDocs:
+    """Data Docs an earlier build rendered from the same results (``pack``): unpacked into
+    ``docs_dir`` when asked for, not rendered again."""
+
+    def __init__(self, docs_dir: Path, archive: bytes):
+        self.docs_dir, self.archive = Path(docs_dir), archive
+        self._done = False
+
+    def wait(self) -> None:
+        if not self._done:
+            unpack(self.archive, self.docs_dir)
+            self._done = True
+
+
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def pack(folder: Path) -> bytes:
+    """The files under ``folder`` as one zip (sorted, fixed times: the same folder, the same bytes)."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        for f in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
+            info = zipfile.ZipInfo(f.relative_to(folder).as_posix(), date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, f.read_bytes())
+    return buffer.getvalue()
+
+
+def unpack(archive: bytes, folder: Path) -> None:
+    """Write the files of ``pack``'s ``archive`` under ``folder``."""
+    import io
+    import zipfile
+
+    folder = Path(folder)
+    with zipfile.ZipFile(io.BytesIO(archive)) as z:
+        for name in z.namelist():
+            target = folder / name
+            if folder.resolve() not in target.resolve().parents:
+                raise ScorecardError(f"stored Data Docs name a file outside their folder: {name}")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(z.read(name))
 
 
 def render(docs_dir: Path, run_time: dt.datetime, results: list) -> None:

@@ -201,6 +201,8 @@ class ValidationResult:
     docs_job: Any = None
     #: whether the outcome came from ``meta.validation_cache`` (an unchanged load)
     cached: bool = False
+    #: called once with the written Data Docs folder (to keep them for a re-run, ``cache.put_docs``)
+    on_docs: Any = None
 
     @property
     def errors(self) -> int:
@@ -229,6 +231,9 @@ class ValidationResult:
                 shutil.rmtree(target)
             shutil.copytree(self.docs_dir, target)
             _stabilise_docs(target)
+            if self.on_docs is not None:
+                self.on_docs(target)
+                self.on_docs = None
 
 
 _RENDER_TIME = re.compile(r"\d{8}T\d{6}\.\d{6}Z")
