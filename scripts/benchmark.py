@@ -258,7 +258,7 @@ def run_phase(name: str, data: Path, db: Path, scale: float) -> dict:
 #: the time each phase is judged by (the others are in its notes)
 _TIME = {"synth": "seconds_in_process", "floor": "read_s", "load": "load_only_s", "metrics": "after_load_s",
          "validate": "validate_s", "validate_gx": "validate_s", "docs": "docs_s",
-         "build": "wall_s_with_startup", "rebuild": "wall_s_with_startup", "demo": "wall_s_with_startup",
+         "history": "second_keep_and_compare_s", "build": "wall_s_with_startup", "rebuild": "wall_s_with_startup", "demo": "wall_s_with_startup",
          "years_build": "wall_s_with_startup"}
 _MAIN = ("synth", "floor", "load", "metrics", "validate", "validate_gx", "docs", "history", "build", "rebuild",
          "demo")
@@ -331,7 +331,7 @@ def main() -> None:
                 if name == "floor":
                     floor = r["read_s"]
                 if floor and name != "synth":
-                    r["x_floor"] = round(r[_TIME[name]] / floor, 1)
+                    r["x_floor"] = round(r[_TIME.get(name, "seconds_in_process")] / floor, 1)
                 r["load_average"] = round(os.getloadavg()[0], 2)
                 if wanted:
                     results.append(r)
