@@ -7,6 +7,7 @@ import polars as pl
 
 from ..periods import parse_period
 from ..report.html import PageSection
+from ..report.sparkline import format_metric
 from .compare import REASONS
 from .store import period_span
 
@@ -41,16 +42,6 @@ def _build_words(label: str) -> str:
 
 def _small(value: float | None, threshold: int) -> bool:
     return value is not None and 0 < abs(value) < threshold
-
-
-def _fmt(value: float | None, unit: str) -> str:
-    if value is None:
-        return "not shown"
-    if unit == "count":
-        return f"{value:,.0f}"
-    if unit == "percent":
-        return f"{value:.1f}%"
-    return f"{value:,.1f}"
 
 
 def _change(prev: float | None, new: float | None, unit: str) -> str:
@@ -98,8 +89,8 @@ def panel_section(kept, *, titles: dict[str, tuple[str, str]], threshold: int = 
                 unit == "count" and (_small(r["previous_value"], threshold) or _small(r["new_value"], threshold)))
             ctx["rows"].append({
                 "title": title, "category": r["breakdown"], "period": _period_words(r["period"]),
-                "was": "c" if hidden else _fmt(r["previous_value"], unit),
-                "now": "c" if hidden else _fmt(r["new_value"], unit),
+                "was": "c" if hidden else format_metric(r["previous_value"], unit, "not shown"),
+                "now": "c" if hidden else format_metric(r["new_value"], unit, "not shown"),
                 "change": "c" if hidden else _change(r["previous_value"], r["new_value"], unit),
                 "why": _why(r["reason"]), "metric_id": r["metric_id"], "reason": r["reason"]})
         ctx["more"] = rev.height - len(ctx["rows"])

@@ -164,12 +164,8 @@ def record(con: duckdb.DuckDBPyConnection, facts: BuildFacts) -> Build:
                 {"b": facts.build_id, "la": facts.la_code, "p": facts.period.label,
                  "at": facts.built_at, "i": inputs_digest, "f": figures_digest, "l": label,
                  "j": json.dumps(inputs, sort_keys=True)}).fetchall()
-    con.register("_history_figures", figures.with_columns(pl.lit(facts.build_id).alias("build_id")).to_arrow())
-    try:
-        con.execute("insert into history.figures select build_id, metric_id, period, breakdown, value, "
-                    "numerator, denominator from _history_figures").fetchall()
-    finally:
-        con.unregister("_history_figures")
+    _insert(con, "figures", figures, facts.build_id,
+            ("metric_id", "period", "breakdown", "value", "numerator", "denominator"))
     for mart, dates in metric_dates().items():
         key, cols = mart_keys(con, mart)
         row = ", ".join(f'"{c}"' for c in cols)
@@ -183,14 +179,21 @@ def record(con: duckdb.DuckDBPyConnection, facts: BuildFacts) -> Build:
     failing = facts.validation.filter(pl.col("record_id") != "").select(
         pl.col("table").alias("table_name"), "record_id", "check_id").unique()
     if failing.height:
-        con.register("_history_failures", failing.with_columns(pl.lit(facts.build_id).alias("build_id")).to_arrow())
-        try:
-            con.execute("insert into history.failures select build_id, table_name, record_id, check_id "
-                        "from _history_failures").fetchall()
-        finally:
-            con.unregister("_history_failures")
+        _insert(con, "failures", failing, facts.build_id, ("table_name", "record_id", "check_id"))
     return Build(facts.build_id, facts.la_code, facts.period.label, facts.built_at, inputs_digest,
                  figures_digest, label)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, build_id: int,
+            columns: tuple[str, ...]) -> None:
+    """Append ``frame``'s ``columns`` to ``history.<table>``, each row under ``build_id``."""
+    name = f"_history_{table}"
+    con.register(name, frame.with_columns(pl.lit(build_id).alias("build_id")).to_arrow())
+    try:
+        con.execute(f"insert into history.{table} select build_id, {', '.join(columns)} "
+                    f"from {name}").fetchall()
+    finally:
+        con.unregister(name)
 
 
 def _row(r) -> Build:

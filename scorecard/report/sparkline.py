@@ -10,10 +10,10 @@ from .wording import GAP_WORDS
 __all__ = ["format_metric", "sparkline"]
 
 
-def format_metric(value: float | None, unit: str) -> str:
-    """A metric value as shown on the scorecard (counts whole, no ".0")."""
+def format_metric(value: float | None, unit: str, missing: str = "–") -> str:
+    """A metric value as shown on the scorecard (counts whole, no ".0"); ``missing`` for none."""
     if value is None:
-        return "–"
+        return missing
     if unit == "count":
         return f"{value:,.0f}"
     if unit == "percent":
