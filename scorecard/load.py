@@ -539,20 +539,23 @@ def _frames_for(con, path: Path, rel: str, mappings, tmp: Path, key: bytes, *, u
     raise StructuralError(rel, f"no reader for {suffix} files named like an extract")
 
 
-def rebuild_staging(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> None:
+def rebuild_staging(con: duckdb.DuckDBPyConnection) -> None:
     """Re-create each ``staging.<table>`` from raw (run inside the load transaction) whose
-    inputs changed: a staging table is a function of its model and of the rows of its loads
-    that stand (raw rows never change once loaded), so it is rebuilt when its model's text or
-    its set of standing loads differs from when it was last built (``meta.staging_models``),
-    or always with ``force``. A re-run whose files were all loaded before rebuilds nothing."""
+    inputs changed: a staging table is a function of its model, of the shared macros it calls
+    (``macros.sql``) and of the rows of its loads that stand (raw rows never change once
+    loaded), so it is rebuilt when the text of its model or of the macros, or its set of
+    standing loads, differs from when it was last built (``meta.staging_models``). A re-run
+    whose files were all loaded before rebuilds nothing."""
     standing = dict(con.execute(
         "select table_name, list(load_id order by load_id) from meta.loads where status = 'loaded' "
         "group by table_name").fetchall())
     built = dict(con.execute("select table_name, fingerprint from meta.staging_models").fetchall())
+    macros = sql_text("macros.sql")
     for name in TABLES:
         model = sql_text("staging", name + ".sql")
-        fingerprint = hashlib.sha256(f"{model}\x1f{standing.get(name) or []}".encode()).hexdigest()
-        if not force and built.get(name) == fingerprint:
+        fingerprint = hashlib.sha256(
+            f"{model}\x1f{macros}\x1f{standing.get(name) or []}".encode()).hexdigest()
+        if built.get(name) == fingerprint:
             continue
         _run(con, f"create or replace table staging.{name} as {model}")
         _run(con, "insert or replace into meta.staging_models values ($t, $f)", {"t": name, "f": fingerprint})

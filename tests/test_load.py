@@ -704,3 +704,7 @@ def test_a_load_rebuilds_only_the_staging_tables_whose_loads_or_model_changed(co
     monkeypatch.setattr(load_module, "sql_text", lambda *p: real(*p) + ("\n-- v2" if p[-1] == "children.sql" else ""))
     load(con, raw, key=key)
     assert built == ["children"] and staged(con, "children", "child_id") == [(pseudonymise(["C100"], key)["C100"],)]
+    built.clear()                                      # a changed shared macro rebuilds every table
+    monkeypatch.setattr(load_module, "sql_text", lambda *p: real(*p) + ("\n-- v2" if p[-1] in ("children.sql", "macros.sql") else ""))
+    load(con, raw, key=key)
+    assert sorted(built) == sorted(db.TABLES)

@@ -28,8 +28,10 @@ __all__ = ["KEEP", "CODE_FILES", "ChartCache", "code_version", "digest"]
 
 #: builds whose charts are kept (an entry no build among the last KEEP used is deleted)
 KEEP = 3
-#: the package files a chart's bytes depend on (drawing, styling, number formats, ``c``)
-CODE_FILES = ("report/charts.py", "report/palette.py", "report/tables.py", "report/sdc.py",
+#: the package files a chart's bytes depend on: the drawing code, every report module it
+#: imports (styling, number formats, ``c``, words), and where ``format_value`` is defined
+CODE_FILES = ("report/charts.py", "report/palette.py", "report/table.py", "report/tables.py",
+              "report/sdc.py", "report/coverage.py", "report/status.py", "report/wording.py",
               "report/chart_cache.py")
 #: the libraries whose version changes the bytes drawn
 _LIBRARIES = ("matplotlib", "pillow", "numpy")
