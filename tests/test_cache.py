@@ -116,3 +116,16 @@ def test_a_rerun_build_from_the_cache_matches_a_full_build(tmp_path, key):
     con.close()
     assert "timings" in (tmp_path / "o2" / "run.log").read_text()
     assert _outputs(tmp_path / "o1") == _outputs(tmp_path / "o2") == _outputs(tmp_path / "o3")
+
+
+def test_kept_data_docs_are_not_reused_under_another_great_expectations_version(monkeypatch):
+    import importlib.metadata
+
+    con = db.connect(":memory:")
+    cache.put(con, "k", {"i": 1})
+    cache.put_docs(con, "k", b"docs rendered by this GX")
+    assert cache.get_docs(con, "k") == b"docs rendered by this GX"
+    real = importlib.metadata.version
+    monkeypatch.setattr(importlib.metadata, "version",
+                        lambda name: "0.0.1" if name == "great_expectations" else real(name))
+    assert cache.get_docs(con, "k") is None          # another GX renders them again

@@ -110,10 +110,18 @@ def _docs_table(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create table if not exists meta.docs_cache (key varchar primary key, archive blob)")
 
 
+def _docs_key(key: str) -> str:
+    """Data Docs are Great Expectations' rendering: kept per outcome and per GX version."""
+    from importlib.metadata import version
+
+    return f"{key} great_expectations={version('great_expectations')}"
+
+
 def get_docs(con: duckdb.DuckDBPyConnection, key: str) -> bytes | None:
     """The Data Docs (``docs.pack``) rendered for the outcome stored under ``key``, or None."""
     _docs_table(con)
-    row = con.execute("select archive from meta.docs_cache where key = $key", {"key": key}).fetchone()
+    row = con.execute("select archive from meta.docs_cache where key = $key",
+                      {"key": _docs_key(key)}).fetchone()
     return bytes(row[0]) if row else None
 
 
@@ -121,5 +129,7 @@ def put_docs(con: duckdb.DuckDBPyConnection, key: str, archive: bytes) -> None:
     """Keep the Data Docs rendered for ``key``'s outcome (as long as the outcome is kept)."""
     _table(con)
     _docs_table(con)
-    con.execute("insert or replace into meta.docs_cache values ($key, $archive)", {"key": key, "archive": archive})
-    con.execute("delete from meta.docs_cache where key not in (select key from meta.validation_cache)")
+    con.execute("insert or replace into meta.docs_cache values ($key, $archive)",
+                {"key": _docs_key(key), "archive": archive})
+    con.execute("delete from meta.docs_cache where split_part(key, ' ', 1) not in "
+                "(select key from meta.validation_cache)")
