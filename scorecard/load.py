@@ -143,7 +143,11 @@ def discover(raw_dir: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
 
 
 def _sha256(path: Path) -> str:
-    return _scan(path)[0]
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def _scan(path: Path) -> tuple[str, bool]:
@@ -169,28 +173,16 @@ def _scan(path: Path) -> tuple[str, bool]:
 
 # --------------------------------------------------------------------------- readers
 
-def _is_utf8(path: Path) -> bool:
-    dec = codecs.getincrementaldecoder("utf-8")()
-    with open(path, "rb") as fh:
-        try:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                dec.decode(chunk)
-            dec.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return False
-    return True
-
-
 def _csv_to_temp(con: duckdb.DuckDBPyConnection, path: Path, label: str, tmp: Path,
-                 utf8: bool | None = None) -> None:
+                 utf8: bool) -> None:
     """Read a canonical CSV (UTF-8 with/without BOM or Windows-1252) into ``_in``.
 
-    :param utf8: whether the file is UTF-8, when already known (:func:`_scan`); else found here.
+    :param utf8: whether the file is UTF-8 (:func:`_scan` found it with the file's digest).
     """
     if path.stat().st_size == 0:
         raise StructuralError(label, "file is empty")
     source = path
-    if not (_is_utf8(path) if utf8 is None else utf8):
+    if not utf8:
         try:
             text = path.read_bytes().decode("cp1252")
         except UnicodeDecodeError as exc:
@@ -481,7 +473,6 @@ def _ingest(con: duckdb.DuckDBPyConnection, frame_table: str, label: str, rel: s
     _pseudonyms_for(con, key, table)
     _run(con, _ready_view(table))
     rejected = 0
-    n_bad = n_problems
     if n_problems:
         bad = " or ".join(f"({cond})" for _, cond in _checks(table))
         _run(con, f"create or replace temp table _bad0 as select * from _norm where {bad}")
@@ -492,7 +483,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, frame_table: str, label: str, rel: s
             f"column_name, raw_value, reason from ({_problems_sql(table, '_bad')}) order by _row, column_name",
             {"load_id": load_id, "file": rel, "table": table.name})
         rejected = con.execute(f"select count(distinct {ROW}) from _bad").fetchall()[0][0]
-    flag = f"{ROW} in (select {ROW} from _bad)" if n_bad else "false"
+    flag = f"{ROW} in (select {ROW} from _bad)" if n_problems else "false"
     cols = ", ".join(_q(c) for c in table.column_names)
     _run(
         con, f"insert into raw.{table.name} (load_id, source_file, source_row, _rejected, _extras, {cols}) "
@@ -503,7 +494,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, frame_table: str, label: str, rel: s
     return read, rejected
 
 
-def _frames_for(con, path: Path, rel: str, mappings, tmp: Path, key: bytes, *, utf8: bool | None = None
+def _frames_for(con, path: Path, rel: str, mappings, tmp: Path, key: bytes, *, utf8: bool
                 ) -> tuple[list[tuple[str, Callable[[], None], str, str]], dict | None]:
     """How to read ``path``: a list of (table, function filling temp table ``_in``, location,
     source), and what the file says about itself (:attr:`Frame.facts`, or None);
