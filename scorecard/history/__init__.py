@@ -54,15 +54,12 @@ class Kept:
 
 
 def _fmt(value: float | None, unit: str, threshold: int) -> str:
-    if value is None:
-        return "blank"
-    if unit == "count" and 0 < abs(value) < threshold:
+    """A figure in a warning's words: ``c`` for a small count, as the page shows it otherwise."""
+    from ..report.sparkline import format_metric
+
+    if value is not None and unit == "count" and 0 < abs(value) < threshold:
         return "c"
-    if unit == "count":
-        return f"{value:,.0f}"
-    if unit == "percent":
-        return f"{value:.1f}%"
-    return f"{value:,.1f}"
+    return format_metric(value, unit, "blank")
 
 
 def warning_rows(moved: pl.DataFrame, *, titles: dict[str, tuple[str, str]], threshold_pct: float,

@@ -121,7 +121,8 @@ def _excluded_marts(con: duckdb.DuckDBPyConnection, exclude: Mapping[str, Iterab
         con.execute(f"create temporary table {left_out} as "
                     f"select unnest(cast($ids as varchar[])) as record_id",
                     {"ids": sorted(str(i) for i in ids)}).fetchall()
-        # a view, not a copy: the marts read it once, so a copy would be written for nothing
+        # a view, not a copy: no whole copy of the table is written per check; each mart that
+        # reads the table applies the anti-join itself (a few marts read the same table)
         created.append(("view", sources[table]))
         con.execute(
             f"create temporary view {sources[table]} as "
