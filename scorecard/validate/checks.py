@@ -89,16 +89,18 @@ class DerivedCheck:
     needs_cutover: bool = False
 
 
-def _content_columns(table: str) -> str:
+def _content(table: str) -> list[str]:
+    """The columns that make a record's content: all but its id and where it came from."""
     t = TABLES[table]
-    return ", ".join(f"t.{c}" for c in t.column_names
-                     if c not in (t.id_column, "source_system", "legacy_id"))
+    return [c for c in t.column_names if c not in (t.id_column, "source_system", "legacy_id")]
+
+
+def _content_columns(table: str) -> str:
+    return ", ".join(f"t.{c}" for c in _content(table))
 
 
 def _same_content(table: str) -> str:
-    t = TABLES[table]
-    return " and ".join(f"t.{c} is not distinct from r.{c}" for c in t.column_names
-                        if c not in (t.id_column, "source_system", "legacy_id"))
+    return " and ".join(f"t.{c} is not distinct from r.{c}" for c in _content(table))
 
 
 def derived_checks(cutover: date | None) -> list[DerivedCheck]:
