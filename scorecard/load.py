@@ -494,7 +494,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, frame_table: str, label: str, rel: s
     return read, rejected
 
 
-def _frames_for(con, path: Path, rel: str, mappings, tmp: Path, key: bytes, *, utf8: bool
+def _frames_for(con, path: Path, rel: str, mappings, tmp: Path, key: bytes, *, utf8: bool | None = None
                 ) -> tuple[list[tuple[str, Callable[[], None], str, str]], dict | None]:
     """How to read ``path``: a list of (table, function filling temp table ``_in``, location,
     source), and what the file says about itself (:attr:`Frame.facts`, or None);
@@ -521,7 +521,9 @@ def _frames_for(con, path: Path, rel: str, mappings, tmp: Path, key: bytes, *, u
                                    f"{', '.join(TABLES)}; or add a mapping file for this export)")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return [(extract, lambda: _csv_to_temp(con, path, rel, tmp, utf8), rel, CASE_MANAGEMENT)], None
+        # a load knows whether the file is UTF-8 from its digest's read; whois reads it here
+        return [(extract, lambda: _csv_to_temp(con, path, rel, tmp, _scan(path)[1] if utf8 is None else utf8),
+                 rel, CASE_MANAGEMENT)], None
     if suffix == ".parquet":
         return [(extract, lambda: _parquet_to_temp(con, path, rel, TABLES[extract]), rel, CASE_MANAGEMENT)], None
     if suffix in (".xlsx", ".xlsm"):
