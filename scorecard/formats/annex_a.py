@@ -34,7 +34,8 @@ read. Lists 2 and 8-11 (early help, looked after, care leavers, adoption) are no
 The LA: a sheet that is not a list (a cover or front sheet) may name the authority's DfE code in
 a cell headed ``LA code`` (also ``Local authority code``, ``LA number``, ``DfE LA code``), with the
 code in the next cell to the right; it is the file's fact ``la_code`` and a build for another LA
-refuses the workbook. :func:`write` adds such a ``Front sheet`` when given ``la_code``.
+refuses the workbook. The writer (:mod:`scorecard.formats.annex_a_write`) adds such a ``Front
+sheet`` when given ``la_code``.
 
 Missing episodes and return home interviews: the Ofsted CLA list (List 8) only holds counts of
 missing/absent episodes in the last 12 months and whether the child was offered / accepted a
@@ -50,7 +51,7 @@ interview" (``Return interview ID``, ``Missing episode ID``, ``Child Unique ID``
 is derived exactly as the missing list derives it.
 
 Children: each child's characteristics come from the first row where the child appears (any
-list). :func:`write` adds a ``Children`` sheet (``Child Unique ID``, ``Gender``, ``Ethnicity``,
+list). The writer adds a ``Children`` sheet (``Child Unique ID``, ``Gender``, ``Ethnicity``,
 ``Date of Birth``) only for children of the ``children`` table who appear in no list, so a round
 trip keeps them.
 
@@ -58,10 +59,11 @@ Record ids: Annex A has none, so each record gets ``derive_id(prefix, child id, 
 (``AA1-``, ``AA3-``, ``AA4-``, ``AA5-``, ``AA6-``, ``AA7-``, ``AAM-``, ``AAR-``; a second record of the same
 child on the same date adds its occurrence number). Optional id columns (``Contact ID``,
 ``Referral ID``, ``Assessment ID``, ``CIN episode ID``, ``CP plan ID``, ...) and ``Source system``
-/ ``Legacy ID`` are used when present; :func:`write` writes them so a round trip is exact.
+/ ``Legacy ID`` are used when present; the writer writes them so a round trip is exact.
 
-Code spellings: Annex A drop-down answers (``a) 1A: Individual``, ``N1 - Abuse or neglect``,
-``a) Neglect``, ``a) Yes``, ``a) Male``, ``a) WBRI``) become canonical codes (``1A``, ``N1``,
+Code spellings (:mod:`scorecard.formats.annex_a_codes`): Annex A drop-down answers
+(``a) 1A: Individual``, ``N1 - Abuse or neglect``, ``a) Neglect``, ``a) Yes``, ``a) Male``,
+``a) WBRI``) become canonical codes (``1A``, ``N1``,
 ``NEG``, ``Y``, ``M``, ``WBRI``); plain canonical codes and the DfE labels are accepted too;
 ``c) Unknown`` for a yes/no question becomes blank (unknown). Anything else is passed through
 untouched so validation can flag it. Sex codes are ``M``, ``F``, ``U`` (not stated/recorded),
@@ -69,26 +71,25 @@ untouched so validation can flag it. Sex codes are ``M``, ``F``, ``U`` (not stat
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 
 from .. import schema
 from ..errors import StructuralError
 from ..frames import Frame
 from . import build_frame, cell_text, derive_id, normalise_heading
+from .annex_a_codes import translate
 
-__all__ = ["HEADINGS", "LISTS", "ListSpec", "read", "sniff", "write"]
+__all__ = ["HEADINGS", "LISTS", "ListSpec", "read", "sniff"]
 
 #: How many rows from the top of a sheet are searched for the heading row.
 HEADER_SEARCH_ROWS = 30
 
-#: Headings per canonical column; the first is what :func:`write` uses. Matching is tolerant.
+#: Headings per canonical column; the first is what the writer uses. Matching is tolerant.
 HEADINGS: dict[str, tuple[str, ...]] = {
     "child_id": ("Child Unique ID", "Child ID", "Unique Child ID", "Child Unique Identifier",
                  "LA Child ID", "Child Identifier"),
@@ -206,100 +207,6 @@ LISTS: dict[str, ListSpec] = {s.key: s for s in (
              links=("missing_start_datetime",)),
     ListSpec("children", "Children", "children", "", "date_of_birth"),
 )}
-
-# --------------------------------------------------------------------------- code spellings
-
-_YES_NO = {"Y": "a) Yes", "N": "b) No"}
-_SEX = {"M": "a) Male", "F": "b) Female", "U": "c) Not stated/recorded", "I": "d) Neither"}
-_SOURCES = {
-    "1A": "a) 1A: Individual", "1B": "b) 1B: Individual", "1C": "c) 1C: Individual",
-    "1D": "d) 1D: Individual", "2A": "e) 2A: Schools", "2B": "f) 2B: Education services",
-    "3A": "g) 3A: Health services", "3B": "h) 3B: Health services",
-    "3C": "i) 3C: Health services", "3D": "j) 3D: Health services",
-    "3E": "k) 3E: Health services", "3F": "l) 3F: Health services", "4": "m) 4: Housing",
-    "5A": "n) 5A: LA services", "5B": "o) 5B: LA services", "5C": "p) 5C: LA services",
-    "5D": "p1) 5D: LA services", "6": "q) 6: Police", "7": "r) 7: Other legal agency",
-    "8": "s) 8: Other", "9": "t) 9: Anonymous", "10": "u) 10: Unknown",
-}
-_SOURCE_WORDS = {"schools": "2A", "education services": "2B", "housing": "4", "police": "6",
-                 "other legal agency": "7", "other": "8", "anonymous": "9", "unknown": "10",
-                 "gp": "3A", "health visitor": "3B", "school nurse": "3C", "early help": "5D"}
-_NEED = {
-    "N0": "N0 - Not stated", "N1": "N1 - Abuse or neglect", "N2": "N2 - Child's disability",
-    "N3": "N3 - Parental disability or illness", "N4": "N4 - Family in acute stress",
-    "N5": "N5 - Family dysfunction", "N6": "N6 - Socially unacceptable behaviour",
-    "N7": "N7 - Low income", "N8": "N8 - Absent parenting",
-    "N9": "N9 - Cases other than children in need",
-}
-_CLOSURE = {
-    "RC1": "RC1 - Adopted", "RC2": "RC2 - Died", "RC3": "RC3 - Child arrangements order",
-    "RC4": "RC4 - Special guardianship order",
-    "RC5": "RC5 - Transferred to services of another local authority",
-    "RC6": "RC6 - Transferred to adult social care services",
-    "RC7": "RC7 - Services ceased for any other reason, including child no longer in need",
-    "RC8": "RC8 - Case closed after assessment, no further action",
-    "RC9": "RC9 - Case closed after assessment, referred to early help",
-}
-_CATEGORY = {"NEG": "a) Neglect", "PHY": "b) Physical abuse", "SAB": "c) Sexual abuse",
-             "EMO": "d) Emotional abuse", "MUL": "e) Multiple/not recommended"}
-_CATEGORY_WORDS = {"multiple": "MUL", "physical": "PHY", "sexual": "SAB", "emotional": "EMO"}
-_ETHNICITIES = ("WBRI", "WIRI", "WIRT", "WOTH", "WROM", "MWBC", "MWBA", "MWAS", "MOTH", "AIND",
-                "APKN", "ABAN", "AOTH", "BCRB", "BAFR", "BOTH", "CHNE", "OOTH", "REFU", "NOBT")
-_ETHNICITY = {code: f"{chr(ord('a') + i)}) {code}" for i, code in enumerate(_ETHNICITIES)}
-_MISSING = {"M": "a) Missing", "A": "b) Away from placement without authorisation"}
-_MISSING_WORDS = {"absent": "A", "away": "A", "away from placement": "A"}
-
-#: canonical column -> (canonical code -> Annex A spelling, extra words -> code)
-_CODES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
-    "sex": (_SEX, {"not stated": "U", "not recorded": "U", "indeterminate": "I", "unknown": "U"}),
-    "ethnicity": (_ETHNICITY, {}),
-    "contact_source": (_SOURCES, _SOURCE_WORDS),
-    "referral_source": (_SOURCES, _SOURCE_WORDS),
-    "referral_nfa": (_YES_NO, {"unknown": ""}),
-    "primary_need_code": (_NEED, {}),
-    "reason_for_closure": (_CLOSURE, {}),
-    "initial_category": (_CATEGORY, _CATEGORY_WORDS),
-    "latest_category": (_CATEGORY, _CATEGORY_WORDS),
-    "missing_type": (_MISSING, _MISSING_WORDS),
-    "looked_after": (_YES_NO, {"unknown": ""}),
-    "rhi_accepted": (_YES_NO, {"unknown": ""}),
-    "icpc_not_required": (_YES_NO, {"unknown": ""}),
-}
-_ANSWER_PREFIX = re.compile(r"^\s*[a-z]{1,2}\d?\)\s*", re.IGNORECASE)
-_CODE_SPLIT = re.compile(r"\s*(?::|\s[-\u2013]\s)\s*")
-
-
-def _lookup(column: str) -> tuple[dict[str, str], set[str]]:
-    """Normalised spelling -> canonical code, and the set of canonical codes, for a column."""
-    spellings, words = _CODES[column]
-    table: dict[str, str] = {normalise_heading(k): v for k, v in words.items()}
-    for code, spelling in spellings.items():
-        table[normalise_heading(spelling)] = code
-        label = _CODE_SPLIT.split(_ANSWER_PREFIX.sub("", spelling), maxsplit=1)[-1]
-        table.setdefault(normalise_heading(label), code)
-    if spellings is _YES_NO:
-        table.update({"yes": "Y", "y": "Y", "no": "N", "n": "N"})
-    return table, set(spellings)
-
-
-_LOOKUPS = {column: _lookup(column) for column in _CODES}
-
-
-def translate(column: str, value: str | None) -> str | None:
-    """The canonical code for an Annex A answer in ``column``; unknown values come back as
-    they are (validation flags them), and ``c) Unknown`` to a yes/no question becomes blank."""
-    if value is None or column not in _LOOKUPS:
-        return value
-    table, codes = _LOOKUPS[column]
-    for candidate in (value, _ANSWER_PREFIX.sub("", value)):
-        hit = table.get(normalise_heading(candidate))
-        if hit is not None:
-            return hit or None
-        token = _CODE_SPLIT.split(candidate.strip(), maxsplit=1)[0].upper()
-        if token in codes:
-            return token
-    return value
-
 
 # --------------------------------------------------------------------------- sheets
 
@@ -524,107 +431,3 @@ def read(path: Path) -> list[Frame]:
         return frames
     finally:
         wb.close()
-
-
-# --------------------------------------------------------------------------- writer
-
-def _spelling(column: str, value: Any) -> Any:
-    """The Annex A spelling of a canonical value (unknown values are written as they are)."""
-    if isinstance(value, bool):
-        value = "Y" if value else "N"
-    if isinstance(value, str) and column in _CODES:
-        return _CODES[column][0].get(value.strip().upper(), value)
-    return value
-
-
-def write(tables: dict[str, pl.DataFrame], path: Path, *, la_code: int | None = None) -> Path:
-    """Write canonical tables as an Annex A workbook (one sheet per list in ``LISTS``), after a
-    ``Front sheet`` naming the LA's code when ``la_code`` is given.
-
-    Each list row carries the child's Gender, Ethnicity and Date of Birth from ``children``
-    (blank when the child is not there), and the child's ``Child source system`` /
-    ``Child legacy ID`` when ``children`` has them. Record ids, ``Referral ID`` links, ``Source system``
-    and ``Legacy ID`` are written as extra columns so :func:`read` gives back the same records.
-    Dates and datetimes become Excel date cells; text (including unparseable dates) is written
-    as text; codes use the Annex A spellings. Returns ``path``.
-    """
-    import xlsxwriter
-
-    path = Path(path)
-    children: dict[str, dict[str, Any]] = {}
-    characteristics: list[str] = []
-    if "children" in tables and tables["children"].height:
-        kids = tables["children"]
-        for row in kids.iter_rows(named=True):
-            children.setdefault(str(row["child_id"]), row)
-        characteristics = list(_CHILD_COLUMNS[1:]) + [
-            c for c, to in _CHILD_MIGRATION.items()
-            if to in kids.columns and kids[to].null_count() < kids.height]
-    wb = xlsxwriter.Workbook(str(path))
-    try:
-        formats = {"date": wb.add_format({"num_format": "dd/mm/yyyy"}),
-                   "datetime": wb.add_format({"num_format": "dd/mm/yyyy hh:mm:ss"}),
-                   "heading": wb.add_format({"bold": True, "text_wrap": True})}
-        listed: set[str] = set()
-        if la_code is not None:
-            front = wb.add_worksheet("Front sheet")
-            front.write_string(0, 0, "Annex A: child-level data", formats["heading"])
-            front.write_string(2, 0, "LA code")
-            front.write_string(2, 1, f"{int(la_code):03d}")
-        for spec in LISTS.values():
-            if spec.table not in tables:
-                continue
-            frame = tables[spec.table]
-            if spec.table == "children":
-                frame = frame.filter(~frame["child_id"].cast(pl.Utf8).is_in(list(listed)))
-                if not frame.height:
-                    continue
-            else:
-                listed.update(str(c) for c in frame["child_id"].to_list())
-            table = schema.TABLES[spec.table]
-            own = [c for c in table.column_names if c in frame.columns and c != "child_id"
-                   and c in HEADINGS]
-            core = [c for c in own if c not in (table.id_column, "referral_id",
-                                                "missing_episode_id", *schema.COMMON_COLUMNS)]
-            extra = [c for c in own if c not in core]
-            columns = ["child_id", *characteristics]
-            if spec.table != "children":
-                columns += core + extra
-            ws = wb.add_worksheet(spec.title)
-            for pos, column in enumerate(columns):
-                ws.write_string(0, pos, HEADINGS[column][0], formats["heading"])
-                ws.set_column(pos, pos, 18)
-            for r, row in enumerate(frame.iter_rows(named=True), start=1):
-                child = children.get(str(row["child_id"]), {})
-                for pos, column in enumerate(columns):
-                    if column in _CHILD_MIGRATION:
-                        value = child.get(_CHILD_MIGRATION[column])
-                    elif column in _CHILD_COLUMNS[1:]:
-                        value = child.get(column)
-                    else:
-                        value = row.get(column)
-                    _write_cell(ws, r, pos, _spelling(column, value), formats)
-    finally:
-        wb.close()
-    return path
-
-
-#: Excel serials before this are ambiguous (the 1900 leap-year bug): such dates are written
-#: as ISO text instead of date cells.
-_FIRST_SAFE_EXCEL_DAY = dt.date(1900, 3, 1)
-
-
-def _write_cell(ws, row: int, col: int, value: Any, formats: dict) -> None:
-    """One cell: dates as Excel dates, everything else as text (never re-interpreted)."""
-    if value is None:
-        return
-    if isinstance(value, dt.date) and (
-            value.date() if isinstance(value, dt.datetime) else value) < _FIRST_SAFE_EXCEL_DAY:
-        ws.write_string(row, col, value.isoformat(sep=" ") if isinstance(value, dt.datetime)
-                        else value.isoformat())
-    elif isinstance(value, dt.datetime):
-        ws.write_datetime(row, col, value, formats["datetime"])
-    elif isinstance(value, dt.date):
-        ws.write_datetime(row, col, dt.datetime.combine(value, dt.time()), formats["date"])
-    else:
-        ws.write_string(row, col, str(value))

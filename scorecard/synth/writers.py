@@ -169,11 +169,11 @@ def write_parquet(tables: dict[str, pl.DataFrame], out: Path, *,
 
 
 def write_annex_a(tables: dict[str, pl.DataFrame], out: Path, la_code: int | None = None) -> list[Path]:
-    """An Annex A workbook via :mod:`scorecard.formats.annex_a` (its front sheet names the LA)."""
-    from ..formats import annex_a
+    """An Annex A workbook via :mod:`scorecard.formats.annex_a_write` (its front sheet names the LA)."""
+    from ..formats import annex_a_write
 
     path = out / "annex_a.xlsx"
-    annex_a.write(tables, path, la_code=la_code)
+    annex_a_write.write(tables, path, la_code=la_code)
     return [path]
 
 
