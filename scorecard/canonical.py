@@ -22,7 +22,8 @@ from .frames import ROW, Frame
 from .schema import TABLES, Table, extract_name
 
 __all__ = ["DATA_SUFFIXES", "CASE_MANAGEMENT", "MAX_ROW_BYTES", "discover", "digest", "scan", "frames_for",
-           "drop_input", "read_canonical_xlsx"]
+           "drop_input", "read_canonical_xlsx", "run",
+           "quote"]
 
 #: file types the loader reads; anything else under the raw folder is reported as skipped
 DATA_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".parquet", ".xml")
@@ -30,13 +31,13 @@ DATA_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".parquet", ".xml")
 CASE_MANAGEMENT = "case_management"
 
 
-def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> None:
+def run(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> None:
     """Execute a statement and consume its result (DuckDB 2 refuses new work on a
     connection while a result is pending)."""
     con.execute(sql, params).fetchall()
 
 
-def _q(name: str) -> str:
+def quote(name: str) -> str:
     """Quote an identifier taken from a file header."""
     return '"' + name.replace('"', '""') + '"'
 
@@ -127,7 +128,7 @@ def _csv_to_temp(con: duckdb.DuckDBPyConnection, path: Path, label: str, tmp: Pa
         source.write_text(text, encoding="utf-8")
     _check_csv_header(source, label)
     try:
-        _run(
+        run(
             con, f"create or replace temp table _in as select {_ROW_NUMBER}, * from read_csv($p, "
             "all_varchar = true, header = true, null_padding = true, auto_detect = true"
             f"{_PLAIN_CSV if utf8 == 'plain' else ''})",
@@ -194,7 +195,7 @@ _ROW_NUMBER = f"row_number() over () + 1 as {ROW}"
 
 def drop_input(con: duckdb.DuckDBPyConnection) -> None:
     """Drop what a reader filled (temp table ``_in``)."""
-    _run(con, "drop table if exists _in")
+    run(con, "drop table if exists _in")
 
 
 #: DuckDB types a Parquet date or date-time column may have (besides text, parsed as in CSV)
@@ -222,8 +223,8 @@ def _parquet_to_temp(con: duckdb.DuckDBPyConnection, path: Path, label: str, tab
                 "TIMESTAMP (or as text such as 2023-01-31); numbers are not read as dates, because days "
                 "since 1970 and Excel serial days cannot be told apart", column=name)
     try:
-        cols = ", ".join(f"cast({_q(c[0])} as varchar) as {_q(c[0])}" for c in desc)
-        _run(con, f"create or replace temp table _in as select {_ROW_NUMBER}, {cols} from read_parquet($p)",
+        cols = ", ".join(f"cast({quote(c[0])} as varchar) as {quote(c[0])}" for c in desc)
+        run(con, f"create or replace temp table _in as select {_ROW_NUMBER}, {cols} from read_parquet($p)",
              {"p": str(path)})
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0]
@@ -271,7 +272,7 @@ def _frame_to_temp(con: duckdb.DuckDBPyConnection, frame: Frame) -> None:
     arrow: pa.Table = frame.data.to_arrow()
     con.register("_frame", arrow)
     try:
-        _run(con, "create or replace temp table _in as select * from _frame")
+        run(con, "create or replace temp table _in as select * from _frame")
     finally:
         con.unregister("_frame")
 

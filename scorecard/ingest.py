@@ -9,7 +9,7 @@ from typing import Iterable
 
 import duckdb
 
-from .canonical import _q, _run, drop_input
+from .canonical import drop_input, quote, run
 from .errors import StructuralError
 from .frames import ROW
 from .schema import TABLES, Table
@@ -57,21 +57,21 @@ def _normalise_columns(con: duckdb.DuckDBPyConnection, table: Table, label: str)
         raise StructuralError(label, f"missing required column for {table.name}", column=missing[0])
     extras = [n for n in seen if n not in (ROW, "_extras") and n not in table.column_names
               and n not in REJECT_COLUMNS]
-    select = [f"{_q(seen[ROW])} as {ROW}"]
+    select = [f"{quote(seen[ROW])} as {ROW}"]
     for c in table.column_names:
-        select.append(f"cast({_q(seen[c])} as varchar) as {_q(c)}" if c in seen else f"null::varchar as {_q(c)}")
+        select.append(f"cast({quote(seen[c])} as varchar) as {quote(c)}" if c in seen else f"null::varchar as {quote(c)}")
     # a reader's own _extras (JSON per row), merged with any other extra columns
-    given = f"cast({_q(seen['_extras'])} as varchar)" if "_extras" in seen else None
+    given = f"cast({quote(seen['_extras'])} as varchar)" if "_extras" in seen else None
     if extras:
-        pairs = ", ".join(f"{_lit(n)}, {_q(seen[n])}" for n in extras)
+        pairs = ", ".join(f"{_lit(n)}, {quote(seen[n])}" for n in extras)
         made = f"cast(json_object({pairs}) as varchar)"
         select.append(f"coalesce(cast(json_merge_patch({given}, {made}) as varchar), {made}) as _extras"
                       if given else f"{made} as _extras")
     else:
         select.append(f"{given or 'null::varchar'} as _extras")
     for c in REJECT_COLUMNS:
-        select.append(f"cast({_q(seen[c])} as varchar) as {c}" if c in seen else f"null::varchar as {c}")
-    _run(con, f"create or replace temp view _norm as select {', '.join(select)} from _in")
+        select.append(f"cast({quote(seen[c])} as varchar) as {c}" if c in seen else f"null::varchar as {c}")
+    run(con, f"create or replace temp view _norm as select {', '.join(select)} from _in")
     return [c for c in table.column_names if c in seen]
 
 
@@ -95,7 +95,7 @@ def _pseudonyms_for(con: duckdb.DuckDBPyConnection, key: bytes, table: Table) ->
     distinct id is hashed once per load, however many rows and files it appears in."""
     ipad, opad = hmac_pads(key)
     ids = " union all ".join(f"select {c} as k from _norm" for c in _person_ids(table))
-    _run(con, f"insert into _pseud select k, sc_pseudonym(k, $ipad, $opad) from (select distinct k from ({ids})) "
+    run(con, f"insert into _pseud select k, sc_pseudonym(k, $ipad, $opad) from (select distinct k from ({ids})) "
               "where sc_blank(k) is not null and k not in (select k from _pseud)", {"ipad": ipad, "opad": opad})
 
 
@@ -116,12 +116,12 @@ def _count(con: duckdb.DuckDBPyConnection, table: Table, supplied: list[str]) ->
     evaluates far faster than one condition per row: a parse failure is a value present that
     does not parse)."""
     exprs = ["count(*)", "count(_reject_reason)"]
-    exprs += [f"count(sc_blank({_q(c)}))" for c in supplied]
+    exprs += [f"count(sc_blank({quote(c)}))" for c in supplied]
     kinds = {c.name: c for c in table.columns}
     parsed = [c for c in supplied if kinds[c].kind in _PARSER]
-    exprs += [f"count({_PARSER[kinds[c].kind]}({_q(c)}))" for c in parsed]
+    exprs += [f"count({_PARSER[kinds[c].kind]}({quote(c)}))" for c in parsed]
     conditional = [c for c in supplied if kinds[c].required and kinds[c].blank_when]
-    exprs += [f"count(*) filter (where sc_blank({_q(c)}) is null and sc_flag({_q(kinds[c].blank_when)}) is not true)"
+    exprs += [f"count(*) filter (where sc_blank({quote(c)}) is null and sc_flag({quote(kinds[c].blank_when)}) is not true)"
               for c in conditional]
     values = list(con.execute(f"select {', '.join(exprs)} from _norm").fetchall()[0])
     read, rejects = values[0], values[1]
@@ -136,15 +136,15 @@ def _count(con: duckdb.DuckDBPyConnection, table: Table, supplied: list[str]) ->
 def _checks(table: Table) -> list[tuple[str, str]]:
     """What makes a row bad: ``(what is recorded, condition)`` pairs, where what is recorded is
     the select list ``record_id, column_name, raw_value, reason`` of a quarantined cell."""
-    rid = f"sc_text({_q(table.id_column)})"
+    rid = f"sc_text({quote(table.id_column)})"
     # rows the reader rejected (a value its format rules out), then cells that cannot be parsed
     out = [(f"{rid} as record_id, _reject_column as column_name, _reject_value as raw_value, "
             f"_reject_reason as reason", "_reject_reason is not null")]
     for c in table.columns:
-        col = _q(c.name)
+        col = quote(c.name)
         if c.required:
             # a blank is allowed where the column's blank_when flag is true (an NFA census block)
-            allowed = f" and sc_flag({_q(c.blank_when)}) is not true" if c.blank_when else ""
+            allowed = f" and sc_flag({quote(c.blank_when)}) is not true" if c.blank_when else ""
             out.append((f"{rid}, {_lit(c.name)}, {col}, 'blank required value'", f"sc_blank({col}) is null{allowed}"))
         if c.kind in _PARSER:
             out.append((f"{rid}, {_lit(c.name)}, {col}, {_lit(_REASONS[c.kind])}",
@@ -170,28 +170,28 @@ def ingest(con: duckdb.DuckDBPyConnection, frame_table: str, label: str, rel: st
     supplied = _normalise_columns(con, table, label)
     read, present, n_problems = _count(con, table, supplied)
     if supplied:  # what the metrics-availability step reads (scorecard.metrics.availability)
-        _run(con, "insert into meta.load_columns select $id, $t, unnest($c), unnest($n)",
+        run(con, "insert into meta.load_columns select $id, $t, unnest($c), unnest($n)",
              {"id": load_id, "t": table.name, "c": supplied, "n": [present[c] for c in supplied]})
     _pseudonyms_for(con, key, table)
-    _run(con, _ready_view(table))
+    run(con, _ready_view(table))
     rejected = 0
     if n_problems:
         bad = " or ".join(f"({cond})" for _, cond in _checks(table))
-        _run(con, f"create or replace temp table _bad0 as select * from _norm where {bad}")
-        _run(con, _ready_view(table, "_bad0", "_bad", temp_table=True))
-        _run(con, "drop table _bad0")
-        _run(
+        run(con, f"create or replace temp table _bad0 as select * from _norm where {bad}")
+        run(con, _ready_view(table, "_bad0", "_bad", temp_table=True))
+        run(con, "drop table _bad0")
+        run(
             con, "insert into quarantine.rejected_rows select $load_id, $file, _row, $table, record_id, "
             f"column_name, raw_value, reason from ({_problems_sql(table, '_bad')}) order by _row, column_name",
             {"load_id": load_id, "file": rel, "table": table.name})
         rejected = con.execute(f"select count(distinct {ROW}) from _bad").fetchall()[0][0]
     flag = f"{ROW} in (select {ROW} from _bad)" if n_problems else "false"
-    cols = ", ".join(_q(c) for c in table.column_names)
-    _run(
+    cols = ", ".join(quote(c) for c in table.column_names)
+    run(
         con, f"insert into raw.{table.name} (load_id, source_file, source_row, _rejected, _extras, {cols}) "
         f"select $load_id, $file, {ROW}, {flag}, _extras, {cols} from _ready order by {ROW}",
         {"load_id": load_id, "file": rel})
-    _run(con, "drop view _ready; drop view _norm; drop table if exists _bad")
+    run(con, "drop view _ready; drop view _norm; drop table if exists _bad")
     drop_input(con)
     return read, rejected
 

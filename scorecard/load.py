@@ -21,8 +21,9 @@ from typing import Callable, Iterable
 
 import duckdb
 
-from .canonical import DATA_SUFFIXES, _run, discover, frames_for
+from .canonical import DATA_SUFFIXES, discover, frames_for
 from .canonical import digest as file_digest
+from .canonical import run as _run  # one name, so a test can record what a load runs
 from .db import sql_text
 from .errors import ScorecardError, StructuralError
 from .ingest import ingest, pseudonymise
