@@ -129,13 +129,14 @@ def load(con: duckdb.DuckDBPyConnection, raw_dir: Path, *, key: bytes, mappings:
     try:
         # the pseudonyms of this load's person ids (made afresh: they are the key's)
         _run(con, "create or replace temp table _pseud (k varchar, p varchar)")
+        ledger = _Ledger(con, run_id)
         with tempfile.TemporaryDirectory(prefix="scorecard-") as tmpname:
             tmp = Path(tmpname)
             for path in files:
                 rel = path.relative_to(raw_dir).as_posix()
                 if progress:
                     progress(rel)
-                report.files.extend(_load_file(con, path, rel, key, maps, run_id, tmp, la_code))
+                report.files.extend(_load_file(con, path, rel, key, maps, ledger, tmp, la_code))
         _run(con, "drop table _pseud")
         rebuild_staging(con)
         if transaction:
@@ -145,6 +146,50 @@ def load(con: duckdb.DuckDBPyConnection, raw_dir: Path, *, key: bytes, mappings:
             _run(con, "rollback")
         raise
     return report
+
+
+class _Ledger:
+    """What ``meta.loads`` says during one load (inside its transaction), read once: the file
+    each loaded digest came from, and the next load id. Every change the load makes to the
+    ledger goes through it, so it stays what ``meta.loads`` holds without a query per file."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, run_id: int | None):
+        self.con, self.run_id = con, run_id
+        #: digest -> the paths it stands loaded from (one, unless the ledger was made otherwise)
+        self.loaded: dict[str, set[str]] = {}
+        for digest, rel in con.execute("select distinct sha256, source_file from meta.loads "
+                                       "where status = 'loaded'").fetchall():
+            self.loaded.setdefault(digest, set()).add(rel)
+        self.next_id = con.execute("select coalesce(max(load_id), 0) + 1 from meta.loads").fetchall()[0][0]
+
+    def prior(self, digest: str) -> str | None:
+        """The path a file of this content stands loaded from, if any."""
+        paths = self.loaded.get(digest)
+        return min(paths) if paths else None
+
+    def supersede(self, rel: str) -> None:
+        """A changed file at a path loaded before supersedes the earlier version."""
+        if not any(rel in paths for paths in self.loaded.values()):
+            return
+        _run(self.con, "update meta.loads set status = 'superseded', message = 'replaced by a newer version of "
+                       "the file' where source_file = $f and status = 'loaded'", {"f": rel})
+        self.loaded = {d: paths - {rel} for d, paths in self.loaded.items() if paths - {rel}}
+
+    def new_id(self) -> int:
+        self.next_id += 1
+        return self.next_id - 1
+
+    def add(self, rel, table, fmt, size, digest, read, loaded, rejected, status, message,
+            load_id: int | None = None, source: str | None = None) -> None:
+        _run(
+            self.con, "insert into meta.loads (load_id, run_id, source_file, table_name, format, size_bytes, "
+            "sha256, rows_read, rows_loaded, rows_rejected, loaded_at, status, message, source) values ($id, $run, "
+            "$f, $t, $fmt, $size, $h, $read, $loaded, $rej, current_timestamp, $status, $msg, $source)",
+            {"id": self.new_id() if load_id is None else load_id, "run": self.run_id, "f": rel, "t": table,
+             "fmt": fmt, "size": size, "h": digest, "read": read, "loaded": loaded, "rej": rejected,
+             "status": status, "msg": message, "source": source})
+        if status == "loaded":
+            self.loaded.setdefault(digest, set()).add(rel)
 
 
 def _check_la(rel: str, facts: dict, la_code: int | None) -> None:
@@ -182,57 +227,38 @@ def file_facts(con: duckdb.DuckDBPyConnection) -> list[dict]:
     return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
-def _load_file(con, path: Path, rel: str, key: bytes, maps, run_id, tmp: Path,
+def _load_file(con, path: Path, rel: str, key: bytes, maps, ledger: _Ledger, tmp: Path,
                la_code: int | None = None) -> list[FileResult]:
     from .formats import Skip
 
     digest, utf8 = file_digest(path)
     size = path.stat().st_size
-    prior = con.execute(
-        "select source_file from meta.loads where sha256 = $h and status = 'loaded' limit 1",
-        {"h": digest}).fetchall()
-    if prior:
-        msg = "already loaded" if prior[0][0] == rel else f"same content as {prior[0][0]}, already loaded"
-        _ledger(con, run_id, rel, "", "", size, digest, 0, 0, 0, "duplicate", msg)
+    prior = ledger.prior(digest)
+    if prior is not None:
+        msg = "already loaded" if prior == rel else f"same content as {prior}, already loaded"
+        ledger.add(rel, "", "", size, digest, 0, 0, 0, "duplicate", msg)
         return [FileResult(rel, "", "duplicate", message=msg)]
-    # a changed file at a path loaded before supersedes the earlier version
-    _run(con, "update meta.loads set status = 'superseded', message = 'replaced by a newer version of the file' "
-                "where source_file = $f and status = 'loaded'", {"f": rel})
+    ledger.supersede(rel)
     try:
         items, facts = frames_for(con, path, rel, maps, tmp, key, utf8=utf8)
     except Skip as exc:
-        _ledger(con, run_id, rel, "", path.suffix.lower().lstrip("."), size, digest, 0, 0, 0,
-                "skipped", str(exc))
+        ledger.add(rel, "", path.suffix.lower().lstrip("."), size, digest, 0, 0, 0, "skipped", str(exc))
         log.info("skipped %s: %s", rel, exc)
         return [FileResult(rel, "", "skipped", message=str(exc))]
     note = ""
     if facts is not None:
         _check_la(rel, facts, la_code)
-        _record_facts(con, rel, digest, facts, run_id)
+        _record_facts(con, rel, digest, facts, ledger.run_id)
         note = "; ".join(facts.get("notes") or [])
     results = []
     for table, fill, location, source in items:
-        load_id = con.execute("select coalesce(max(load_id), 0) + 1 from meta.loads").fetchall()[0][0]
+        load_id = ledger.new_id()
         fill()
         read, rejected = ingest(con, table, location, rel, key, load_id)
-        _ledger(con, run_id, rel, table, path.suffix.lower().lstrip("."), size, digest, read,
-                read - rejected, rejected, "loaded", note, load_id=load_id, source=source)
+        ledger.add(rel, table, path.suffix.lower().lstrip("."), size, digest, read, read - rejected, rejected,
+                   "loaded", note, load_id=load_id, source=source)
         results.append(FileResult(rel, table, "loaded", read, read - rejected, rejected, note))
         log.info("loaded %s -> %s: %d rows, %d quarantined", location, table, read, rejected)
     if note:
         log.warning("%s: %s", rel, note)
     return results
-
-
-def _ledger(con, run_id, rel, table, fmt, size, digest, read, loaded, rejected, status, message,
-            load_id: int | None = None, source: str | None = None) -> None:
-    if load_id is None:
-        load_id = con.execute("select coalesce(max(load_id), 0) + 1 from meta.loads").fetchall()[0][0]
-    _run(
-        con,         "insert into meta.loads (load_id, run_id, source_file, table_name, format, size_bytes, sha256, "
-        "rows_read, rows_loaded, rows_rejected, loaded_at, status, message, source) values ($id, $run, $f, $t, "
-        "$fmt, $size, $h, $read, $loaded, $rej, current_timestamp, $status, $msg, $source)",
-        {"id": load_id, "run": run_id, "f": rel, "t": table, "fmt": fmt, "size": size, "h": digest,
-         "read": read, "loaded": loaded, "rej": rejected, "status": status, "msg": message,
-         "source": source})
-

@@ -188,6 +188,28 @@ def test_a_corrected_file_supersedes_its_earlier_version(con, raw, key):
     assert con.execute("select status from meta.loads order by load_id").fetchall() == [("superseded",), ("loaded",)]
 
 
+def test_a_file_changed_back_loads_again_and_the_ledger_runs_on_within_one_load(con, raw, key):
+    """The ledger a load keeps in hand (digests loaded, next load id) is the one in the
+    database: a version changed back loads again, a copy made in the same load is a duplicate of
+    the file loaded a moment before, and load ids run on without a gap."""
+    first = REFERRALS
+    second = REFERRALS.replace("R3,C100,44932,3A,1\n", "R3,C100,44932,3B,1\n")
+    (raw / "referrals.csv").write_text(first)
+    load(con, raw, key=key)
+    (raw / "referrals.csv").write_text(second)
+    load(con, raw, key=key)
+    (raw / "referrals.csv").write_text(first)                    # changed back
+    (raw / "referrals_z.csv").write_text(first)                  # and a copy, read after it
+    report = load(con, raw, key=key)
+    assert [(f.file, f.status, f.message) for f in report.files] == [
+        ("referrals.csv", "loaded", ""),
+        ("referrals_z.csv", "duplicate", "same content as referrals.csv, already loaded")]
+    assert con.execute("select load_id, source_file, status from meta.loads order by load_id").fetchall() == [
+        (1, "referrals.csv", "superseded"), (2, "referrals.csv", "superseded"), (3, "referrals.csv", "loaded"),
+        (4, "referrals_z.csv", "duplicate")]
+    assert staged(con, "referrals", "referral_id, referral_source") == [("R1", "6"), ("R2", "2A"), ("R3", "3A")]
+
+
 def test_repeated_ids_inside_one_file_are_kept_for_validation_but_later_files_win(con, raw, key):
     head = "referral_id,child_id,referral_date,referral_source\n"
     (raw / "referrals_2023-01.csv").write_text(head + "R1,C1,2023-01-05,6\nR1,C1,2023-01-05,6\n")
