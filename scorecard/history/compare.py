@@ -47,8 +47,8 @@ def _source(metric_id: str) -> Metric | None:
 
 
 def _member(kind: str, start: str, end: str | None, prefix: str, i: int) -> str:
-    """Whether a key's dates (columns ``prefix + name``) put it in the period of pair ``p``
-    (``compute._condition``; a blank date is not in any period, a blank end is open)."""
+    """Whether a key's dates (columns ``prefix + name``) put it in the period ``p.s<i>`` to
+    ``p.e<i>`` (as ``compute._condition``; a blank date is in no period, a blank end is open)."""
     s = f'"{prefix}{start}"'
     if kind == "flow":
         cond = f"{s} between p.s{i} and p.e{i}"
@@ -66,7 +66,9 @@ def _mart_reasons(con: duckdb.DuckDBPyConnection, old: int, new: int, mart: str,
     names counts for no reason, so only the other keys (usually few) are put in periods.
 
     As kept: a key's row hash is its last row's (by position), its dates the latest of its rows'."""
-    pivot = lambda p: ", ".join(f"max(value) filter (where column_name = '{c}') as \"{p}{c}\"" for c in dates)
+    def pivot(prefix: str) -> str:  # one column per date column, named prefix + its name
+        return ", ".join(f"max(value) filter (where column_name = '{c}') as \"{prefix}{c}\"" for c in dates)
+
     fails = ("select distinct record_id as k from history.failures where build_id = $b{} and table_name = $t"
              if key_table else "select null::varchar as k where false")
     groups: dict[tuple[str, str, str | None], list[int]] = {}
