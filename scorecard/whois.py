@@ -40,7 +40,8 @@ def whois(pseudonyms: Iterable[str], raw_dir: str | Path, *, key: bytes,
     from .formats.mapping import load_mappings
     # the loader's own readers, so a file is read here exactly as it was loaded
     from .formats import Skip
-    from .load import _frames_for, discover, hmac_pads
+    from .canonical import discover, frames_for
+    from .ingest import hmac_pads
 
     wanted = sorted({p.strip() for p in pseudonyms})
     bad = [p for p in wanted if not _PSEUDONYM.match(p)]
@@ -57,7 +58,7 @@ def whois(pseudonyms: Iterable[str], raw_dir: str | Path, *, key: bytes,
             for path in files:
                 rel = path.relative_to(raw_dir).as_posix()
                 try:
-                    readers, _ = _frames_for(con, path, rel, maps, Path(tmp), key)
+                    readers, _ = frames_for(con, path, rel, maps, Path(tmp), key)
                 except Skip:   # recognised, but nothing the scorecard loads
                     continue
                 for table, fill, _location, _source in readers:

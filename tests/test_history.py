@@ -248,3 +248,103 @@ def test_a_kept_month_is_what_its_drops_alone_give(year, tmp_path):
     # and the database's data today gives another figure for some month of it
     today = store.published(compute(con, month, la_code=370), parse_period(month))
     assert not today.sort(key).equals(alone.sort(key))
+
+
+# ------------------------------------------- reasons in DuckDB, against the Python reference
+
+def _reference_reason(con, old_id: int, new_id: int, metric_id: str, period: str) -> tuple[str, int, int, int]:
+    """The reason as the comparison worked it out in Python before it moved into DuckDB (issue
+    14): both builds' row hashes in dicts (a repeated key keeps its last row), their dates
+    pivoted, the failing keys in sets."""
+    from scorecard.history.compare import REASONS, _key_table
+    from scorecard.metrics.definitions import METRICS
+
+    if metric_id not in METRICS:
+        return "", 0, 0, 0
+    m = METRICS[metric_id]
+    m = METRICS[m.of] if m.of else m
+    dates = store.metric_dates().get(m.mart, [])
+    table = _key_table(con, m.mart)
+
+    def evidence(build_id):
+        hashes = dict(con.execute("select record_key, row_hash from history.records where build_id = $b "
+                                  "and mart = $m", {"b": build_id, "m": m.mart}).fetchall())
+        pivot = ", ".join(f"max(value) filter (where column_name = '{c}') as \"{c}\"" for c in dates)
+        frame = con.sql(f"select record_key, {pivot} from history.record_dates where build_id = $b and mart = $m "
+                        "group by record_key", params={"b": build_id, "m": m.mart}).pl()
+        failing = set() if table is None else {r[0] for r in con.execute(
+            "select distinct record_id from history.failures where build_id = $b and table_name = $t",
+            {"b": build_id, "t": table}).fetchall()}
+        return hashes, frame, failing
+
+    def members(frame, start, end):
+        if frame.is_empty() or m.date_column not in frame.columns:
+            return set()
+        s = pl.col(m.date_column)
+        if m.kind == "flow":
+            cond = s.is_between(start, end)
+        else:
+            e = pl.col(m.end_column).fill_null(dt.date(9999, 12, 31))
+            cond = (s <= end) & ((e > end) if m.kind == "open_at_end" else (e >= start))
+        return set(frame.filter(cond)["record_key"].to_list())
+
+    (oh, od, of), (nh, nd, nf) = evidence(old_id), evidence(new_id)
+    start, end = store.period_span(period)
+    was, now = members(od, start, end), members(nd, start, end)
+    added = {k for k in now if k not in oh}
+    changed = {k for k in was if k not in nh} | {k for k in (was | now) if k in oh and k in nh and oh[k] != nh[k]}
+    failing = {k for k in (was | now) if k in nf and k not in of}
+    found = [text for text, keys in zip(REASONS, (added, changed, failing)) if keys]
+    return "; ".join(found), len(added), len(changed), len(failing)
+
+
+def test_reasons_worked_out_in_duckdb_are_the_python_references_for_every_figure(year):
+    """Every figure two builds both published (not only those that moved), for consecutive
+    months, a month and the year's end, and a build against itself: the same reason and counts."""
+    from scorecard.history.compare import _reasons
+
+    con = year["con"]
+    kept = [year["kept"][m].build for m in year["drops"].months]
+    checked = nonzero = 0
+    for old, new in [*zip(kept, kept[1:]), (kept[0], kept[-1]), (kept[-1], kept[2]), (kept[3], kept[3])]:
+        wanted = sorted(set(map(tuple, con.execute(
+            "select distinct metric_id, period from history.figures where build_id in ($a, $b)",
+            {"a": old.build_id, "b": new.build_id}).fetchall())))
+        got = _reasons(con, old, new, wanted)
+        for mid, period in wanted:
+            assert got[(mid, period)] == _reference_reason(con, old.build_id, new.build_id, mid, period), (
+                old.build_id, new.build_id, mid, period)
+            checked += 1
+            nonzero += got[(mid, period)][0] != ""
+    assert checked > 1000 and nonzero > 50
+
+
+def test_reasons_read_a_repeated_key_as_its_last_row_and_an_unknown_metric_as_no_reason():
+    """A key kept twice in a build (a mart with a repeated id): its last row's hash and the
+    latest of its dates decide, as they did in Python."""
+    from scorecard.history.compare import _reasons
+
+    con = dbmod.connect(":memory:")
+    store.ensure(con)
+    con.execute("create table marts.referrals (referral_id varchar)")
+    rows = [  # build, key, hash, date
+        (1, "R1", 10, "2023-01-05"), (1, "R1", 11, "2023-01-09"), (2, "R1", 11, "2023-01-09"),  # same last row
+        (1, "R2", 20, "2023-01-06"), (2, "R2", 21, "2023-01-06"), (2, "R2", 20, "2023-01-06"),  # same last row
+        (1, "R3", 30, "2023-01-07"), (2, "R3", 31, "2023-02-07"),                              # changed, moved
+        (2, "R4", 40, "2023-01-08"), (2, "R4", 41, None),                                      # added
+        (1, "R5", 50, "2023-01-20"),                                                           # removed
+    ]
+    for b, k, h, d in rows:
+        con.execute("insert into history.records values (?, 'referrals', ?, ?)", [b, k, h])
+        if d:
+            con.execute("insert into history.record_dates values (?, 'referrals', ?, 'referral_date', ?)", [b, k, d])
+    con.execute("insert into history.failures values (2, 'referrals', 'R2', 'x'), (1, 'referrals', 'R5', 'x'), "
+                "(2, 'referrals', 'R5', 'x')")
+    old, new = (store.Build(i, 370, "2023-01", dt.datetime(2023, 2, i), "", "", f"b{i}") for i in (1, 2))
+    wanted = [("referrals", "2023-01"), ("referrals", "2023-02"), ("referrals", "2022-23"), ("no_such_metric", "2023-01")]
+    got = _reasons(con, old, new, wanted)
+    assert got == {w: _reference_reason(con, 1, 2, *w) for w in wanted}
+    assert got[("referrals", "2023-01")] == ("records added late; records removed or changed; "
+                                             "records now failing a check", 1, 2, 1)
+    assert got[("referrals", "2023-02")] == ("records removed or changed", 0, 1, 0)
+    assert got[("no_such_metric", "2023-01")] == ("", 0, 0, 0)

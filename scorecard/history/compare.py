@@ -15,9 +15,6 @@ with none of these (a population estimate, a change of code) has a blank reason.
 """
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-
 import duckdb
 import polars as pl
 
@@ -41,43 +38,110 @@ REASONS = ("records added late", "records removed or changed", "records now fail
 TOLERANCE = 1e-9
 
 
-@dataclass
-class _Evidence:
-    """One build's records of one mart: key -> row hash, the dates of each key, failing keys."""
-
-    hashes: dict[str, str]
-    dates: pl.DataFrame   # record_key + one column per date column
-    failing: set[str]
-
-
-def _evidence(con: duckdb.DuckDBPyConnection, build_id: int, mart: str, dates: list[str]) -> _Evidence:
-    hashes = dict(con.execute("select record_key, row_hash from history.records where build_id = $b and mart = $m",
-                              {"b": build_id, "m": mart}).fetchall())
-    pivot = ", ".join(f"max(value) filter (where column_name = '{c}') as \"{c}\"" for c in dates)
-    frame = con.sql(f"select record_key, {pivot} from history.record_dates where build_id = $b and mart = $m "
-                    "group by record_key", params={"b": build_id, "m": mart}).pl()
-    return _Evidence(hashes, frame, set())
+def _source(metric_id: str) -> Metric | None:
+    """The metric whose records a figure counts (a mean of months counts its month metric's)."""
+    if metric_id not in METRICS:
+        return None
+    m = METRICS[metric_id]
+    return METRICS[m.of] if m.of else m
 
 
-def _failing(con: duckdb.DuckDBPyConnection, build_id: int, table: str | None) -> set[str]:
-    if table is None:
-        return set()
-    return {r[0] for r in con.execute("select distinct record_id from history.failures "
-                                      "where build_id = $b and table_name = $t",
-                                      {"b": build_id, "t": table}).fetchall()}
-
-
-def _members(ev: _Evidence, m: Metric, start: dt.date, end: dt.date) -> set[str]:
-    """The keys the metric puts in the period (``compute._condition``)."""
-    if ev.dates.is_empty() or m.date_column not in ev.dates.columns:
-        return set()
-    s = pl.col(m.date_column)
-    if m.kind == "flow":
-        cond = s.is_between(start, end)
+def _member(kind: str, start: str, end: str | None, prefix: str, i: int) -> str:
+    """Whether a key's dates (columns ``prefix + name``) put it in the period ``p.s<i>`` to
+    ``p.e<i>`` (as ``compute._condition``; a blank date is in no period, a blank end is open)."""
+    s = f'"{prefix}{start}"'
+    if kind == "flow":
+        cond = f"{s} between p.s{i} and p.e{i}"
     else:
-        e = pl.col(m.end_column).fill_null(dt.date(9999, 12, 31))
-        cond = (s <= end) & ((e > end) if m.kind == "open_at_end" else (e >= start))
-    return set(ev.dates.filter(cond)["record_key"].to_list())
+        e = f"coalesce(\"{prefix}{end}\", date '9999-12-31')" if end else "date '9999-12-31'"
+        cond = f"{s} <= p.e{i} and " + (f"{e} > p.e{i}" if kind == "open_at_end" else f"{e} >= p.s{i}")
+    return f"coalesce({cond}, false)"
+
+
+def _mart_reasons(con: duckdb.DuckDBPyConnection, old: int, new: int, mart: str, dates: list[str],
+                  key_table: str | None, pairs: list[tuple[tuple[str, str], Metric]]
+                  ) -> dict[tuple[str, str], tuple[int, int, int]]:
+    """Records added, removed or changed, and now failing, for each (metric, period) of one
+    mart, in one query. A key whose row is the same in both builds and that no check newly
+    names counts for no reason, so only the other keys (usually few) are put in periods.
+
+    As kept: a key's row hash is its last row's (by position), its dates the latest of its rows'."""
+    def pivot(prefix: str) -> str:  # one column per date column, named prefix + its name
+        return ", ".join(f"max(value) filter (where column_name = '{c}') as \"{prefix}{c}\"" for c in dates)
+
+    fails = ("select distinct record_id as k from history.failures where build_id = $b{} and table_name = $t"
+             if key_table else "select null::varchar as k where false")
+    groups: dict[tuple[str, str, str | None], list[int]] = {}
+    for i, (_, m) in enumerate(pairs):
+        groups.setdefault((m.kind, m.date_column, m.end_column), []).append(i)
+    selects = []
+    for g, (kind, start, end) in enumerate(groups):
+        if start not in dates:  # no dates kept for the column: the metric puts no record anywhere
+            continue
+        was, now = _member(kind, start, end, "o_", g), _member(kind, start, end, "n_", g)
+        selects.append(
+            f"select p.i{g} as i, count(*) filter (where {now} and a) as added, "
+            f"count(*) filter (where ({was} and c1) or (({was} or {now}) and c2)) as changed, "
+            f"count(*) filter (where ({was} or {now}) and f) as failing "
+            f"from c cross join (select unnest($i{g}) as i{g}, unnest($s{g}) as s{g}, unnest($e{g}) as e{g}) as p "
+            f"group by p.i{g}")
+    if not selects:
+        return {}
+    sql = f"""
+        with ho as (select record_key as k, arg_max(row_hash, rowid) as h from history.records
+                    where build_id = $b0 and mart = $m group by record_key),
+        hn as (select record_key as k, arg_max(row_hash, rowid) as h from history.records
+               where build_id = $b1 and mart = $m group by record_key),
+        fo as ({fails.format(0)}),
+        fn as ({fails.format(1)}),
+        diff as (
+            select coalesce(ho.k, hn.k) as k, ho.k is null as a, hn.k is null as c1,
+                   coalesce(ho.h <> hn.h, false) as c2, false as f
+            from ho full join hn on ho.k = hn.k
+            where ho.k is null or hn.k is null or ho.h <> hn.h
+            union all
+            select k, false, false, false, true from (select k from fn except select k from fo)),
+        cand as (select k, bool_or(a) as a, bool_or(c1) as c1, bool_or(c2) as c2, bool_or(f) as f
+                 from diff group by k),
+        dold as (select record_key as k, {pivot("o_")} from history.record_dates
+                 where build_id = $b0 and mart = $m and record_key in (select k from cand) group by record_key),
+        dnew as (select record_key as k, {pivot("n_")} from history.record_dates
+                 where build_id = $b1 and mart = $m and record_key in (select k from cand) group by record_key),
+        c as (select cand.*, dold.* exclude (k), dnew.* exclude (k)
+              from cand left join dold on dold.k = cand.k left join dnew on dnew.k = cand.k)
+        {" union all ".join(selects)}"""
+    params: dict = {"b0": old, "b1": new, "m": mart}
+    if key_table:
+        params["t"] = key_table
+    for g, (kind, start, end) in enumerate(groups):
+        if start not in dates:
+            continue
+        spans = [period_span(pairs[i][0][1]) for i in groups[(kind, start, end)]]
+        params.update({f"i{g}": groups[(kind, start, end)], f"s{g}": [s for s, _ in spans],
+                       f"e{g}": [e for _, e in spans]})
+    rows = con.execute(sql, params).fetchall()
+    return {pairs[i][0]: (added, changed, failing) for i, added, changed, failing in rows}
+
+
+def _reasons(con: duckdb.DuckDBPyConnection, old: Build, new: Build, wanted: list[tuple[str, str]]
+             ) -> dict[tuple[str, str], tuple[str, int, int, int]]:
+    """The reason and its counts for each (metric, period) in ``wanted``, worked out in DuckDB
+    from the evidence kept with both builds."""
+    by_mart: dict[str, list[tuple[tuple[str, str], Metric]]] = {}
+    for mid, period in wanted:
+        m = _source(mid)
+        if m is not None:
+            by_mart.setdefault(m.mart, []).append(((mid, period), m))
+    dates = metric_dates()
+    counts: dict[tuple[str, str], tuple[int, int, int]] = {}
+    for mart, pairs in by_mart.items():
+        counts.update(_mart_reasons(con, old.build_id, new.build_id, mart, dates.get(mart, []),
+                                    _key_table(con, mart), pairs))
+    out = {}
+    for pair in wanted:
+        found = counts.get(pair, (0, 0, 0))
+        out[pair] = ("; ".join(text for text, n in zip(REASONS, found) if n), *found)
+    return out
 
 
 def _figures(con: duckdb.DuckDBPyConnection, build_id: int) -> pl.DataFrame:
@@ -103,26 +167,14 @@ def revisions(con: duckdb.DuckDBPyConnection, old: Build, new: Build) -> pl.Data
         | (pl.col("new_value").is_null() != pl.col("previous_value").is_null()))
     if moved.is_empty():
         return pl.DataFrame(schema={**REVISIONS_SCHEMA, **_SIZES})
-    dates = metric_dates()
-    cache: dict[tuple[int, str], _Evidence] = {}
-
-    def evidence(build: Build, mart: str) -> _Evidence:
-        if (build.build_id, mart) not in cache:
-            ev = _evidence(con, build.build_id, mart, dates.get(mart, []))
-            ev.failing = _failing(con, build.build_id, _key_table(con, mart))
-            cache[(build.build_id, mart)] = ev
-        return cache[(build.build_id, mart)]
-
-    reasons: dict[tuple[str, str], tuple[str, int, int, int]] = {}
+    reasons = _reasons(con, old, new, list(dict.fromkeys(
+        zip(moved["metric_id"].to_list(), moved["period"].to_list()))))
     rows = []
     order = {mid: i for i, mid in enumerate(METRICS.ids)}
     for r in moved.iter_rows(named=True):
-        mid, period = r["metric_id"], r["period"]
-        if (mid, period) not in reasons:
-            reasons[(mid, period)] = _reason(mid, period, evidence(old, _mart(mid)), evidence(new, _mart(mid)))
-        why, added, changed, failing = reasons[(mid, period)]
+        why, added, changed, failing = reasons[(r["metric_id"], r["period"])]
         prev, cur = r["previous_value"], r["new_value"]
-        rows.append({"metric_id": mid, "period": period, "breakdown": r["breakdown"] or "",
+        rows.append({"metric_id": r["metric_id"], "period": r["period"], "breakdown": r["breakdown"] or "",
                      "previous_value": prev, "new_value": cur,
                      "difference": None if prev is None or cur is None else cur - prev,
                      "previous_build": old.label, "build": new.label, "reason": why,
@@ -131,13 +183,6 @@ def revisions(con: duckdb.DuckDBPyConnection, old: Build, new: Build) -> pl.Data
     frame = pl.DataFrame(rows, schema={**REVISIONS_SCHEMA, **_SIZES})
     return frame.with_columns(pl.col("metric_id").replace_strict(order, default=len(order)).alias("_o")) \
         .sort(["_o", "period", "breakdown"]).drop("_o")
-
-
-def _mart(metric_id: str) -> str:
-    m = METRICS[metric_id] if metric_id in METRICS else None
-    if m is None:
-        return ""
-    return (METRICS[m.of] if m.of else m).mart
 
 
 _KEY_TABLES: dict[str, str | None] = {}
@@ -151,21 +196,6 @@ def _key_table(con: duckdb.DuckDBPyConnection, mart: str) -> str | None:
             return None
         _KEY_TABLES[mart] = table_of_key(mart, first)
     return _KEY_TABLES[mart]
-
-
-def _reason(metric_id: str, period: str, old: _Evidence, new: _Evidence) -> tuple[str, int, int, int]:
-    if metric_id not in METRICS:
-        return "", 0, 0, 0
-    m = METRICS[metric_id]
-    m = METRICS[m.of] if m.of else m
-    start, end = period_span(period)
-    was, now = _members(old, m, start, end), _members(new, m, start, end)
-    added = {k for k in now if k not in old.hashes}
-    changed = {k for k in was if k not in new.hashes} | {
-        k for k in (was | now) if k in old.hashes and k in new.hashes and old.hashes[k] != new.hashes[k]}
-    failing = {k for k in (was | now) if k in new.failing and k not in old.failing}
-    found = [text for text, keys in zip(REASONS, (added, changed, failing)) if keys]
-    return "; ".join(found), len(added), len(changed), len(failing)
 
 
 def _is_month(label: str) -> bool:

@@ -1,0 +1,336 @@
+"""Reading a canonical extract file (CSV, Parquet, Excel; or a bespoke format through
+:mod:`scorecard.formats`) into the temp table ``_in`` that :mod:`scorecard.ingest` takes in,
+every column as text, with each record's row number; and finding the files of a raw folder
+and their digests.
+
+CSV and Parquet are read by DuckDB; a CSV holding none of the characters another dialect would
+use (``;``, tab, ``|``, ``'``, ``\\``) is read as plain comma-separated text without DuckDB's
+dialect sniffing, which costs more than reading a small file (a monthly drop)."""
+from __future__ import annotations
+
+import codecs
+import hashlib
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+
+from .errors import ScorecardError, StructuralError
+from .frames import ROW, Frame
+from .schema import TABLES, Table, extract_name
+
+__all__ = ["DATA_SUFFIXES", "CASE_MANAGEMENT", "MAX_ROW_BYTES", "discover", "digest", "scan", "frames_for",
+           "drop_input", "read_canonical_xlsx", "run",
+           "quote"]
+
+#: file types the loader reads; anything else under the raw folder is reported as skipped
+DATA_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".parquet", ".xml")
+#: who reported the rows of a canonical file (see ``scorecard.frames.Frame.source``)
+CASE_MANAGEMENT = "case_management"
+
+
+def run(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> None:
+    """Execute a statement and consume its result (DuckDB 2 refuses new work on a
+    connection while a result is pending)."""
+    con.execute(sql, params).fetchall()
+
+
+def quote(name: str) -> str:
+    """Quote an identifier taken from a file header."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def discover(raw_dir: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Data files under ``raw_dir`` (sorted, recursive), and what was skipped with the reason:
+    files of other types, and folders named like data files (``referrals.csv/``), which a
+    person would take for an extract."""
+    raw_dir = Path(raw_dir)
+    if not raw_dir.is_dir():
+        raise ScorecardError(f"{raw_dir}: raw folder does not exist")
+    data: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
+    for p in sorted(raw_dir.rglob("*")):
+        if any(part.startswith(".") for part in p.relative_to(raw_dir).parts):
+            continue
+        if p.is_dir():
+            if p.suffix.lower() in DATA_SUFFIXES:
+                skipped.append((p, f"a folder named like a {p.suffix.lower()} file, not a file: not read "
+                                   "(files inside it are read as usual)"))
+            continue
+        if not p.is_file() or p.name.startswith("~$") or p.name.lower().startswith("readme"):
+            continue
+        if p.suffix.lower() in DATA_SUFFIXES:
+            data.append(p)
+        else:
+            skipped.append((p, "not an extract file type"))
+    return data, skipped
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+#: bytes only a CSV dialect other than comma-separated, double-quoted text would use (another
+#: delimiter, quote or escape): a file without them is read without DuckDB's dialect sniffing
+_DIALECT_BYTES = (b";", b"\t", b"|", b"'", b"\\")
+#: the dialect DuckDB's sniffer finds for such a file, given outright
+_PLAIN_CSV = ", delim = ',', quote = '\"', escape = '\"'"
+
+
+def scan(path: Path) -> tuple[str, str | None]:
+    """The file's SHA-256 and what text it is, from one read of it: ``"plain"`` (UTF-8 holding
+    none of :data:`_DIALECT_BYTES`), ``"utf8"`` (other UTF-8) or None (not UTF-8)."""
+    h = hashlib.sha256()
+    dec = codecs.getincrementaldecoder("utf-8")()
+    utf8 = plain = True
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+            if utf8:
+                try:
+                    dec.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+            if plain and any(b in chunk for b in _DIALECT_BYTES):
+                plain = False
+    if utf8:
+        try:
+            dec.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    return h.hexdigest(), (("plain" if plain else "utf8") if utf8 else None)
+
+
+# --------------------------------------------------------------------------- readers
+
+def _csv_to_temp(con: duckdb.DuckDBPyConnection, path: Path, label: str, tmp: Path,
+                 utf8: str | None) -> None:
+    """Read a canonical CSV (UTF-8 with/without BOM or Windows-1252) into ``_in``.
+
+    :param utf8: what text the file is (:func:`scan` found it with the file's digest): a
+        ``"plain"`` file is read as comma-separated, double-quoted text, any other is sniffed.
+    """
+    if path.stat().st_size == 0:
+        raise StructuralError(label, "file is empty")
+    source = path
+    if not utf8:
+        try:
+            text = path.read_bytes().decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise StructuralError(label, f"not UTF-8 or Windows-1252 text (byte {exc.start})") from None
+        source = tmp / (path.stem + ".utf8.csv")
+        source.write_text(text, encoding="utf-8")
+    _check_csv_header(source, label)
+    try:
+        run(
+            con, f"create or replace temp table _in as select {_ROW_NUMBER}, * from read_csv($p, "
+            "all_varchar = true, header = true, null_padding = true, auto_detect = true"
+            f"{_PLAIN_CSV if utf8 == 'plain' else ''})",
+            {"p": str(source)},
+        )
+    except duckdb.Error as exc:
+        raise _csv_problem(source, label, exc) from None
+
+
+#: the longest CSV row DuckDB reads (its ``max_line_size`` default); no case record comes near it
+MAX_ROW_BYTES = 2_097_152
+
+
+def _csv_problem(source: Path, label: str, exc: duckdb.Error) -> StructuralError:
+    """The error for a CSV DuckDB could not read, naming the real row and column where it can.
+
+    DuckDB numbers lines from its last buffer and puts the row's text in its message (which
+    may hold personal data), so only its first line is kept, and an over-long row -- its most
+    common failure on real exports -- is found again here, by record, with the csv module."""
+    import csv
+    import sys
+
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(sys.maxsize)
+    try:
+        with open(source, encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            header = next(reader, [])
+            for row_number, record in enumerate(reader, start=2):
+                size = sum(len(v.encode("utf-8")) for v in record) + len(record)
+                if size > MAX_ROW_BYTES:
+                    widest = max(range(len(record)), key=lambda i: len(record[i]))
+                    column = header[widest].strip().lower() if widest < len(header) else f"column {widest + 1}"
+                    return StructuralError(
+                        label, f"the row is too long to read: {size / 1_048_576:.1f} MB, of which this "
+                        f"column holds {len(record[widest].encode('utf-8')) / 1_048_576:.1f} MB (a row "
+                        f"may hold at most {MAX_ROW_BYTES // 1_048_576} MB)", row=row_number, column=column)
+    except (csv.Error, UnicodeDecodeError):
+        pass
+    finally:
+        csv.field_size_limit(old_limit)
+    first = str(exc).strip().splitlines()[0]
+    return StructuralError(label, f"cannot read as CSV: {first}")
+
+
+def _check_csv_header(source: Path, label: str) -> None:
+    """Refuse a header that names a column twice (DuckDB would silently rename the copy)."""
+    import csv
+
+    with open(source, encoding="utf-8-sig", newline="") as fh:
+        header = next(csv.reader(fh), [])
+    seen: dict[str, str] = {}
+    for h in header:
+        n = h.strip().lower()
+        if n and n in seen:
+            raise StructuralError(label, f"column appears twice ({seen[n]!r} and {h!r})", column=n)
+        seen[n] = h
+
+
+#: the spreadsheet row number of a record read in file order (header is row 1): an empty
+#: OVER clause keeps DuckDB's scan order, so this numbers the file's records without a sort
+_ROW_NUMBER = f"row_number() over () + 1 as {ROW}"
+
+
+def drop_input(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop what a reader filled (temp table ``_in``)."""
+    run(con, "drop table if exists _in")
+
+
+#: DuckDB types a Parquet date or date-time column may have (besides text, parsed as in CSV)
+_DATE_TYPES = ("DATE", "TIMESTAMP")
+
+
+def _parquet_to_temp(con: duckdb.DuckDBPyConnection, path: Path, label: str, table: Table) -> None:
+    """Read a canonical Parquet file into temp table ``_in``, every column as text.
+
+    A date or date-time column must be a Parquet DATE or TIMESTAMP, or text in a form
+    ``extracts.md`` allows. A numeric column there is refused (exit 2): days since 1970 and
+    Excel serial days cannot be told apart, so no number is guessed to be a date.
+    """
+    try:
+        desc = con.execute("describe select * from read_parquet($p)", {"p": str(path)}).fetchall()
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise StructuralError(label, f"cannot read as Parquet: {first}") from None
+    kinds = {c.name: c.kind for c in table.columns}
+    for name, dtype, *_ in desc:
+        kind = kinds.get(name.strip().lower())
+        if kind in ("date", "datetime") and not (dtype.startswith(_DATE_TYPES) or dtype == "VARCHAR"):
+            raise StructuralError(
+                label, f"a {kind} column stored as {dtype} numbers: store dates in Parquet as DATE or "
+                "TIMESTAMP (or as text such as 2023-01-31); numbers are not read as dates, because days "
+                "since 1970 and Excel serial days cannot be told apart", column=name)
+    try:
+        cols = ", ".join(f"cast({quote(c[0])} as varchar) as {quote(c[0])}" for c in desc)
+        run(con, f"create or replace temp table _in as select {_ROW_NUMBER}, {cols} from read_parquet($p)",
+             {"p": str(path)})
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise StructuralError(label, f"cannot read as Parquet: {first}") from None
+
+
+def read_canonical_xlsx(path: Path, label: str, extract: str) -> Frame:
+    """A canonical-layout workbook: the sheet named after the extract, else the first sheet;
+    the header is the first non-empty row."""
+    import openpyxl
+
+    from .formats import cell_text
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a broken file
+        raise StructuralError(label, f"cannot open as an Excel workbook: {exc}") from None
+    try:
+        names = {n.strip().lower(): n for n in wb.sheetnames}
+        ws = wb[names.get(extract, wb.sheetnames[0])]
+        rows = ws.iter_rows(values_only=True)
+        header, header_row = None, 0
+        for header_row, values in enumerate(rows, start=1):
+            if any(v is not None and str(v).strip() for v in values):
+                header = [("" if v is None else str(v)) for v in values]
+                break
+        if header is None:
+            raise StructuralError(label, f"sheet {ws.title!r} is empty")
+        cols: list[list[str | None]] = [[] for _ in header]
+        row_numbers: list[int] = []
+        for n, values in enumerate(rows, start=header_row + 1):
+            if not any(v is not None and str(v).strip() for v in values):
+                continue
+            row_numbers.append(n)
+            for i in range(len(header)):
+                cols[i].append(cell_text(values[i]) if i < len(values) else None)
+    finally:
+        wb.close()
+    data = {h if h else f"column_{i + 1}": c for i, (h, c) in enumerate(zip(header, cols))}
+    df = pl.DataFrame({**data, ROW: row_numbers}, schema={**{k: pl.Utf8 for k in data}, ROW: pl.Int64})
+    return Frame(extract, df, f"{label} sheet {ws.title!r}")
+
+
+def _frame_to_temp(con: duckdb.DuckDBPyConnection, frame: Frame) -> None:
+    arrow: pa.Table = frame.data.to_arrow()
+    con.register("_frame", arrow)
+    try:
+        run(con, "create or replace temp table _in as select * from _frame")
+    finally:
+        con.unregister("_frame")
+
+
+def frames_for(con, path: Path, rel: str, mappings, tmp: Path, key: bytes, *, utf8: str | None = ""
+                ) -> tuple[list[tuple[str, Callable[[], None], str, str]], dict | None]:
+    """How to read ``path``: a list of (table, function filling temp table ``_in``, location,
+    source), and what the file says about itself (:attr:`Frame.facts`, or None);
+    :class:`scorecard.formats.Skip` for a file recognised but not used.
+
+    :param utf8: what text a CSV is (:func:`scan`), when the caller has read it; ``""``: not
+        known yet, found when the file is read."""
+    from . import formats  # local: format readers pull in XML/Excel machinery
+
+    reader = formats.reader_for(path, mappings)
+    if reader is not None:
+        try:
+            with formats.id_key(key):
+                frames = reader(path)
+        except (StructuralError, formats.Skip):
+            raise
+        except Exception as exc:  # a reader bug or unexpected content must not be a traceback
+            raise StructuralError(rel, f"cannot read: {exc}") from None
+        for f in frames:
+            if f.table not in TABLES:
+                raise StructuralError(f.location, f"reader produced unknown table {f.table!r}")
+        facts = next((f.facts for f in frames if f.facts is not None), None)
+        return [(f.table, (lambda f=f: _frame_to_temp(con, f)), f.location, f.source) for f in frames], facts
+    extract = extract_name(path.stem)
+    if extract not in TABLES:
+        raise StructuralError(rel, f"unknown extract {extract!r} (file names start with one of: "
+                                   f"{', '.join(TABLES)}; or add a mapping file for this export)")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        # a load knows whether the file is UTF-8 from its digest's read; whois reads it here
+        return [(extract, lambda: _csv_to_temp(con, path, rel, tmp, scan(path)[1] if utf8 == "" else utf8),
+                 rel, CASE_MANAGEMENT)], None
+    if suffix == ".parquet":
+        return [(extract, lambda: _parquet_to_temp(con, path, rel, TABLES[extract]), rel, CASE_MANAGEMENT)], None
+    if suffix in (".xlsx", ".xlsm"):
+        return [(extract, lambda: _frame_to_temp(con, read_canonical_xlsx(path, rel, extract)), rel,
+                 CASE_MANAGEMENT)], None
+    raise StructuralError(rel, f"no reader for {suffix} files named like an extract")
+
+
+
+def digest(path: Path) -> tuple[str, str | None]:
+    """The file's SHA-256, with the files read together with it (see
+    :func:`scorecard.formats.companions`) folded in, so that a change to one reloads it; and
+    what text the file itself is (:func:`scan`, found in the same read)."""
+    from . import formats
+
+    found, utf8 = scan(path)
+    extra = formats.companions(path)
+    if not extra:
+        return found, utf8
+    h = hashlib.sha256(found.encode())
+    for other in extra:
+        h.update(f"\x1f{other.name}\x1f{_sha256(other)}".encode())
+    return h.hexdigest(), utf8
+

@@ -1,0 +1,153 @@
+"""Reading canonical extract files (scorecard.canonical): encodings, CSV dialects, Excel and
+Parquet, folders and unreadable rows. Synthetic data only."""
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+import polars as pl
+import pytest
+
+from scorecard import db
+from scorecard.canonical import scan
+from scorecard.errors import StructuralError
+from scorecard.load import load, pseudonymise
+
+from .conftest import snapshot, tree_state
+from .test_load import REFERRALS, con, staged  # noqa: F401  (con: the fixture)
+
+
+def test_utf8_bom_and_windows_1252_files_load(con, raw, key):
+    (raw / "children.csv").write_bytes("\ufeffchild_id,sex,ethnicity\nC1,F,WBRI\n".encode("utf-8"))
+    (raw / "cp_plans.csv").write_bytes(
+        "cp_plan_id,child_id,cp_plan_start_date,initial_category,latest_category\n"
+        "P1,Zoë,2022-05-01,NEG,\n".encode("cp1252"))
+    before = tree_state(raw)
+    load(con, raw, key=key)
+    assert len(staged(con, "children")) == 1
+    (plan,) = staged(con, "cp_plans", "cp_plan_id, child_id")
+    assert plan[0] == "P1" and plan[1] == pseudonymise(["Zoë"], key)["Zoë"]
+    assert tree_state(raw) == before  # transcoding happened outside the raw folder
+
+
+def test_xlsx_and_parquet_load_to_the_same_staged_rows_as_csv(tmp_path, key):
+    frame = pl.read_csv(REFERRALS.encode(), infer_schema=False)
+    dirs = {}
+    for fmt in ("csv", "xlsx", "parquet"):
+        d = tmp_path / fmt
+        d.mkdir()
+        dirs[fmt] = d
+    (dirs["csv"] / "referrals.csv").write_text(REFERRALS)
+    typed = pl.DataFrame({
+        "referral_id": ["R1", "R2", "R3"], "child_id": ["C100", "C200", "C100"],
+        "referral_date": [dt.date(2023, 1, 5), dt.date(2023, 1, 6), dt.date(2023, 1, 6)],
+        "referral_source": ["6", "2A", "3A"], "referral_nfa": [False, True, True]})
+    typed.write_parquet(dirs["parquet"] / "referrals.parquet")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "referrals"
+    ws.append(frame.columns)
+    for r in typed.iter_rows():
+        ws.append(["Y" if v is True else "N" if v is False else v for v in r])
+    wb.save(dirs["xlsx"] / "referrals.xlsx")
+    results = {}
+    for fmt, d in dirs.items():
+        c = db.connect(":memory:")
+        load(c, d, key=key)
+        results[fmt] = staged(c, "referrals", "referral_id, child_id, referral_date, referral_source, referral_nfa")
+    assert results["csv"] == results["xlsx"] == results["parquet"]
+    assert len(results["csv"]) == 3
+
+
+def test_integer_dates_in_parquet_are_refused_naming_file_and_column(con, raw, key):
+    """Days since 1970 and Excel serials cannot be told apart in a numeric column: refuse it."""
+    before = snapshot(con)
+    pl.DataFrame({"referral_id": ["R1"], "child_id": ["C1"],
+                  "referral_date": pl.Series([19_000], dtype=pl.Int32),
+                  "referral_source": ["6"]}).write_parquet(raw / "referrals.parquet")
+    with pytest.raises(StructuralError) as err:
+        load(con, raw, key=key)
+    assert err.value.file == "referrals.parquet" and err.value.column == "referral_date"
+    assert "INTEGER" in str(err.value) and "DATE or TIMESTAMP" in str(err.value)
+    assert snapshot(con) == before
+
+
+def test_typed_parquet_dates_and_datetimes_load_as_the_same_values(con, raw, key):
+    pl.DataFrame({"missing_episode_id": ["M1"], "child_id": ["C1"],
+                  "missing_start_datetime": [dt.datetime(2023, 2, 1, 22, 15)],
+                  "missing_end_datetime": pl.Series([None], dtype=pl.Datetime)}
+                 ).write_parquet(raw / "missing_episodes.parquet")
+    pl.DataFrame({"referral_id": ["R1"], "child_id": ["C1"], "referral_date": [dt.date(2023, 1, 5)],
+                  "referral_source": ["6"]}).write_parquet(raw / "referrals.parquet")
+    load(con, raw, key=key)
+    assert staged(con, "referrals", "referral_date") == [(dt.date(2023, 1, 5),)]
+    assert staged(con, "missing_episodes", "missing_start_datetime, missing_end_datetime") == [
+        (dt.datetime(2023, 2, 1, 22, 15), None)]
+
+
+def test_a_folder_named_like_an_extract_is_reported_as_skipped(con, raw, key):
+    (raw / "referrals.csv").write_text(REFERRALS)
+    (raw / "cp_plans_2023.csv").mkdir()
+    report = load(con, raw, key=key)
+    skipped = [f for f in report.files if f.status == "skipped"]
+    assert [(f.file, f.status) for f in skipped] == [("cp_plans_2023.csv/", "skipped")]
+    assert "folder named like a .csv file" in skipped[0].message
+    assert "1 skipped" in report.summary()
+
+
+def test_an_overlong_field_names_its_real_row_and_column(con, raw, key):
+    before = snapshot(con)
+    rows = REFERRALS.splitlines()
+    rows[2] = rows[2].replace(",Yes", "," + "x" * 3_000_000)  # the second data row: row 3
+    (raw / "referrals.csv").write_text("\n".join(rows) + "\n")
+    with pytest.raises(StructuralError) as err:
+        load(con, raw, key=key)
+    assert (err.value.file, err.value.row, err.value.column) == ("referrals.csv", 3, "referral_nfa")
+    assert "too long to read" in str(err.value) and "xxxx" not in str(err.value)
+    assert snapshot(con) == before
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("referral_id,child_id\nR1,C1\n", "plain"),
+    ('referral_id,child_id\nR1,"C1, C2"\n', "plain"),
+    ("referral_id;child_id\nR1;C1\n", "utf8"),
+    ("referral_id,child_id\nR1,O'Brien\n", "utf8"),
+    ("referral_id\tchild_id\nR1\tC1\n", "utf8"),
+])
+def test_a_scan_tells_plain_comma_separated_text_from_other_dialects(tmp_path, text, kind):
+    (tmp_path / "f.csv").write_text(text, encoding="utf-8")
+    (tmp_path / "g.csv").write_bytes(text.replace("R1", "Zoë").encode("cp1252"))
+    assert scan(tmp_path / "f.csv")[1] == kind
+    assert scan(tmp_path / "g.csv")[1] is None
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
+def test_a_plain_csv_and_a_sniffed_one_stage_the_same_rows(tmp_path, key, sep):
+    """Read without sniffing (plain) or with it (another delimiter, an apostrophe, a quoted
+    comma or quote): the same staged rows."""
+    rows = [["referral_id", "child_id", "referral_date", "referral_source", "worker"],
+            ["R1", "C100", "2023-01-05", "6", "Ann"], ["R2", "C200", "06/01/2023", "2A", "Bo, Jr"],
+            ["R3", "C100", "44932", "3A", 'the "lead"']]
+    def write(folder, with_apostrophe):
+        folder.mkdir()
+        lines = []
+        for r in rows:
+            cells = [f'"{c.replace(chr(34), chr(34) * 2)}"' if ("," in c or '"' in c or sep in c) else c for c in r]
+            lines.append(sep.join(cells))
+        text = "\n".join(lines) + "\n"
+        if with_apostrophe:
+            text = text.replace("Ann", "O'Neill")
+        (folder / "referrals.csv").write_text(text, encoding="utf-8")
+    write(tmp_path / "a", False)
+    write(tmp_path / "b", True)
+    got = {}
+    for name in ("a", "b"):
+        c = db.connect(":memory:")
+        load(c, tmp_path / name, key=key)
+        got[name] = rows_read = c.execute("select s.referral_id, s.child_id, s.referral_date, s.referral_source, "
+                                          "json_extract_string(r._extras, '$.worker') from raw.referrals r "
+                                          "join staging.referrals s using (referral_id) order by 1").fetchall()
+        assert len(rows_read) == 3
+    assert scan(tmp_path / "a" / "referrals.csv")[1] == ("plain" if sep == "," else "utf8")
+    assert [r[:4] for r in got["a"]] == [r[:4] for r in got["b"]]
+    assert [r[4] for r in got["a"]] == ["Ann", "Bo, Jr", 'the "lead"']
