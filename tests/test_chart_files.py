@@ -124,3 +124,38 @@ def test_matplotlib_not_imported_by_package_import():
             "print('matplotlib' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True).stdout.strip() == "False"
+
+
+def test_the_helper_share_is_spread_evenly_and_grows_with_the_lead():
+    assert chart_files._share(46, 0) == list(range(1, 46, 2))      # every other chart
+    for n, lead in ((46, 0), (46, 2), (46, 6), (7, 3), (6, -2)):
+        share = chart_files._share(n, lead)
+        assert len(share) == max(1, min(n - 1, (n + lead + 1) // 2)), (n, lead)
+        assert share == sorted(set(share)) and all(0 <= i < n for i in share)
+    assert len(chart_files._share(10, 50)) == 9        # this process always keeps one
+
+
+def test_charts_started_early_are_the_same_bytes_and_a_cancelled_drawing_stores_nothing(drawn, tmp_path):
+    import duckdb
+
+    from scorecard.report import chart_cache
+    from tests.test_charts import _specs
+
+    out, _ = drawn
+    specs = _specs()
+    con = duckdb.connect(":memory:")
+    con.execute("attach ':memory:' as meta")
+    drawing = chart_files.start(tmp_path / "a", specs, jobs=2, cache=chart_cache.ChartCache(con, 1), lead=4)
+    assert drawing.helper is not None and len(drawing.mine) == len(specs) - (len(specs) + 5) // 2
+    files = drawing.finish()
+    drawing.cancel()                                     # after finish: nothing to stop
+    assert [p.name for p in files] == [f"{s.name}.{e}" for s in specs for e in ("png", "svg")]
+    serial = chart_files.save_all(tmp_path / "b", specs, jobs=1)
+    assert all((tmp_path / "a" / p.name).read_bytes() == p.read_bytes() for p in serial)
+    assert con.execute("select count(*) from meta.chart_cache").fetchone()[0] == len(specs)
+    # a drawing cancelled before finish stops its helper and stores nothing
+    cache = chart_cache.ChartCache(con, 2)
+    other = [s for s in _specs(period="2022-10")]
+    drawing = chart_files.start(tmp_path / "c", other, jobs=2, cache=cache)
+    drawing.cancel()
+    assert drawing.helper.poll() is not None and cache.drawn == 0

@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .chart_cache import ChartCache
 
-__all__ = ["PARALLEL_FROM", "save_chart", "save_all"]
+__all__ = ["PARALLEL_FROM", "save_chart", "save_all", "start", "Drawing"]
 
 #: zlib level of the PNGs: 3 makes files the size level 6 (Pillow's default) does, in half the time
 _PNG_COMPRESS = 3
@@ -65,60 +65,104 @@ def save_all(out_dir: Path, specs: Sequence[ChartSpec], *, jobs: int | None = No
     description by the same code is written from its stored bytes, and the charts drawn are
     stored. With ``jobs`` 2 (default: 2 when the machine has two cores or more) and at least
     :data:`PARALLEL_FROM` charts to draw, a helper process (``python -m scorecard.report.chart_files``)
-    draws every other chart while this one draws the rest: drawing is most of a build's
+    draws about half of them while this one draws the rest: drawing is most of a build's
     report time, and the files are the same bytes whichever process draws them."""
-    specs = list(specs)
-    files = [out_dir / f"{spec.name}.{ext}" for spec in specs for ext in ("png", "svg")]
-    if cache is None:
-        _draw_all(out_dir, specs, jobs)
-        return files
-    from .chart_cache import code_version, digest
-
-    code = code_version()
-    keys = [digest(spec, code) for spec in specs]
-    stored = cache.get(keys)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for spec, key in zip(specs, keys):
-        if key in stored:
-            png, svg = stored[key]
-            (out_dir / f"{spec.name}.png").write_bytes(png)
-            (out_dir / f"{spec.name}.svg").write_bytes(svg)
-    missing = [(spec, key) for spec, key in zip(specs, keys) if key not in stored]
-    _draw_all(out_dir, [spec for spec, _ in missing], jobs)
-    drawn = {key: spec for spec, key in missing}
-    cache.put([(key, (out_dir / f"{spec.name}.png").read_bytes(),
-                (out_dir / f"{spec.name}.svg").read_bytes()) for key, spec in drawn.items()])
-    return files
+    return start(out_dir, specs, jobs=jobs, cache=cache).finish()
 
 
-def _draw_all(out_dir: Path, specs: list[ChartSpec], jobs: int | None) -> None:
-    """Draw ``specs`` here, or here and in a helper process (see :func:`save_all`)."""
+def start(out_dir: Path, specs: Sequence[ChartSpec], *, jobs: int | None = None,
+          cache: "ChartCache | None" = None, lead: int = 0) -> "Drawing":
+    """Begin :func:`save_all`: write the cached charts and start the helper on its share;
+    :meth:`Drawing.finish` draws this process's share. ``lead``: about how many charts' worth
+    of other work this process does before calling ``finish`` (the helper takes that many more
+    charts, so both end at about the same time)."""
     import os
 
-    jobs = jobs if jobs is not None else min(2, os.cpu_count() or 1)
-    if jobs < 2 or len(specs) < PARALLEL_FROM:
-        _save_serial(out_dir, specs)
-        return
-    import pickle
-    import subprocess
-    import sys
-    import tempfile
+    specs = list(specs)
+    drawing = Drawing(Path(out_dir), [out_dir / f"{spec.name}.{ext}" for spec in specs
+                                      for ext in ("png", "svg")], cache)
+    missing = specs
+    if cache is not None:
+        from .chart_cache import code_version, digest
 
-    theirs, mine = specs[1::2], specs[0::2]
-    with tempfile.NamedTemporaryFile(suffix=".pickle") as handover:
-        pickle.dump((str(out_dir), theirs), handover)
-        handover.flush()
-        helper = subprocess.Popen([sys.executable, "-m", "scorecard.report.chart_files", handover.name],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        code = code_version()
+        keys = [digest(spec, code) for spec in specs]
+        stored = cache.get(keys)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for spec, key in zip(specs, keys):
+            if key in stored:
+                png, svg = stored[key]
+                (out_dir / f"{spec.name}.png").write_bytes(png)
+                (out_dir / f"{spec.name}.svg").write_bytes(svg)
+        missing = [spec for spec, key in zip(specs, keys) if key not in stored]
+        drawing.to_store = [(key, spec.name) for spec, key in zip(specs, keys) if key not in stored]
+    drawing.mine = missing
+    jobs = jobs if jobs is not None else min(2, os.cpu_count() or 1)
+    if jobs >= 2 and len(missing) >= PARALLEL_FROM:
+        theirs = set(_share(len(missing), lead))
+        drawing.start_helper([s for i, s in enumerate(missing) if i in theirs])
+        drawing.mine = [s for i, s in enumerate(missing) if i not in theirs]
+    return drawing
+
+
+def _share(n: int, lead: int) -> list[int]:
+    """Positions of the helper's charts among ``n``: spread evenly (neighbouring charts are
+    often of a kind, so each process gets some of every kind), ``(n + lead) / 2`` of them."""
+    k = max(1, min(n - 1, (n + lead + 1) // 2))
+    return [i for i in range(n) if (i + 1) * k // n > i * k // n]
+
+
+class Drawing:
+    """Charts being drawn (:func:`start`): the helper process's share under way."""
+
+    def __init__(self, out_dir: Path, files: list[Path], cache: "ChartCache | None"):
+        self.out_dir, self.files, self.cache = out_dir, files, cache
+        self.mine: list[ChartSpec] = []
+        #: (cache key, chart name) of each chart drawn, stored once all are written
+        self.to_store: list[tuple[str, str]] = []
+        self.helper = None
+        self._handover = None
+
+    def start_helper(self, theirs: list[ChartSpec]) -> None:
+        import pickle
+        import subprocess
+        import sys
+        import tempfile
+
+        self._handover = tempfile.NamedTemporaryFile(suffix=".pickle")
+        pickle.dump((str(self.out_dir), theirs), self._handover)
+        self._handover.flush()
+        self.helper = subprocess.Popen([sys.executable, "-m", "scorecard.report.chart_files",
+                                        self._handover.name],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def finish(self) -> list[Path]:
+        """Draw this process's share, wait for the helper (its failure is an error), store the
+        charts drawn in the cache; returns every chart's files."""
         try:
-            _save_serial(out_dir, mine)
+            _save_serial(self.out_dir, self.mine)
         except BaseException:
-            helper.kill()
-            helper.wait()
+            self.cancel()
             raise
-        _, err = helper.communicate()
-    if helper.returncode != 0:
-        raise RuntimeError("drawing charts failed: " + err.decode("utf-8", "replace").strip()[-500:])
+        if self.helper is not None:
+            _, err = self.helper.communicate()
+            self._handover.close()
+            if self.helper.returncode != 0:
+                raise RuntimeError("drawing charts failed: "
+                                   + err.decode("utf-8", "replace").strip()[-500:])
+        if self.cache is not None:
+            self.cache.put([(key, (self.out_dir / f"{name}.png").read_bytes(),
+                             (self.out_dir / f"{name}.svg").read_bytes())
+                            for key, name in self.to_store])
+        return self.files
+
+    def cancel(self) -> None:
+        """Stop the helper (the caller failed before :meth:`finish`); nothing is stored."""
+        if self.helper is not None and self.helper.poll() is None:
+            self.helper.kill()
+            self.helper.wait()
+        if self._handover is not None:
+            self._handover.close()
 
 
 def _save_serial(out_dir: Path, specs: Sequence[ChartSpec]) -> list[Path]:
