@@ -81,3 +81,17 @@ def test_every_series_in_every_chart_is_drawn_in_its_palette_colour():
     # both comparators all appear
     assert all(len(c) == 1 for c in drawn_roles.values())
     assert {"this_year", "last_year", "neighbours", "england"} <= set(drawn_roles)
+
+
+def test_png_text_is_drawn_without_hinting_and_the_svg_does_not_depend_on_it(tmp_path, monkeypatch):
+    """Hinting is off for speed (chart_draw.RC): it changes only the PNG's pixels, never the SVG."""
+    from scorecard.report import chart_files
+
+    assert chart_draw.RC["text.hinting"] == "no_hinting"
+    spec = _specs()[0]
+    chart_files.save_all(tmp_path / "off", [spec], jobs=1)
+    monkeypatch.setattr(chart_files, "RC", dict(chart_draw.RC, **{"text.hinting": "default"}))
+    chart_files.save_chart(chart_draw.draw(spec), tmp_path / "on", spec.name, spec.alt)
+    svg, png = f"{spec.name}.svg", f"{spec.name}.png"
+    assert (tmp_path / "off" / svg).read_bytes() == (tmp_path / "on" / svg).read_bytes()
+    assert (tmp_path / "off" / png).read_bytes() != (tmp_path / "on" / png).read_bytes()
