@@ -90,8 +90,12 @@ def test_png_text_is_drawn_without_hinting_and_the_svg_does_not_depend_on_it(tmp
     assert chart_draw.RC["text.hinting"] == "no_hinting"
     spec = _specs()[0]
     chart_files.save_all(tmp_path / "off", [spec], jobs=1)
-    monkeypatch.setattr(chart_files, "RC", dict(chart_draw.RC, **{"text.hinting": "default"}))
-    chart_files.save_chart(chart_draw.draw(spec), tmp_path / "on", spec.name, spec.alt)
+    import matplotlib
+
+    hinted = dict(chart_draw.RC, **{"text.hinting": "default"})
+    monkeypatch.setattr(chart_files, "RC", hinted)
+    with matplotlib.rc_context(hinted):   # as chart_files draws: inside its settings
+        chart_files.save_chart(chart_draw.draw(spec), tmp_path / "on", spec.name, spec.alt)
     svg, png = f"{spec.name}.svg", f"{spec.name}.png"
     assert (tmp_path / "off" / svg).read_bytes() == (tmp_path / "on" / svg).read_bytes()
     assert (tmp_path / "off" / png).read_bytes() != (tmp_path / "on" / png).read_bytes()
