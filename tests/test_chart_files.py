@@ -126,13 +126,22 @@ def test_matplotlib_not_imported_by_package_import():
                           check=True).stdout.strip() == "False"
 
 
-def test_the_helper_share_is_spread_evenly_and_grows_with_the_lead():
-    assert chart_files._share(46, 0) == list(range(1, 46, 2))      # every other chart
-    for n, lead in ((46, 0), (46, 2), (46, 6), (7, 3), (6, -2)):
-        share = chart_files._share(n, lead)
-        assert len(share) == max(1, min(n - 1, (n + lead + 1) // 2)), (n, lead)
-        assert share == sorted(set(share)) and all(0 <= i < n for i in share)
-    assert len(chart_files._share(10, 50)) == 9        # this process always keeps one
+def test_each_process_draws_the_charts_it_claims_until_it_meets_the_other(tmp_path):
+    """The helper claims from the last chart back, this process from the first on; each stops at
+    the first chart the other claimed, so every chart is drawn exactly once."""
+    from tests.test_charts import _specs
+
+    specs = _specs()[:6]
+    claims = tmp_path / "claims"
+    claims.mkdir()
+    for i in (4, 5):                        # the helper's so far
+        (claims / str(i)).touch()
+    assert chart_files._draw_claimed(tmp_path / "out", specs, str(claims), range(6)) == 4
+    assert sorted(p.name for p in claims.iterdir()) == ["0", "1", "2", "3", "4", "5"]
+    assert sorted(p.stem for p in (tmp_path / "out").glob("*.png")) == sorted(s.name for s in specs[:4])
+    # and from the other end: nothing left to claim, nothing drawn
+    assert chart_files._draw_claimed(tmp_path / "out2", specs, str(claims), range(5, -1, -1)) == 0
+    assert not (tmp_path / "out2").exists()
 
 
 def test_charts_started_early_are_the_same_bytes_and_a_cancelled_drawing_stores_nothing(drawn, tmp_path):
@@ -141,21 +150,22 @@ def test_charts_started_early_are_the_same_bytes_and_a_cancelled_drawing_stores_
     from scorecard.report import chart_cache
     from tests.test_charts import _specs
 
-    out, _ = drawn
     specs = _specs()
     con = duckdb.connect(":memory:")
     con.execute("attach ':memory:' as meta")
-    drawing = chart_files.start(tmp_path / "a", specs, jobs=2, cache=chart_cache.ChartCache(con, 1), lead=4)
-    assert drawing.helper is not None and len(drawing.mine) == len(specs) - (len(specs) + 5) // 2
+    drawing = chart_files.start(tmp_path / "a", specs, jobs=2, cache=chart_cache.ChartCache(con, 1))
+    claims = drawing._claims
+    assert drawing.helper is not None and Path(claims).is_dir()
     files = drawing.finish()
     drawing.cancel()                                     # after finish: nothing to stop
+    assert not Path(claims).exists()                     # the claims are cleaned up
+    assert 1 <= drawing.drawn_here <= len(specs)
     assert [p.name for p in files] == [f"{s.name}.{e}" for s in specs for e in ("png", "svg")]
     serial = chart_files.save_all(tmp_path / "b", specs, jobs=1)
     assert all((tmp_path / "a" / p.name).read_bytes() == p.read_bytes() for p in serial)
     assert con.execute("select count(*) from meta.chart_cache").fetchone()[0] == len(specs)
     # a drawing cancelled before finish stops its helper and stores nothing
     cache = chart_cache.ChartCache(con, 2)
-    other = [s for s in _specs(period="2022-10")]
-    drawing = chart_files.start(tmp_path / "c", other, jobs=2, cache=cache)
+    drawing = chart_files.start(tmp_path / "c", _specs(period="2022-10"), jobs=2, cache=cache)
     drawing.cancel()
     assert drawing.helper.poll() is not None and cache.drawn == 0

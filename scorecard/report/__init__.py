@@ -40,11 +40,6 @@ REQUIRED_COLUMNS = {
 }
 
 
-#: charts' worth of work this process does (tables, workbook, page) while the chart helper draws:
-#: the helper takes that many more charts than half (:func:`.chart_files.start`)
-CHART_LEAD = 2
-
-
 def _check_frames(frames: dict[str, pl.DataFrame]) -> None:
     for name, cols in REQUIRED_COLUMNS.items():
         missing = [c for c in cols if c not in frames[name].columns]
@@ -116,7 +111,7 @@ def render_all(out_dir: Path, *, metrics: pl.DataFrame, scorecard: pl.DataFrame,
     specs += list(extra_charts)
     # the chart helper process starts first and draws while this process writes the tables,
     # the workbook and the page (none of which needs a chart), then draws its own share
-    drawing = chart_files.start(out_dir / "charts", specs, cache=chart_cache, lead=CHART_LEAD)
+    drawing = chart_files.start(out_dir / "charts", specs, cache=chart_cache)
     try:
         written = [tables.write_csv(t, out_dir / "tables" / f"{t.name}.csv") for t in this_year]
         written.append(tables.write_index(this_year, out_dir / "tables" / "index.csv"))

@@ -65,22 +65,26 @@ def save_all(out_dir: Path, specs: Sequence[ChartSpec], *, jobs: int | None = No
     description by the same code is written from its stored bytes, and the charts drawn are
     stored. With ``jobs`` 2 (default: 2 when the machine has two cores or more) and at least
     :data:`PARALLEL_FROM` charts to draw, a helper process (``python -m scorecard.report.chart_files``)
-    draws about half of them while this one draws the rest: drawing is most of a build's
-    report time, and the files are the same bytes whichever process draws them."""
+    draws some of them while this one draws the rest (:func:`start`): drawing is most of a
+    build's report time, and the files are the same bytes whichever process draws them."""
     return start(out_dir, specs, jobs=jobs, cache=cache).finish()
 
 
 def start(out_dir: Path, specs: Sequence[ChartSpec], *, jobs: int | None = None,
-          cache: "ChartCache | None" = None, lead: int = 0) -> "Drawing":
-    """Begin :func:`save_all`: write the cached charts and start the helper on its share;
-    :meth:`Drawing.finish` draws this process's share. ``lead``: about how many charts' worth
-    of other work this process does before calling ``finish`` (the helper takes that many more
-    charts, so both end at about the same time)."""
+          cache: "ChartCache | None" = None) -> "Drawing":
+    """Begin :func:`save_all`: write the cached charts and start the helper process drawing;
+    :meth:`Drawing.finish` draws in this process too. The caller can do other work in between
+    (the build writes its tables and page): the helper draws meanwhile.
+
+    The two processes share the charts by claiming them one at a time, the helper from the
+    last, this process from the first, until they meet: whichever is slower (busy with other
+    work, or on a busier core) draws fewer, and each chart is drawn once."""
     import os
 
+    out_dir = Path(out_dir)
     specs = list(specs)
-    drawing = Drawing(Path(out_dir), [out_dir / f"{spec.name}.{ext}" for spec in specs
-                                      for ext in ("png", "svg")], cache)
+    drawing = Drawing(out_dir, [out_dir / f"{spec.name}.{ext}" for spec in specs
+                                for ext in ("png", "svg")], cache)
     missing = specs
     if cache is not None:
         from .chart_cache import code_version, digest
@@ -96,57 +100,88 @@ def start(out_dir: Path, specs: Sequence[ChartSpec], *, jobs: int | None = None,
                 (out_dir / f"{spec.name}.svg").write_bytes(svg)
         missing = [spec for spec, key in zip(specs, keys) if key not in stored]
         drawing.to_store = [(key, spec.name) for spec, key in zip(specs, keys) if key not in stored]
-    drawing.mine = missing
+    drawing.specs = missing
     jobs = jobs if jobs is not None else min(2, os.cpu_count() or 1)
     if jobs >= 2 and len(missing) >= PARALLEL_FROM:
-        theirs = set(_share(len(missing), lead))
-        drawing.start_helper([s for i, s in enumerate(missing) if i in theirs])
-        drawing.mine = [s for i, s in enumerate(missing) if i not in theirs]
+        drawing.start_helper()
     return drawing
 
 
-def _share(n: int, lead: int) -> list[int]:
-    """Positions of the helper's charts among ``n``: spread evenly (neighbouring charts are
-    often of a kind, so each process gets some of every kind), ``(n + lead) / 2`` of them."""
-    k = max(1, min(n - 1, (n + lead + 1) // 2))
-    return [i for i in range(n) if (i + 1) * k // n > i * k // n]
+def _claim(folder: str | None, i: int) -> bool:
+    """Claim chart ``i`` (True: this process draws it); no folder: every chart is ours."""
+    if folder is None:
+        return True
+    import os
+
+    try:
+        os.close(os.open(os.path.join(folder, str(i)), os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    return True
+
+
+def _draw_claimed(out_dir: Path, specs: Sequence[ChartSpec], claims: str | None,
+                  order: Sequence[int]) -> int:
+    """Draw the charts at ``order`` as long as this process claims them; returns how many."""
+    from matplotlib import rc_context
+
+    drawn = 0
+    with rc_context(RC):
+        for i in order:
+            if not _claim(claims, i):
+                break
+            spec = specs[i]
+            save_chart(draw(spec), out_dir, spec.name, spec.alt)
+            drawn += 1
+    return drawn
 
 
 class Drawing:
-    """Charts being drawn (:func:`start`): the helper process's share under way."""
+    """Charts being drawn (:func:`start`), the helper process perhaps under way."""
 
     def __init__(self, out_dir: Path, files: list[Path], cache: "ChartCache | None"):
         self.out_dir, self.files, self.cache = out_dir, files, cache
-        self.mine: list[ChartSpec] = []
+        #: the charts to draw (not in the cache)
+        self.specs: list[ChartSpec] = []
         #: (cache key, chart name) of each chart drawn, stored once all are written
         self.to_store: list[tuple[str, str]] = []
+        #: how many charts this process drew (the helper drew the rest)
+        self.drawn_here = 0
         self.helper = None
-        self._handover = None
+        self._claims: str | None = None
 
-    def start_helper(self, theirs: list[ChartSpec]) -> None:
+    def start_helper(self) -> None:
         import pickle
         import subprocess
         import sys
         import tempfile
 
-        self._handover = tempfile.NamedTemporaryFile(suffix=".pickle")
-        pickle.dump((str(self.out_dir), theirs), self._handover)
-        self._handover.flush()
+        self._claims = tempfile.mkdtemp(prefix="scorecard-charts-")
+        handover = Path(self._claims) / "handover.pickle"
+        with handover.open("wb") as f:
+            pickle.dump((str(self.out_dir), self.specs, self._claims), f)
         self.helper = subprocess.Popen([sys.executable, "-m", "scorecard.report.chart_files",
-                                        self._handover.name],
+                                        str(handover)],
                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
     def finish(self) -> list[Path]:
-        """Draw this process's share, wait for the helper (its failure is an error), store the
-        charts drawn in the cache; returns every chart's files."""
+        """Draw here until meeting the helper's charts, wait for it (a chart that fails in
+        either process is an error), store the charts drawn in the cache; returns every
+        chart's files."""
         try:
-            _save_serial(self.out_dir, self.mine)
+            self.drawn_here = _draw_claimed(self.out_dir, self.specs, self._claims,
+                                            range(len(self.specs)))
+        except Exception as exc:
+            self.cancel()
+            if self.helper is None:
+                raise
+            raise RuntimeError(f"drawing charts failed: {type(exc).__name__}: {exc}") from exc
         except BaseException:
             self.cancel()
             raise
         if self.helper is not None:
             _, err = self.helper.communicate()
-            self._handover.close()
+            self._cleanup()
             if self.helper.returncode != 0:
                 raise RuntimeError("drawing charts failed: "
                                    + err.decode("utf-8", "replace").strip()[-500:])
@@ -161,26 +196,25 @@ class Drawing:
         if self.helper is not None and self.helper.poll() is None:
             self.helper.kill()
             self.helper.wait()
-        if self._handover is not None:
-            self._handover.close()
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        if self._claims is not None:
+            import shutil
+
+            shutil.rmtree(self._claims, ignore_errors=True)
+            self._claims = None
 
 
-def _save_serial(out_dir: Path, specs: Sequence[ChartSpec]) -> list[Path]:
-    if not specs:
-        return []
-    from matplotlib import rc_context
-
-    written: list[Path] = []
-    with rc_context(RC):
-        for spec in specs:
-            written.extend(save_chart(draw(spec), out_dir, spec.name, spec.alt))
-    return written
+def _save_serial(out_dir: Path, specs: Sequence[ChartSpec]) -> None:
+    """Draw and save every chart of ``specs`` in this process."""
+    _draw_claimed(out_dir, specs, None, range(len(specs)))
 
 
-if __name__ == "__main__":   # the helper of save_all: draw the charts handed over
+if __name__ == "__main__":   # the helper of start(): draw from the last chart back, as claimed
     import pickle
     import sys
 
     with open(sys.argv[1], "rb") as f:
-        folder, handed = pickle.load(f)
-    _save_serial(Path(folder), handed)
+        folder, handed, claims = pickle.load(f)
+    _draw_claimed(Path(folder), handed, claims, range(len(handed) - 1, -1, -1))
