@@ -76,7 +76,7 @@ def render_all(out_dir: Path, *, metrics: pl.DataFrame, scorecard: pl.DataFrame,
     database) writes a chart drawn before from the same figures by the same code from its
     stored bytes instead of drawing it again.
     """
-    from . import charts as charts_mod, excel, html, pack, tables
+    from . import chart_files, charts as charts_mod, excel, html, pack, tables
     from .coverage import coverage
     from .status import Marks
 
@@ -98,14 +98,6 @@ def render_all(out_dir: Path, *, metrics: pl.DataFrame, scorecard: pl.DataFrame,
     this_year = tables.all_tables(metrics, scorecard, period=period, **kw)
     last_year = tables.all_tables(metrics, scorecard, period=cov.year.previous().label, **kw)
 
-    written = [tables.write_csv(t, out_dir / "tables" / f"{t.name}.csv") for t in this_year]
-    written.append(tables.write_index(this_year, out_dir / "tables" / "index.csv"))
-    end = cov.period.end
-    created = datetime(end.year, end.month, end.day)
-    written.append(excel.write_workbook(
-        out_dir / "tables" / "annual_report_tables.xlsx", this_year,
-        title=f"{la_name} safeguarding annual report tables, {cov.title_span}",
-        created=created))
     extra_charts = charts
     specs = charts_mod.chart_specs(this_year, previous_tables=last_year, metrics=metrics,
                                scorecard=scorecard, catalogue=catalogue, period=period,
@@ -117,14 +109,28 @@ def render_all(out_dir: Path, *, metrics: pl.DataFrame, scorecard: pl.DataFrame,
                             period=period, la_code=la_code, la_name=la_name,
                             threshold=threshold, marks=marks)
     specs += list(extra_charts)
-    written += charts_mod.save_all(out_dir / "charts", specs, cache=chart_cache)
-    written.append(html.render_html(out_dir / "scorecard.html", metrics=metrics,
-                                    scorecard=scorecard, validation=validation, impact=impact,
-                                    catalogue=catalogue, period=period, la_code=la_code,
-                                    la_name=la_name, threshold=threshold,
-                                    errors_failed=errors_failed, tables=this_year,
-                                    marks=marks, affects=affects, targets=targets,
-                                    sections=sections))
+    # the chart helper process starts first and draws while this process writes the tables,
+    # the workbook and the page (none of which needs a chart), then draws its own share
+    drawing = chart_files.start(out_dir / "charts", specs, cache=chart_cache)
+    try:
+        written = [tables.write_csv(t, out_dir / "tables" / f"{t.name}.csv") for t in this_year]
+        written.append(tables.write_index(this_year, out_dir / "tables" / "index.csv"))
+        end = cov.period.end
+        created = datetime(end.year, end.month, end.day)
+        written.append(excel.write_workbook(
+            out_dir / "tables" / "annual_report_tables.xlsx", this_year,
+            title=f"{la_name} safeguarding annual report tables, {cov.title_span}",
+            created=created))
+        written.append(html.render_html(out_dir / "scorecard.html", metrics=metrics,
+                                        scorecard=scorecard, validation=validation, impact=impact,
+                                        catalogue=catalogue, period=period, la_code=la_code,
+                                        la_name=la_name, threshold=threshold,
+                                        errors_failed=errors_failed, tables=this_year,
+                                        marks=marks, affects=affects, targets=targets,
+                                        sections=sections))
+        written += drawing.finish()
+    finally:
+        drawing.cancel()
     written.append(pack.write_pack(out_dir / "report_pack.docx", this_year, specs,
                                    chart_dir=out_dir / "charts", la_name=la_name, period=period,
                                    created=created, errors_failed=errors_failed))

@@ -1,6 +1,6 @@
 """Charts drawn once: a chart whose inputs did not change is not drawn again.
 
-A chart's files (PNG and SVG) depend only on its description (:class:`.charts.ChartSpec`: every
+A chart's files (PNG and SVG) depend only on its description (:class:`.chart_spec.ChartSpec`: every
 value, label, note and alt text), on the code that draws it (the package's chart modules) and
 on the drawing libraries (matplotlib, Pillow). The digest of all three keys the
 ``meta.chart_cache`` table of the build's database; a hit writes the stored bytes, which are
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     import duckdb
 
-    from .charts import ChartSpec
+    from .chart_spec import ChartSpec
 
 __all__ = ["KEEP", "CODE_FILES", "ChartCache", "code_version", "digest"]
 
@@ -30,7 +30,8 @@ __all__ = ["KEEP", "CODE_FILES", "ChartCache", "code_version", "digest"]
 KEEP = 3
 #: the package files a chart's bytes depend on: the drawing code, every report module it
 #: imports (styling, number formats, ``c``, words), and where ``format_value`` is defined
-CODE_FILES = ("report/charts.py", "report/palette.py", "report/table.py", "report/tables.py",
+CODE_FILES = ("report/charts.py", "report/chart_spec.py", "report/chart_draw.py",
+              "report/chart_files.py", "report/palette.py", "report/table.py", "report/tables.py",
               "report/sdc.py", "report/coverage.py", "report/status.py", "report/wording.py",
               "report/chart_cache.py")
 #: the libraries whose version changes the bytes drawn
@@ -66,7 +67,7 @@ def digest(spec: "ChartSpec", code: str | None = None) -> str:
 class ChartCache:
     """The ``meta.chart_cache`` table of a database, used by build ``run_id``.
 
-    ``hits`` and ``drawn`` count what :func:`.charts.save_all` found and drew."""
+    ``hits`` and ``drawn`` count what :func:`.chart_files.save_all` found and drew."""
 
     con: "duckdb.DuckDBPyConnection"
     run_id: int
