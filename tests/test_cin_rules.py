@@ -317,3 +317,31 @@ def test_a_census_is_judged_by_its_own_reference_date_and_rule_set(synthetic_cen
     checks = {r["check_id"] for r in census.rows}
     assert "cin.100" in checks                    # 31 March 2025 is not 31 March of the header's Year
     assert "cin.8620" in checks                   # closures of 2022-23 fall outside 2024-25
+
+
+def test_frame_rows_are_numbered_by_file_position_then_whole_content():
+    """Row keys follow (return, file, row, record), and rows sharing all of those (a record with
+    several blocks, or no file position) follow their whole content as text: the numbering of
+    one window sort with the tied rows renumbered is the one a sort by key and content gives."""
+    from scorecard.validate.cin_rules.frame import _numbered_insert
+
+    con = duckdb.connect(":memory:")
+    con.execute("create table src (return_id integer, source_file varchar, source_row bigint, "
+                "record_id varchar, value varchar, n integer)")
+    rows = [(0, "a.csv", 2, "R2", "x", 1), (0, "a.csv", 1, "R1", "y", 1),
+            # three blocks of one record at one position: ordered by their content
+            (0, "a.csv", 3, "R3", "b", 2), (0, "a.csv", 3, "R3", "a", 10), (0, "a.csv", 3, "R3", "a", 9),
+            # no file position: nulls tie too
+            (0, None, None, "R4", "z", 1), (0, None, None, "R4", "c", 1), (0, None, None, "R5", "c", 1),
+            (1, "b.xml", 7, "R1", "q", 1), (1, "b.xml", 7, "R1", "q", 1)]    # identical rows
+    con.executemany("insert into src values (?, ?, ?, ?, ?, ?)", rows)
+    key = "return_id, source_file, source_row, record_id"
+    con.execute("create table got (row_key bigint, return_id integer, source_file varchar, source_row bigint, "
+                "record_id varchar, value varchar, n integer)")
+    con.execute(_numbered_insert("got", "select * from src", key, 3))
+    want = con.execute(f"select 3 * 1000000000000 + row_number() over (order by {key}, _frame_row::varchar), "
+                       f"* from src as _frame_row order by 1").fetchall()
+    got = con.execute("select * from got order by row_key").fetchall()
+    assert got == want
+    assert [r[0] - 3 * 10 ** 12 for r in got] == list(range(1, len(rows) + 1))
+    assert [(r[4], r[5], r[6]) for r in got][2:5] == [("R3", "a", 10), ("R3", "a", 9), ("R3", "b", 2)]

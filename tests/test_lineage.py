@@ -288,3 +288,53 @@ def test_a_mart_whose_sql_cannot_be_followed_is_taken_to_feed_everything(monkeyp
     finally:
         lineage.mart_lineage.cache_clear()
         metric_inputs.cache_clear()
+
+
+def test_the_stored_lineage_is_the_one_the_sql_gives():
+    """lineage.json is used only while it was derived from what the package holds; after a
+    change to a mart, a metric, a suite or a check, run ``python -m scorecard.validate
+    --write-lineage`` (until then every build derives it again)."""
+    assert lineage._stored() is not None, "lineage.json is out of date: python -m scorecard.validate --write-lineage"
+    assert lineage.STORED.read_text(encoding="utf-8") == lineage.derived_json()
+
+
+def test_a_changed_template_changes_the_lineage(monkeypatch):
+    from scorecard.metrics import marts
+
+    real = marts.render_model
+    stored_digest = lineage.lineage_digest()
+    stored = metric_inputs("contacts")
+    assert ("contacts", "contact_source") not in stored
+
+    def changed(name, **kw):   # the contacts mart now keeps only contacts with a source
+        sql = real(name, **kw)
+        return sql.replace("select * from stg__contacts", "select * from stg__contacts where contact_source is not null") \
+            if name == "contacts" else sql
+
+    monkeypatch.setattr(marts, "render_model", changed)
+    lineage.mart_lineage.cache_clear()
+    metric_inputs.cache_clear()
+    try:
+        assert lineage.lineage_digest() != stored_digest
+        assert lineage._stored() is None                # the stored lineage is not used
+        assert metric_inputs("contacts") == stored | {("contacts", "contact_source")}
+        assert metric_inputs("cpp_starts") == lineage._metric_inputs("cpp_starts", lineage._derive_mart_lineage())
+    finally:
+        lineage.mart_lineage.cache_clear()
+        metric_inputs.cache_clear()
+    monkeypatch.undo()
+    assert lineage._stored() is not None and metric_inputs("contacts") == stored
+
+
+def test_a_stored_lineage_that_cannot_be_read_is_derived_again(monkeypatch, tmp_path):
+    bad = tmp_path / "lineage.json"
+    bad.write_text("{not json", encoding="utf-8")
+    monkeypatch.setattr(lineage, "STORED", bad)
+    lineage.mart_lineage.cache_clear()
+    metric_inputs.cache_clear()
+    try:
+        assert lineage._stored() is None
+        assert _without_provenance(metric_inputs("cpp_starts")) == ANSWER_KEY["cpp_starts"]
+    finally:
+        lineage.mart_lineage.cache_clear()
+        metric_inputs.cache_clear()

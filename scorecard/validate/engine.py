@@ -286,11 +286,16 @@ def evaluate_suite(con: duckdb.DuckDBPyConnection, relation: str, suite: dict[st
         plans.append((e, tr.plan(e)))
     if not plans:
         return out
-    # unique needs a window over the domain's non-missing rows: one sub-select per such plan
     selects, sources = [], []
     for i, (_, p) in enumerate(plans):
-        flag = _flag_sql(relation, p)
-        sources.append(flag)
+        if p.unique is not None:
+            # the rows of repeated values, counted by grouping (a window numbering every row
+            # was most of a suite's cost); the rows themselves are fetched only if there are any
+            sources.append(_flag_sql(relation, p, counted=True))
+            selects.append(f"coalesce(count_if(d{i}), 0) as e{i}, coalesce(count_if(m{i}), 0) as m{i}, "
+                           f"({_repeated_count_sql(relation, p)}) as u{i}")
+            continue
+        sources.append(_flag_sql(relation, p))
         selects.append(f"coalesce(count_if(d{i}), 0) as e{i}, coalesce(count_if(m{i}), 0) as m{i}, "
                        f"coalesce(count_if(u{i}), 0) as u{i}")
     body = ", ".join(f"{s.replace('{i}', str(i))}" for i, s in enumerate(sources))
@@ -330,9 +335,20 @@ class _Positions:
             self.table = None
 
 
-def _flag_sql(relation: str, p: _Plan) -> str:
-    """Per-row flags of one plan: in the domain, missing, unexpected (``{i}`` numbered later)."""
+def _repeated_count_sql(relation: str, p: _Plan) -> str:
+    """How many rows of the domain hold a (non-missing) value that occurs more than once: the
+    unexpected count of a uniqueness plan."""
     missing = p.missing or "false"
+    return (f"select coalesce(sum(n), 0) from (select count(*) as n from {relation} "
+            f"where ({p.domain}) and not ({missing}) group by {p.unique} having count(*) > 1)")
+
+
+def _flag_sql(relation: str, p: _Plan, *, counted: bool = False) -> str:
+    """Per-row flags of one plan: in the domain, missing, unexpected (``{i}`` numbered later;
+    ``counted``: only the first two, the unexpected rows being counted on their own)."""
+    missing = p.missing or "false"
+    if counted:
+        return f"({p.domain}) as d{{i}}, ({p.domain}) and ({missing}) as m{{i}}"
     unexpected = p.unexpected
     if p.unique is not None:  # repeated among the domain's non-missing rows only
         unexpected = f"count(*) over (partition by {p.unique}, ({p.domain}) and not ({missing})) > 1"

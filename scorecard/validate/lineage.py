@@ -20,12 +20,15 @@ without changing a count, which is why figures are marked by lineage.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from pathlib import Path
 
 import polars as pl
 
@@ -37,6 +40,7 @@ __all__ = [
     "CheckInputs",
     "affects_frame",
     "check_inputs",
+    "lineage_digest",
     "mart_lineage",
     "metric_inputs",
     "metrics_touched",
@@ -260,8 +264,27 @@ def _conservative(name: str) -> MartLineage:
 def mart_lineage() -> dict[str, MartLineage]:
     """Every mart's lineage back to staging columns, from the mart SQL.
 
-    A mart whose SQL sqlglot cannot follow is logged and given the conservative lineage
-    (everything it reads feeds everything it gives); a test keeps the shipped marts parsed."""
+    Read from the stored lineage (``lineage.json``) when it was derived from the same SQL,
+    checks and code (:func:`lineage_digest`), else derived here. A mart whose SQL sqlglot
+    cannot follow is logged and given the conservative lineage (everything it reads feeds
+    everything it gives); a test keeps the shipped marts parsed."""
+    stored = _stored()
+    if stored is not None:
+        out = _Marts({name: MartLineage({c: _pairs(i) for c, i in m["columns"].items()}, _pairs(m["rows"]))
+                      for name, m in stored["marts"].items()})
+        out.metrics = {m: _pairs(i) for m, i in stored["metrics"].items()}
+        return out
+    return _Marts(_derive_mart_lineage())
+
+
+class _Marts(dict):
+    """Mart lineages by name; ``metrics``: the stored inputs of every metric, when the lineage
+    was read from the stored one (None: derive them from the marts)."""
+
+    metrics: dict[str, frozenset[Input]] | None = None
+
+
+def _derive_mart_lineage() -> dict[str, MartLineage]:
     from sqlglot.errors import SqlglotError
     from sqlglot.optimizer.scope import build_scope
 
@@ -303,7 +326,19 @@ def metric_inputs(metric_id: str) -> frozenset[Input]:
     m = METRICS[metric_id]
     if m.of:
         return metric_inputs(m.of)
-    lineage = mart_lineage()[m.mart]
+    marts = mart_lineage()
+    if marts.metrics is not None and metric_id in marts.metrics:
+        return marts.metrics[metric_id]
+    return _metric_inputs(metric_id, marts)
+
+
+def _metric_inputs(metric_id: str, marts: Mapping[str, MartLineage]) -> frozenset[Input]:
+    from ..metrics import METRICS
+
+    m = METRICS[metric_id]
+    if m.of:
+        return _metric_inputs(m.of, marts)
+    lineage = marts[m.mart]
     cols = set(m.columns)
     for expr in (m.numerator, m.denominator):
         if expr:
@@ -355,7 +390,16 @@ def _whole(table: str, cols: Iterable[Input]) -> frozenset[Input]:
 
 @lru_cache(maxsize=1)
 def check_inputs() -> dict[str, CheckInputs]:
-    """Every check id of the suites, with what it reads."""
+    """Every check id of the suites, with what it reads (from the stored lineage when it is
+    current, as :func:`mart_lineage`)."""
+    stored = _stored()
+    if stored is not None:
+        return {cid: CheckInputs(c["table"], _pairs(c["columns"]), c["periodic"])
+                for cid, c in stored["checks"].items()}
+    return _derive_check_inputs()
+
+
+def _derive_check_inputs() -> dict[str, CheckInputs]:
     from .checks import derived_checks
     from .suites import expectation_columns, load_suite
 
@@ -440,3 +484,89 @@ def affects_frame(validation: pl.DataFrame) -> pl.DataFrame:
             rows[(check_id, table, severity, m, period)] = None
     frame = pl.DataFrame(list(rows), schema=AFFECTS_SCHEMA, orient="row")
     return frame.unique().sort(list(AFFECTS_SCHEMA))
+
+
+# --------------------------------------------------------------------------- the stored lineage
+# Deriving the lineage parses every mart and check with sqlglot: most of a second, the same at
+# every scale, and the same answer until the SQL changes. It is stored with the package
+# (lineage.json, written by ``python -m scorecard.validate --write-lineage``) under a digest of
+# everything it is derived from; a lineage whose digest differs is derived again, never used.
+
+STORED = Path(__file__).with_name("lineage.json")
+_FORMAT = 1
+
+
+def _pairs(items: Iterable[str]) -> frozenset[Input]:
+    """Stored inputs (``table.column``) as pairs."""
+    return frozenset(tuple(i.split(".", 1)) for i in items)
+
+
+def _listed(inputs: Iterable[Input]) -> list[str]:
+    return sorted(f"{t}.{c}" for t, c in inputs)
+
+
+def _digest_inputs() -> dict:
+    """Everything the lineage is derived from: the marts' SQL as the lineage reads it, the
+    staging columns, the metrics' marts and expressions, the suites, the check SQL, this module's and the suites module's code
+    and the sqlglot version."""
+    from importlib.metadata import version
+
+    from ..metrics import METRICS
+    from ..metrics.marts import mart_dependencies, render_model
+    from . import suites
+    from .checks import derived_checks
+
+    names = [*TABLES, "monthly_volumes", "code_shares"]
+    return {
+        "format": _FORMAT,
+        "sqlglot": version("sqlglot"),
+        "code": [Path(__file__).read_text(encoding="utf-8"),
+                 Path(suites.__file__).read_text(encoding="utf-8")],
+        "staging": {t: [TABLES[t].id_column, *TABLES[t].column_names] for t in TABLES},
+        "marts": {name: render_model(name, source=lambda t: _STG + t, ref=lambda m: _MART + m)
+                  for name in mart_dependencies()},
+        "metrics": {m.id: [m.of, m.mart, list(m.columns), m.numerator, m.denominator] for m in METRICS},
+        "suites": {name: suites.load_suite(name)["expectations"] for name in names},
+        "checks": [[c.table, c.column, c.sql] for c in derived_checks(date(2000, 1, 1))],
+    }
+
+
+def lineage_digest() -> str:
+    """The digest of everything the lineage is derived from (:func:`_digest_inputs`)."""
+    text = json.dumps(_digest_inputs(), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _stored() -> dict | None:
+    """The stored lineage, if it was derived from what the package holds now."""
+    try:
+        data = json.loads(STORED.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if data.get("format") != _FORMAT or data.get("digest") != lineage_digest():
+        return None
+    return data
+
+
+def derived_json() -> str:
+    """The stored lineage's text, derived afresh (stable: sorted, two-space indent).
+
+    :raises ValueError: when a mart's SQL could not be followed (a conservative lineage is
+        never stored)."""
+    from ..metrics import METRICS
+
+    marts = _derive_mart_lineage()
+    broken = sorted(n for n, m in marts.items() if isinstance(m.columns, _Everything))
+    if broken:
+        raise ValueError(f"the lineage of mart(s) {', '.join(broken)} could not be derived")
+    data = {
+        "format": _FORMAT,
+        "digest": lineage_digest(),
+        "marts": {n: {"columns": {c: _listed(i) for c, i in sorted(m.columns.items())},
+                      "rows": _listed(m.rows)} for n, m in marts.items()},
+        "metrics": {m: _listed(_metric_inputs(m, marts)) for m in sorted(METRICS.ids)},
+        "checks": {cid: {"table": c.table, "columns": _listed(c.columns), "periodic": c.periodic}
+                   for cid, c in sorted(_derive_check_inputs().items())},
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+

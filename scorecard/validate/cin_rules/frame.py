@@ -226,10 +226,31 @@ def build_frame(con: duckdb.DuckDBPyConnection, returns: list[CensusReturn],
         # whole content, never left to the order a parallel scan happens to give
         key = "return_id, source_file, source_row, record_id" + (
             ", position" if "position integer" in FRAME_TABLES[name] else "")
-        # the whole row (as text) breaks ties only where the key has them: writing every row
-        # out as text to sort by it was most of the frame's cost
-        tie = (f"case when count(*) over (partition by {key}) > 1 "
-               f"then _frame_row::varchar end")
-        _run(con, f"insert into {name} by name select {offset} * 1000000000000 + row_number() over "
-                  f"(order by {key}, _tie) as row_key, * exclude (_tie) from "
-                  f"(select *, {tie} as _tie from ({sql}) as _frame_row) as _frame_row")
+        _run(con, _numbered_insert(name, sql, key, offset))
+
+
+def _numbered_insert(name: str, sql: str, key: str, offset: int) -> str:
+    """The insert filling frame table ``name`` from ``sql``, each row numbered by its rank in
+    ``key`` order, rows with the same key (rare) then by their whole content as text.
+
+    One sort does it: with ``order by key``, ``rank()`` is where a row's group of equal keys
+    starts and ``count(*)`` (the default frame takes in the peers) where it ends, so a row
+    alone in its group has its number; only the rows of a group of two or more are numbered
+    again within their group, from the group's start (writing every row out as text to sort
+    by it, or counting every group in a second window, was most of the frame's cost)."""
+    base = f"{offset} * 1000000000000"
+    keys = [k.strip() for k in key.split(",")]
+    same = " and ".join(f"s.{k} is not distinct from _frame_row.{k}" for k in keys)
+    return (f"insert into {name} by name "
+            f"with _numbered as materialized ("
+            f"select *, rank() over _w as _first, count(*) over _w as _last "
+            f"from ({sql}) as _frame_row window _w as (order by {key})), "
+            f"_starts as (select {key}, min(_first) as _first from _numbered "
+            f"where _first <> _last group by all) "
+            f"select {base} + _first as row_key, * exclude (_first, _last) from _numbered "
+            f"where _first = _last "
+            f"union all "
+            f"select {base} + s._first - 1 + row_number() over (partition by s._first "
+            f"order by _frame_row::varchar) as row_key, _frame_row.* "
+            f"from (select * exclude (_first, _last) from _numbered where _first <> _last) as _frame_row "
+            f"join _starts as s on {same}")

@@ -2,7 +2,8 @@
 -- after the first of a group of identical records is flagged. The first is the one from
 -- the system that started earliest (then the smallest id), so the newer system's copy is named.
 -- Only groups of more than one record are ranked (most records have no copy, and ranking
--- every record was most of this check's cost).
+-- every record was most of this check's cost), and only records sharing a content hash are
+-- grouped by their columns.
 -- Placeholders (schema identifiers only): {table}, {id}, {content} (comma-separated columns),
 -- {same} (each content column of t is not distinct from that of r).
 with systems as (
@@ -12,9 +13,20 @@ with systems as (
     group by source_system
 ),
 
+-- a content hash shared by two records or more: every repeated content has one, and grouping
+-- by one number is cheaper than by every column (a shared hash alone proves nothing: the
+-- groups are then made of the columns themselves)
+shared_hash as (
+    select hash({content}) as h
+    from staging.{table} as t
+    group by h
+    having count(*) > 1
+),
+
 repeated as (
     select {content}
     from staging.{table} as t
+    where hash({content}) in (select h from shared_hash)
     group by {content}
     having count(*) > 1
 ),

@@ -21,10 +21,13 @@ with ref as (
     group by referral_id
 ),
 
--- an episode with no referral id is matched to its child's referral on its start date
+-- an episode with no referral id is matched to its child's referral on its start date (only
+-- the referrals on such a day are grouped: most episodes name their referral)
 ref_by_day as (
-    select child_id, referral_date, min(referral_id) as referral_id
-    from _cin_stg_referrals
+    select r.child_id, r.referral_date, min(r.referral_id) as referral_id
+    from _cin_stg_referrals as r
+    semi join (select child_id, cin_start_date from _cin_stg_cin_episodes where referral_id is null) as e
+        on e.child_id = r.child_id and e.cin_start_date = r.referral_date
     group by all
 ),
 
