@@ -3,9 +3,12 @@
 every column as text, with each record's row number; and finding the files of a raw folder
 and their digests.
 
-CSV and Parquet are read by DuckDB; a CSV holding none of the characters another dialect would
-use (``;``, tab, ``|``, ``'``, ``\\``) is read as plain comma-separated text without DuckDB's
-dialect sniffing, which costs more than reading a small file (a monthly drop)."""
+CSV and Parquet are read by DuckDB; a CSV holding no quote and none of the characters another
+dialect would use (``"``, ``;``, tab, ``|``, ``'``, ``\\``) is read as plain comma-separated text
+without DuckDB's dialect sniffing, which costs more than reading a small file (a monthly drop).
+Such a file reads the same whatever quote and escape are given, because it has none; a file
+with a quote is sniffed as before, since the sniffer may take a stray ``"`` for an ordinary
+character, or see no quote in its sample."""
 from __future__ import annotations
 
 import codecs
@@ -76,16 +79,19 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-#: bytes only a CSV dialect other than comma-separated, double-quoted text would use (another
-#: delimiter, quote or escape): a file without them is read without DuckDB's dialect sniffing
-_DIALECT_BYTES = (b";", b"\t", b"|", b"'", b"\\")
-#: the dialect DuckDB's sniffer finds for such a file, given outright
+#: bytes a quote, another delimiter or an escape would use: a file without any of them is read
+#: without DuckDB's dialect sniffing. The double quote is among them: the sniffer may read a file
+#: with an unbalanced or stray ``"`` with no quote character at all, or see no quote in the rows
+#: it samples, so only a file with none reads the same whatever quote is given
+_DIALECT_BYTES = (b'"', b";", b"\t", b"|", b"'", b"\\")
+#: comma-separated, given outright (a file with none of :data:`_DIALECT_BYTES` has no quote or
+#: escape for the quote and escape settings to act on)
 _PLAIN_CSV = ", delim = ',', quote = '\"', escape = '\"'"
 
 
 def scan(path: Path) -> tuple[str, str | None]:
     """The file's SHA-256 and what text it is, from one read of it: ``"plain"`` (UTF-8 holding
-    none of :data:`_DIALECT_BYTES`), ``"utf8"`` (other UTF-8) or None (not UTF-8)."""
+    no quote and none of :data:`_DIALECT_BYTES`), ``"utf8"`` (other UTF-8) or None (not UTF-8)."""
     h = hashlib.sha256()
     dec = codecs.getincrementaldecoder("utf-8")()
     utf8 = plain = True

@@ -109,7 +109,7 @@ def test_an_overlong_field_names_its_real_row_and_column(con, raw, key):
 
 @pytest.mark.parametrize("text, kind", [
     ("referral_id,child_id\nR1,C1\n", "plain"),
-    ('referral_id,child_id\nR1,"C1, C2"\n', "plain"),
+    ('referral_id,child_id\nR1,"C1, C2"\n', "utf8"),  # a quote: sniffed
     ("referral_id;child_id\nR1;C1\n", "utf8"),
     ("referral_id,child_id\nR1,O'Brien\n", "utf8"),
     ("referral_id\tchild_id\nR1\tC1\n", "utf8"),
@@ -148,6 +148,42 @@ def test_a_plain_csv_and_a_sniffed_one_stage_the_same_rows(tmp_path, key, sep):
                                           "json_extract_string(r._extras, '$.worker') from raw.referrals r "
                                           "join staging.referrals s using (referral_id) order by 1").fetchall()
         assert len(rows_read) == 3
-    assert scan(tmp_path / "a" / "referrals.csv")[1] == ("plain" if sep == "," else "utf8")
+    assert scan(tmp_path / "a" / "referrals.csv")[1] == "utf8"  # quoted cells: sniffed
     assert [r[:4] for r in got["a"]] == [r[:4] for r in got["b"]]
     assert [r[4] for r in got["a"]] == ["Ann", "Bo, Jr", 'the "lead"']
+
+
+def test_a_csv_without_quotes_is_read_plain_and_stages_what_sniffing_does(tmp_path, key):
+    text = ("referral_id,child_id,referral_date,referral_source\n"
+            "R1,C100,2023-01-05,6\nR2,C200,06/01/2023,2A\nR3,C100,44932,3A\n")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "referrals.csv").write_text(text, encoding="utf-8")
+    (tmp_path / "b").mkdir()  # the same rows with a semicolon in a cell: sniffed
+    (tmp_path / "b" / "referrals.csv").write_text(text.replace(",3A", ",3A;"), encoding="utf-8")
+    assert scan(tmp_path / "a" / "referrals.csv")[1] == "plain"
+    assert scan(tmp_path / "b" / "referrals.csv")[1] == "utf8"
+    got = []
+    for name in ("a", "b"):
+        c = db.connect(":memory:")
+        load(c, tmp_path / name, key=key)
+        got.append(c.execute("select referral_id, child_id, referral_date, referral_source "
+                             "from staging.referrals order by 1").fetchall())
+    assert len(got[0]) == 3 and [r[:3] for r in got[0]] == [r[:3] for r in got[1]]
+    assert [str(r[2]) for r in got[0]] == ["2023-01-05", "2023-01-06", "2023-01-06"]
+    assert [r[3] for r in got[0]] == ["6", "2A", "3A"] and got[1][2][3] == "3A;"
+
+
+@pytest.mark.parametrize("cells", ['"abc" def', '"a"b', 'say "hi"'])
+def test_a_stray_or_unbalanced_quote_is_read_as_the_sniffer_reads_it(tmp_path, key, cells):
+    """A quote the sniffer reads as an ordinary character (DuckDB picks no quote for such a
+    file) is kept in the value; the file is never read as plain."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "referrals.csv").write_text(
+        f"referral_id,child_id,referral_date,referral_source,worker\nR1,C1,2023-01-05,6,{cells}\n",
+        encoding="utf-8")
+    assert scan(raw / "referrals.csv")[1] == "utf8"
+    c = db.connect(":memory:")
+    load(c, raw, key=key)
+    assert c.execute("select json_extract_string(_extras, '$.worker') from raw.referrals").fetchall() \
+        == [(cells,)]
