@@ -132,11 +132,18 @@ def load(con: duckdb.DuckDBPyConnection, raw_dir: Path, *, key: bytes, mappings:
         ledger = _Ledger(con, run_id)
         with tempfile.TemporaryDirectory(prefix="scorecard-") as tmpname:
             tmp = Path(tmpname)
-            for path in files:
-                rel = path.relative_to(raw_dir).as_posix()
+            rels = [path.relative_to(raw_dir).as_posix() for path in files]
+            # every path whose content changed is superseded before any file is judged a
+            # duplicate: a copy of a file's old content (an archived month) read before the
+            # file's new version is then loaded, not taken for the version being replaced
+            scans = [file_digest(path) for path in files]
+            for rel, (digest, _) in zip(rels, scans):
+                if ledger.changed(rel, digest):
+                    ledger.supersede(rel)
+            for path, rel, scanned in zip(files, rels, scans):
                 if progress:
                     progress(rel)
-                report.files.extend(_load_file(con, path, rel, key, maps, ledger, tmp, la_code))
+                report.files.extend(_load_file(con, path, rel, key, maps, ledger, tmp, la_code, scanned))
         _run(con, "drop table _pseud")
         rebuild_staging(con)
         if transaction:
@@ -166,6 +173,10 @@ class _Ledger:
         """The path a file of this content stands loaded from, if any."""
         paths = self.loaded.get(digest)
         return min(paths) if paths else None
+
+    def changed(self, rel: str, digest: str) -> bool:
+        """Whether ``rel`` stands loaded with content other than ``digest``."""
+        return any(rel in paths for d, paths in self.loaded.items() if d != digest)
 
     def supersede(self, rel: str) -> None:
         """A changed file at a path loaded before supersedes the earlier version."""
@@ -228,10 +239,11 @@ def file_facts(con: duckdb.DuckDBPyConnection) -> list[dict]:
 
 
 def _load_file(con, path: Path, rel: str, key: bytes, maps, ledger: _Ledger, tmp: Path,
-               la_code: int | None = None) -> list[FileResult]:
+               la_code: int | None, scanned: tuple[str, str | None]) -> list[FileResult]:
+    """Load one file; ``scanned`` is its digest and what text it is (:func:`file_digest`)."""
     from .formats import Skip
 
-    digest, utf8 = file_digest(path)
+    digest, utf8 = scanned
     size = path.stat().st_size
     prior = ledger.prior(digest)
     if prior is not None:

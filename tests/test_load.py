@@ -210,6 +210,24 @@ def test_a_file_changed_back_loads_again_and_the_ledger_runs_on_within_one_load(
     assert staged(con, "referrals", "referral_id, referral_source") == [("R1", "6"), ("R2", "2A"), ("R3", "3A")]
 
 
+def test_an_archived_copy_of_a_file_replaced_in_the_same_load_is_loaded_not_dropped(con, raw, key):
+    """A month's file moved to an archive folder while its old path gets new content: the
+    archived copy (read first) is the old content, still wanted, not a duplicate of the version
+    the new file replaces."""
+    head = "referral_id,child_id,referral_date,referral_source\n"
+    (raw / "referrals.csv").write_text(head + "R1,C1,2023-01-05,6\nR2,C2,2023-01-06,2A\n")
+    load(con, raw, key=key)
+    (raw / "archive").mkdir()
+    (raw / "archive" / "referrals_2023.csv").write_text((raw / "referrals.csv").read_text())
+    (raw / "referrals.csv").write_text(head + "R3,C3,2023-02-01,6\n")
+    report = load(con, raw, key=key)
+    assert [(f.file, f.status) for f in report.files] == [
+        ("archive/referrals_2023.csv", "loaded"), ("referrals.csv", "loaded")]
+    assert [r[0] for r in staged(con, "referrals", "referral_id")] == ["R1", "R2", "R3"]
+    assert con.execute("select source_file, status from meta.loads order by load_id").fetchall() == [
+        ("referrals.csv", "superseded"), ("archive/referrals_2023.csv", "loaded"), ("referrals.csv", "loaded")]
+
+
 def test_repeated_ids_inside_one_file_are_kept_for_validation_but_later_files_win(con, raw, key):
     head = "referral_id,child_id,referral_date,referral_source\n"
     (raw / "referrals_2023-01.csv").write_text(head + "R1,C1,2023-01-05,6\nR1,C1,2023-01-05,6\n")
