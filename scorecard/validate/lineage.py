@@ -507,8 +507,8 @@ def _listed(inputs: Iterable[Input]) -> list[str]:
 
 def _digest_inputs() -> dict:
     """Everything the lineage is derived from: the marts' SQL as the lineage reads it, the
-    staging columns, the metrics' marts and expressions, the suites, the check SQL, this module's and the suites module's code
-    and the sqlglot version."""
+    staging columns, the metrics' marts and expressions, the suites, the check SQL, this module's
+    and the suites module's code and the sqlglot version."""
     from importlib.metadata import version
 
     from ..metrics import METRICS
@@ -541,9 +541,12 @@ def _stored() -> dict | None:
     """The stored lineage, if it was derived from what the package holds now."""
     try:
         data = json.loads(STORED.read_text(encoding="utf-8"))
+        # the digest reads this package's source: where it is not there to read (an install of
+        # compiled files only), the lineage is derived again rather than trusted or a failure
+        current = lineage_digest()
     except (OSError, ValueError):
         return None
-    if data.get("format") != _FORMAT or data.get("digest") != lineage_digest():
+    if data.get("format") != _FORMAT or data.get("digest") != current:
         return None
     return data
 
