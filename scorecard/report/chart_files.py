@@ -183,8 +183,9 @@ class Drawing:
             _, err = self.helper.communicate()
             self._cleanup()
             if self.helper.returncode != 0:
-                raise RuntimeError("drawing charts failed: "
-                                   + err.decode("utf-8", "replace").strip()[-500:])
+                said = err.decode("utf-8", "replace").strip()[-500:]
+                raise RuntimeError(f"drawing charts failed: the chart helper process stopped with "
+                                   f"exit status {self.helper.returncode}" + (f": {said}" if said else ""))
         if self.cache is not None:
             self.cache.put([(key, (self.out_dir / f"{name}.png").read_bytes(),
                              (self.out_dir / f"{name}.svg").read_bytes())
