@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import duckdb
 import openpyxl
@@ -281,18 +280,26 @@ def test_a_load_killed_midway_leaves_the_previous_state(tmp_path, key):
         fh.write("referral_id,child_id,referral_date,referral_source\n")
         for i in range(600_000):
             fh.write(f"B{i},C{i % 5000},2024-01-{1 + i % 28:02d},6\n")
+    # the process is killed once the big file's rows are in raw, inside the load's transaction
+    # (it says so and waits), not after a fixed time a fast load could finish within
     script = textwrap.dedent(f"""
-        import sys
+        import importlib, time
         from scorecard import db
         from scorecard.load import load
+        loadmod = importlib.import_module("scorecard.load")
+        real = loadmod.ingest
+        def ingest_then_wait(*args, **kwargs):
+            result = real(*args, **kwargs)
+            print("ingested", flush=True)
+            time.sleep(60)
+            return result
+        loadmod.ingest = ingest_then_wait
         con = db.connect({str(dbfile)!r})
-        print("started", flush=True)
         load(con, {str(big)!r}, key={key!r})
         print("finished", flush=True)
     """)
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout.readline().strip() == "started"
-    time.sleep(1.0)
+    assert proc.stdout.readline().strip() == "ingested"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     con = db.connect(dbfile)
