@@ -326,26 +326,20 @@ def test_a_changed_template_changes_the_lineage(monkeypatch):
     assert lineage._stored() is not None and metric_inputs("contacts") == stored
 
 
-def test_a_stored_lineage_that_cannot_be_read_is_derived_again(monkeypatch, tmp_path):
-    bad = tmp_path / "lineage.json"
-    bad.write_text("{not json", encoding="utf-8")
-    monkeypatch.setattr(lineage, "STORED", bad)
-    lineage.mart_lineage.cache_clear()
-    metric_inputs.cache_clear()
-    try:
-        assert lineage._stored() is None
-        assert _without_provenance(metric_inputs("cpp_starts")) == ANSWER_KEY["cpp_starts"]
-    finally:
-        lineage.mart_lineage.cache_clear()
-        metric_inputs.cache_clear()
+def _no_source():
+    raise OSError("no source file")
 
 
-def test_a_package_without_its_source_to_digest_derives_the_lineage_again(monkeypatch):
-    """Installed as compiled files only, the digest cannot be taken: the stored lineage is not
-    trusted, and validation does not fail for it."""
-    def no_source():
-        raise OSError("no source file")
-    monkeypatch.setattr(lineage, "lineage_digest", no_source)
+@pytest.mark.parametrize("fault", ["unreadable file", "no source to digest"])
+def test_a_stored_lineage_that_cannot_be_read_or_checked_is_derived_again(monkeypatch, tmp_path, fault):
+    """A stored file that is not JSON, or a package installed as compiled files only (the digest
+    cannot be taken): the stored lineage is not trusted, and validation does not fail for it."""
+    if fault == "unreadable file":
+        bad = tmp_path / "lineage.json"
+        bad.write_text("{not json", encoding="utf-8")
+        monkeypatch.setattr(lineage, "STORED", bad)
+    else:
+        monkeypatch.setattr(lineage, "lineage_digest", _no_source)
     lineage.mart_lineage.cache_clear()
     metric_inputs.cache_clear()
     try:
