@@ -2,7 +2,7 @@
 (:mod:`.chart_draw`) and saved as PNG (150 dpi) and SVG with its alt text, byte-identical on
 re-run (fixed SVG hash salt, no dates or software versions in the metadata); charts drawn
 before come from the chart cache (:mod:`.chart_cache`), and a helper process
-(``python -m scorecard.report.chart_files``) draws half of the rest.
+(``python -m scorecard.report.chart_files``) shares the rest with this one (:func:`start`).
 """
 from __future__ import annotations
 
@@ -205,11 +205,6 @@ class Drawing:
 
             shutil.rmtree(self._claims, ignore_errors=True)
             self._claims = None
-
-
-def _save_serial(out_dir: Path, specs: Sequence[ChartSpec]) -> None:
-    """Draw and save every chart of ``specs`` in this process."""
-    _draw_claimed(out_dir, specs, None, range(len(specs)))
 
 
 if __name__ == "__main__":   # the helper of start(): draw from the last chart back, as claimed
