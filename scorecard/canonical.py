@@ -25,8 +25,7 @@ from .frames import ROW, Frame
 from .schema import TABLES, Table, extract_name
 
 __all__ = ["DATA_SUFFIXES", "CASE_MANAGEMENT", "MAX_ROW_BYTES", "discover", "digest", "scan", "frames_for",
-           "drop_input", "read_canonical_xlsx", "run",
-           "quote"]
+           "drop_input", "read_canonical_xlsx", "run", "quote"]
 
 #: file types the loader reads; anything else under the raw folder is reported as skipped
 DATA_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".parquet", ".xml")
@@ -322,7 +321,6 @@ def frames_for(con, path: Path, rel: str, mappings, tmp: Path, key: bytes, *, ut
         return [(extract, lambda: _frame_to_temp(con, read_canonical_xlsx(path, rel, extract)), rel,
                  CASE_MANAGEMENT)], None
     raise StructuralError(rel, f"no reader for {suffix} files named like an extract")
-
 
 
 def digest(path: Path) -> tuple[str, str | None]:

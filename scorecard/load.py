@@ -250,7 +250,6 @@ def _load_file(con, path: Path, rel: str, key: bytes, maps, ledger: _Ledger, tmp
         msg = "already loaded" if prior == rel else f"same content as {prior}, already loaded"
         ledger.add(rel, "", "", size, digest, 0, 0, 0, "duplicate", msg)
         return [FileResult(rel, "", "duplicate", message=msg)]
-    ledger.supersede(rel)
     try:
         items, facts = frames_for(con, path, rel, maps, tmp, key, utf8=utf8)
     except Skip as exc:
