@@ -20,7 +20,7 @@ import polars as pl
 
 from ..metrics.definitions import METRICS, Metric
 from ..periods import parse_period
-from .store import Build, metric_dates, period_span, table_of_key
+from .store import Build, metric_dates, period_span, source_metric, table_of_key
 
 __all__ = ["REVISIONS_SCHEMA", "REASONS", "revisions", "moved_months"]
 
@@ -36,14 +36,6 @@ _SIZES = {"previous_numerator": pl.Float64, "previous_denominator": pl.Float64,
 REASONS = ("records added late", "records removed or changed", "records now failing a check")
 #: values closer than this are the same figure (floating-point noise of a mean or a percentage)
 TOLERANCE = 1e-9
-
-
-def _source(metric_id: str) -> Metric | None:
-    """The metric whose records a figure counts (a mean of months counts its month metric's)."""
-    if metric_id not in METRICS:
-        return None
-    m = METRICS[metric_id]
-    return METRICS[m.of] if m.of else m
 
 
 def _member(kind: str, start: str, end: str | None, prefix: str, i: int) -> str:
@@ -129,8 +121,8 @@ def _reasons(con: duckdb.DuckDBPyConnection, old: Build, new: Build, wanted: lis
     from the evidence kept with both builds."""
     by_mart: dict[str, list[tuple[tuple[str, str], Metric]]] = {}
     for mid, period in wanted:
-        m = _source(mid)
-        if m is not None:
+        if mid in METRICS:
+            m = source_metric(METRICS[mid])
             by_mart.setdefault(m.mart, []).append(((mid, period), m))
     dates = metric_dates()
     counts: dict[tuple[str, str], tuple[int, int, int]] = {}

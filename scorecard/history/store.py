@@ -32,7 +32,7 @@ from ..periods import Period, parse_period
 from ..schema import TABLES
 
 __all__ = ["BuildFacts", "Build", "DDL", "ensure", "exists", "record", "builds", "get_build",
-           "base_build", "mart_keys", "metric_dates", "period_span", "published", "table_of_key",
+           "base_build", "mart_keys", "metric_dates", "period_span", "published", "source_metric", "table_of_key",
            "FIGURE_COLUMNS"]
 
 FIGURE_COLUMNS = ("metric_id", "period", "breakdown", "value", "numerator", "denominator")
@@ -113,7 +113,8 @@ def mart_keys(con: duckdb.DuckDBPyConnection, mart: str) -> tuple[str, list[str]
     return expr, cols
 
 
-def _source_metric(m: Metric) -> Metric:
+def source_metric(m: Metric) -> Metric:
+    """The metric whose records ``m`` counts (a mean of months counts its month metric's)."""
     return METRICS[m.of] if m.of else m
 
 
@@ -121,7 +122,7 @@ def metric_dates() -> dict[str, list[str]]:
     """Per mart, the date columns metrics use to put its rows in a period."""
     out: dict[str, list[str]] = {}
     for m in METRICS:
-        s = _source_metric(m)
+        s = source_metric(m)
         for c in (s.date_column, s.end_column):
             if c and c not in out.setdefault(s.mart, []):
                 out[s.mart].append(c)
