@@ -153,15 +153,16 @@ class Drawing:
     def start_helper(self) -> None:
         import pickle
         import subprocess
-        import sys
         import tempfile
+
+        from ..processes import module_command
 
         self._claims = tempfile.mkdtemp(prefix="scorecard-charts-")
         handover = Path(self._claims) / "handover.pickle"
         with handover.open("wb") as f:
             pickle.dump((str(self.out_dir), self.specs, self._claims), f)
-        self.helper = subprocess.Popen([sys.executable, "-m", "scorecard.report.chart_files",
-                                        str(handover)],
+        command, env = module_command("scorecard.report.chart_files")
+        self.helper = subprocess.Popen([*command, str(handover)], env=env,
                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
     def finish(self) -> list[Path]:

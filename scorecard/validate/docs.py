@@ -21,6 +21,7 @@ import weakref
 from pathlib import Path
 
 from ..errors import ScorecardError
+from ..processes import module_command
 
 __all__ = ["DocsWorker", "PendingDocs", "StoredDocs", "pack", "unpack", "render"]
 
@@ -50,9 +51,9 @@ class DocsWorker:
         stderr = tempfile.TemporaryFile()
         # a fixed hash seed: GX's renderer lists some values through sets, whose order would
         # otherwise differ from process to process (and the Data Docs from run to run)
-        proc = subprocess.Popen([sys.executable, "-m", "scorecard.validate.docs"],
-                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr,
-                                env={**os.environ, "PYTHONHASHSEED": "0"})
+        command, env = module_command("scorecard.validate.docs", {**os.environ, "PYTHONHASHSEED": "0"})
+        proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                stderr=stderr, env=env)
         return cls(proc, stderr)
 
     def render(self, docs_dir: Path, run_time: dt.datetime, results: list) -> None:
