@@ -24,7 +24,6 @@ from .config import Settings, pseudonym_key
 from .errors import ConfigError, ScorecardError
 from .load import LoadReport, load
 from .periods import Period, latest_complete, parse_period
-from .schema import TABLES
 
 __all__ = ["build", "BuildResult", "census_period", "latest_data_date", "write_csv"]
 
@@ -162,6 +161,7 @@ class _Run:
         only the metrics whose marts read their tables are computed again; the others are the
         same values."""
         from .metrics import METRICS, availability, compute
+        from .metrics.definitions import source_metric
         from .metrics.marts import mart_sources
         from .metrics.reach import build_periods
 
@@ -174,7 +174,7 @@ class _Run:
             return self.base_metrics
         reads = mart_sources()
         ids = [m.id for m in METRICS
-               if reads[(METRICS[m.of] if m.of else m).mart] & set(exclude)]
+               if reads[source_metric(m).mart] & set(exclude)]
         if not ids:
             return self.base_metrics
         part = availability.drop(compute(self.con, self.period.label, la_code=self.settings.la_code,

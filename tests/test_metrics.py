@@ -649,3 +649,12 @@ def whole_years_reach(first=D(2020, 4, 1), last=D(2023, 4, 1)):
     return Reach(tuple(TableReach(t, first, last, first) for t in (
         "referrals", "contacts", "assessments", "cin_episodes", "cp_plans", "s47_enquiries",
         "cin_plans", "cp_reviews", "children", "missing_episodes", "return_interviews")))
+
+
+def test_a_mean_of_months_counts_the_records_of_its_month_metric():
+    from scorecard.metrics.definitions import source_metric
+
+    mean = METRICS["cpp_avg_open_per_month"]
+    assert source_metric(mean) is METRICS["cpp_open_month_end"]
+    assert source_metric(METRICS["cpp_open_month_end"]) is METRICS["cpp_open_month_end"]
+    assert {source_metric(m).mart for m in METRICS if m.of} <= {m.mart for m in METRICS if not m.of}

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
-from ..metrics.definitions import METRICS, Metric
+from ..metrics.definitions import METRICS, source_metric
 from ..periods import Period, parse_period
 from ..schema import TABLES
 
@@ -111,11 +111,6 @@ def mart_keys(con: duckdb.DuckDBPyConnection, mart: str) -> tuple[str, list[str]
     key = _COMPOSITE_KEYS.get(mart, (cols[0],))
     expr = " || '|' || ".join(f'coalesce(cast("{c}" as varchar), \'\')' for c in key)
     return expr, cols
-
-
-def source_metric(m: Metric) -> Metric:
-    """The metric whose records ``m`` counts (a mean of months counts its month metric's)."""
-    return METRICS[m.of] if m.of else m
 
 
 def metric_dates() -> dict[str, list[str]]:

@@ -33,6 +33,7 @@ __all__ = [
     "Metric",
     "Registry",
     "register",
+    "source_metric",
 ]
 
 UNITS = ("count", "percent", "rate_per_10k", "mean")
@@ -170,3 +171,8 @@ class Registry:
 #: Every metric the package computes (filled by the service-area modules on import).
 METRICS = Registry()
 register = METRICS.register
+
+
+def source_metric(m: Metric) -> Metric:
+    """The metric whose records ``m`` counts (a mean of months counts its month metric's)."""
+    return METRICS[m.of] if m.of else m

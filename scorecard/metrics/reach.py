@@ -223,7 +223,7 @@ def _declared_to(con: duckdb.DuckDBPyConnection, extract_date: date) -> date | N
     """The last day the files in force say they cover (never after the extract date): the end
     of the latest monthly drop's month, or the latest CIN census ``ReferenceDate``."""
     try:
-        row = con.execute(f"""
+        row = con.execute("""
             select max(d) from (
                 select last_day(make_date(cast(regexp_extract(source_file, $drop, 1) as integer),
                                           cast(regexp_extract(source_file, $drop, 2) as integer), 1)) as d
