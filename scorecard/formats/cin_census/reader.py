@@ -17,99 +17,17 @@ from ...errors import StructuralError
 from ...frames import Frame
 from .. import build_frame, derive_id
 from . import spec
+from .elements import (ASSESSMENT, CHARACTERISTICS, CHILD, CPP, DATE_TZ, DETAILS, EXTENSIONS, HEADER,
+                       IDENTIFIERS, ISO_DATE, PLAN, S47, SEX_FROM_GENDER, TABLE_ELEMENT, canonical_value,
+                       element_text, local_name)
 
 __all__ = ["read", "sniff"]
 
-_SEX_FROM_GENDER = {"1": "M", "2": "F", "0": "U", "9": "I"}
-_YES = {"true", "1", "y", "yes"}
-_NO = {"false", "0", "n", "no"}
 _SNIFF_BYTES = 4096
-_DATE_TZ = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:Z|[+-]\d{2}:\d{2})$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-#: record tables in the order their frames are returned, and the element each row comes from
-TABLE_ELEMENT = {"children": "Child", "referrals": "CINdetails", "cin_episodes": "CINdetails",
-                 "assessments": "Assessments", "cin_plans": "CINPlanDates",
-                 "s47_enquiries": "Section47", "cp_plans": "ChildProtectionPlans",
-                 "cp_reviews": "CPPreviewDate"}
-
-#: Scorecard extension elements (written by :func:`write` for exact round trips) -> table
-EXTENSIONS = {"ScorecardChild": "children", "ScorecardReferral": "referrals",
-              "ScorecardCINepisode": "cin_episodes", "ScorecardAssessment": "assessments",
-              "ScorecardCINplan": "cin_plans", "ScorecardS47": "s47_enquiries",
-              "ScorecardCPP": "cp_plans", "ScorecardReview": "cp_reviews"}
-
-# the elements of each container, element -> canonical column (None: a container read apart)
-_IDENTIFIERS = {"LAchildID": "child_id", "UPN": "upn", "FormerUPN": "former_upn",
-                "UPNunknown": "upn_unknown", "PersonBirthDate": "date_of_birth",
-                "ExpectedPersonBirthDate": "expected_date_of_birth", "GenderCurrent": "sex",
-                "Sex": "sex", "PersonDeathDate": "date_of_death"}
-_CHARACTERISTICS = {"Ethnicity": "ethnicity", "Disabilities": None}
-_CHILD = {"ChildIdentifiers": None, "ChildCharacteristics": None, "CINdetails": None,
-          "ScorecardChild": None}
-_DETAILS = {"CINreferralDate": "cin_start_date", "ReferralSource": "referral_source",
-            "PrimaryNeedCode": "primary_need_code", "CINclosureDate": "cin_closure_date",
-            "ReasonForClosure": "reason_for_closure", "DateOfInitialCPC": "icpc_date",
-            "ReferralNFA": "referral_nfa", "Assessments": None, "CINPlanDates": None,
-            "Section47": None, "ChildProtectionPlans": None, "ScorecardReferral": None,
-            "ScorecardCINepisode": None}
-_ASSESSMENT = {"AssessmentActualStartDate": "assessment_start_date",
-               "AssessmentInternalReviewDate": "assessment_internal_review_date",
-               "AssessmentAuthorisationDate": "assessment_authorised_date",
-               "FactorsIdentifiedAtAssessment": None, "ScorecardAssessment": None}
-_PLAN = {"CINPlanStartDate": "cin_plan_start_date", "CINPlanEndDate": "cin_plan_end_date",
-         "ScorecardCINplan": None}
-_S47 = {"S47ActualStartDate": "s47_start_date", "InitialCPCtarget": "icpc_target_date",
-        "DateOfInitialCPC": "icpc_date", "ICPCnotRequired": "icpc_not_required", "ScorecardS47": None}
-_CPP = {"CPPstartDate": "cp_plan_start_date", "CPPendDate": "cp_plan_end_date",
-        "InitialCategoryOfAbuse": "initial_category", "LatestCategoryOfAbuse": "latest_category",
-        "NumberOfPreviousCPP": "number_of_previous_cpp", "Reviews": None, "ScorecardCPP": None}
-_HEADER = {"CollectionDetails": ("Collection", "Year", "ReferenceDate"),
-           "Source": ("SourceLevel", "LEA", "SoftwareCode", "Release", "SerialNo", "DateTime")}
-_FLAGS = {"referral_nfa", "icpc_not_required"}
-_DATES = {c.name for t in schema.TABLES.values() for c in t.columns if c.kind == "date"}
 
 
 class _NotCensus(Exception):
     """The document's root is not a CIN census ``Message``."""
-
-
-_NAMES: dict[Any, str | None] = {}
-
-
-def _local(tag: Any) -> str | None:
-    """An element's name without namespace; None for comments and processing instructions."""
-    name = _NAMES.get(tag, False)
-    if name is False:
-        name = _NAMES[tag] = tag.rpartition("}")[2] if isinstance(tag, str) else None
-    return name
-
-
-def _text(el) -> str | None:
-    text = el.text
-    if text is None:
-        return None
-    text = text.strip()
-    return text or None
-
-
-def _flag(value: str | None) -> str | None:
-    """Census yes/no (true/false/1/0) as Y/N; anything else untouched."""
-    if value is None:
-        return None
-    low = value.strip().lower()
-    return "Y" if low in _YES else "N" if low in _NO else value
-
-
-def _value(column: str, text: str | None) -> str | None:
-    """A census value as canonical text: yes/no as Y/N, a date's time zone dropped."""
-    if text is None:
-        return None
-    if column in _FLAGS:
-        return _flag(text)
-    if column in _DATES and (m := _DATE_TZ.match(text)):
-        return m.group(1)
-    return text
 
 
 def sniff(path: Path) -> bool:
@@ -142,21 +60,21 @@ class _Extras:
 
     def unknown(self, el, path: str) -> None:
         """An element the census does not have, and everything inside it."""
-        name = _local(el.tag)
+        name = local_name(el.tag)
         if name is None:
             return
         self.owner.unknown += 1
         self.owner.unknown_names.add(name)
         here = f"{path}/{name}" if path else name
         for attr, value in el.attrib.items():
-            self.put(f"{here}/@{_local(attr)}", value)
-        kids = [c for c in el if _local(c.tag) is not None]
+            self.put(f"{here}/@{local_name(attr)}", value)
+        kids = [c for c in el if local_name(c.tag) is not None]
         if kids:
             self.text(el, here)
             for c in kids:
                 self.unknown(c, here)
         else:
-            self.put(here, _text(el))
+            self.put(here, element_text(el))
 
     def text(self, el, path: str) -> None:
         """Stray text inside a container element (text between its child elements)."""
@@ -167,7 +85,7 @@ class _Extras:
         text = " ".join(p.strip() for p in parts)
         if text:
             self.owner.unknown += 1
-            self.owner.unknown_names.add(f"text in <{_local(el.tag)}>")
+            self.owner.unknown_names.add(f"text in <{local_name(el.tag)}>")
             self.put(f"{path}/#text" if path else "#text", text)
 
     def json(self) -> str | None:
@@ -189,7 +107,7 @@ class _Collector:
              extension=None) -> dict[str, str | None]:
         if extension is not None:
             allowed = schema.TABLES[table].column_names
-            record.update({k: _value(k, v or None) for k, v in extension.attrib.items() if k in allowed})
+            record.update({k: canonical_value(k, v or None) for k, v in extension.attrib.items() if k in allowed})
         if extras is not None:
             record["_extras"] = extras.json()
         self.rows[table].append(record)
@@ -214,7 +132,7 @@ class _Collector:
             tail = el.tail
             if tail and not tail.isspace():
                 stray.append(tail)
-            name = _local(el.tag)
+            name = local_name(el.tag)
             if name is None:
                 continue
             if name not in known:
@@ -224,13 +142,13 @@ class _Collector:
             if column is None:
                 groups.setdefault(name, []).append(el)
             elif record is not None and column not in record:
-                record[column] = _value(column, _text(el))
+                record[column] = canonical_value(column, element_text(el))
                 for attr, value in el.attrib.items():
-                    extras.put(f"{path}/{name}/@{_local(attr)}" if path else f"{name}/@{_local(attr)}", value)
+                    extras.put(f"{path}/{name}/@{local_name(attr)}" if path else f"{name}/@{local_name(attr)}", value)
             else:
                 self.unknown += 1
                 self.unknown_names.add(f"repeated {name}")
-                extras.put(f"{path}/{name}" if path else name, _text(el))
+                extras.put(f"{path}/{name}" if path else name, element_text(el))
         if stray:
             extras.stray(container, path, stray)
         return groups
@@ -240,9 +158,9 @@ class _Collector:
         AssessmentFactors``) as space-separated codes; extra containers' items are joined too."""
         codes: list[str] = []
         for c in containers:
-            groups = self._scan(c, {item: None}, f"{path}/{_local(c.tag)}" if path else _local(c.tag), extras)
+            groups = self._scan(c, {item: None}, f"{path}/{local_name(c.tag)}" if path else local_name(c.tag), extras)
             for el in groups.get(item, []):
-                value = _text(el)
+                value = element_text(el)
                 if value is not None:
                     codes.append(re.sub(r"\s+", "_", value))
         return " ".join(codes) or None
@@ -251,16 +169,16 @@ class _Collector:
     def child(self, node) -> None:
         extras = _Extras(self)
         record: dict[str, str | None] = {}
-        groups = self._scan(node, _CHILD, "", extras, record)
+        groups = self._scan(node, CHILD, "", extras, record)
         for ids in groups.get("ChildIdentifiers", []):
-            self._scan(ids, _IDENTIFIERS, "ChildIdentifiers", extras, record)
+            self._scan(ids, IDENTIFIERS, "ChildIdentifiers", extras, record)
         gender = None
         for ids in groups.get("ChildIdentifiers", []):
-            gender = next((_local(e.tag) for e in ids if _local(e.tag) in ("GenderCurrent", "Sex")), gender)
+            gender = next((local_name(e.tag) for e in ids if local_name(e.tag) in ("GenderCurrent", "Sex")), gender)
         if gender == "GenderCurrent" and record.get("sex") is not None:
-            record["sex"] = _SEX_FROM_GENDER.get(record["sex"], record["sex"])
+            record["sex"] = SEX_FROM_GENDER.get(record["sex"], record["sex"])
         for chars in groups.get("ChildCharacteristics", []):
-            inner = self._scan(chars, _CHARACTERISTICS, "ChildCharacteristics", extras, record)
+            inner = self._scan(chars, CHARACTERISTICS, "ChildCharacteristics", extras, record)
             if "Disabilities" in inner:
                 record["disabilities"] = self._list(inner["Disabilities"], "Disability",
                                                     "ChildCharacteristics", extras)
@@ -274,10 +192,10 @@ class _Collector:
     def block(self, child: str | None, block) -> None:
         extras = _Extras(self)
         values: dict[str, str | None] = {}
-        groups = self._scan(block, _DETAILS, "", extras, values)
+        groups = self._scan(block, DETAILS, "", extras, values)
         ref_ext = (groups.get("ScorecardReferral") or [None])[0]
         cin_ext = (groups.get("ScorecardCINepisode") or [None])[0]
-        extended = any(_local(c.tag) in EXTENSIONS for c in block)
+        extended = any(local_name(c.tag) in EXTENSIONS for c in block)
         ref_date = values.get("cin_start_date")
         nfa = values.get("referral_nfa")
         line = block.sourceline or 0
@@ -303,14 +221,14 @@ class _Collector:
         for p in groups.get("CINPlanDates", []):
             rec: dict[str, str | None] = {}
             ex = _Extras(self)
-            g = self._scan(p, _PLAN, "", ex, rec)
+            g = self._scan(p, PLAN, "", ex, rec)
             self._add("cin_plans", {"cin_plan_id": self._id("CIL", child, rec.get("cin_plan_start_date")),
                                     "child_id": child, "cin_episode_id": episode_id, **rec},
                       p.sourceline or 0, ex, (g.get("ScorecardCINplan") or [None])[0])
         for s in groups.get("Section47", []):
             rec = {}
             ex = _Extras(self)
-            g = self._scan(s, _S47, "", ex, rec)
+            g = self._scan(s, S47, "", ex, rec)
             self._add("s47_enquiries", {"s47_id": self._id("CIS", child, rec.get("s47_start_date")),
                                         "child_id": child, "cin_episode_id": episode_id, **rec},
                       s.sourceline or 0, ex, (g.get("ScorecardS47") or [None])[0])
@@ -320,7 +238,7 @@ class _Collector:
     def assessment(self, child: str | None, a, referral_id: str | None, episode_id: str | None) -> None:
         rec: dict[str, str | None] = {}
         ex = _Extras(self)
-        g = self._scan(a, _ASSESSMENT, "", ex, rec)
+        g = self._scan(a, ASSESSMENT, "", ex, rec)
         if "FactorsIdentifiedAtAssessment" in g:
             rec["assessment_factors"] = self._list(g["FactorsIdentifiedAtAssessment"], "AssessmentFactors", "", ex)
         self._add("assessments", {
@@ -331,7 +249,7 @@ class _Collector:
     def plan(self, child: str | None, p, episode_id: str | None) -> None:
         rec: dict[str, str | None] = {}
         ex = _Extras(self)
-        g = self._scan(p, _CPP, "", ex, rec)
+        g = self._scan(p, CPP, "", ex, rec)
         start = rec.get("cp_plan_start_date")
         plan = self._add("cp_plans", {"cp_plan_id": self._id("CIP", child, start), "child_id": child,
                                       "cin_episode_id": episode_id, **rec},
@@ -343,7 +261,7 @@ class _Collector:
             if not dates:   # a Reviews group with no date: kept (and quarantined) as a review row
                 dates = [reviews]
             for i, d in enumerate(dates):
-                day = _value("cp_review_date", _text(d)) if _local(d.tag) == "CPPreviewDate" else None
+                day = canonical_value("cp_review_date", element_text(d)) if local_name(d.tag) == "CPPreviewDate" else None
                 self._add("cp_reviews", {
                     "cp_review_id": self._id("CIV", child, start, day), "child_id": plan["child_id"],
                     "cp_plan_id": plan["cp_plan_id"], "cp_review_date": day},
@@ -368,10 +286,10 @@ def _header(el, extras: _Extras) -> dict[str, Any]:
     sources = 0
     extras.text(el, "Header")
     for part in el:
-        name = _local(part.tag)
+        name = local_name(part.tag)
         if name is None:
             continue
-        if name not in _HEADER:
+        if name not in HEADER:
             extras.unknown(part, "Header")
             continue
         if name == "Source":
@@ -379,13 +297,13 @@ def _header(el, extras: _Extras) -> dict[str, Any]:
         prefix = f"Header/{name}" if name != "Source" or sources == 1 else f"Header/Source[{sources}]"
         extras.text(part, prefix)
         for item in part:
-            item_name = _local(item.tag)
+            item_name = local_name(item.tag)
             if item_name is None:
                 continue
-            if item_name not in _HEADER[name] or f"{prefix}/{item_name}" in facts:
+            if item_name not in HEADER[name] or f"{prefix}/{item_name}" in facts:
                 extras.unknown(item, prefix)
                 continue
-            facts[f"{prefix}/{item_name}"] = _text(item)
+            facts[f"{prefix}/{item_name}"] = element_text(item)
     return facts
 
 
@@ -395,9 +313,9 @@ def _census_facts(facts: dict[str, Any], extras: _Extras, collector: _Collector)
     year_text = facts.get("Header/CollectionDetails/Year")
     ref_date = None
     if ref_text:
-        m = _DATE_TZ.match(ref_text)
+        m = DATE_TZ.match(ref_text)
         text = m.group(1) if m else ref_text
-        if _ISO_DATE.match(text):
+        if ISO_DATE.match(text):
             try:
                 ref_date = dt.date.fromisoformat(text)
             except ValueError:
@@ -444,13 +362,13 @@ def read(path: Path) -> list[Frame]:
     try:
         events = _iterparse(path)
         for event, el in events:
-            name = _local(el.tag)
+            name = local_name(el.tag)
             parent = el.getparent()
             top = parent is None
             if event == "start":
                 if root is None:
                     if not top:   # the root is not a Message: the first event is an inner element
-                        raise _NotCensus(_local(el.getroottree().getroot().tag))
+                        raise _NotCensus(local_name(el.getroottree().getroot().tag))
                     root = el
                     docinfo = el.getroottree().docinfo
                     if docinfo.internalDTD is not None or docinfo.doctype:
@@ -459,11 +377,11 @@ def read(path: Path) -> list[Frame]:
                 elif name == "Children" and parent is root:
                     saw_children = True
                 continue
-            if name == "Child" and parent is not None and _local(parent.tag) == "Children" \
+            if name == "Child" and parent is not None and local_name(parent.tag) == "Children" \
                     and parent.getparent() is root:
                 # what came before this child inside <Children> and is not a child: kept
                 while (before := el.getprevious()) is not None:
-                    if _local(before.tag) != "Child":
+                    if local_name(before.tag) != "Child":
                         file_extras.unknown(before, "Children")
                     del parent[0]
                 collector.child(el)
@@ -474,15 +392,15 @@ def read(path: Path) -> list[Frame]:
             elif name == "Children" and parent is root:
                 file_extras.text(el, "Children")
                 for rest in el:
-                    if _local(rest.tag) not in (None, "Child"):
+                    if local_name(rest.tag) not in (None, "Child"):
                         file_extras.unknown(rest, "Children")
                 el.clear(keep_tail=True)
         if root is None:
-            raise _NotCensus(_local(events.root.tag) if events.root is not None else "?")
-        if _local(root.tag) != "Message":
-            raise _NotCensus(_local(root.tag))
+            raise _NotCensus(local_name(events.root.tag) if events.root is not None else "?")
+        if local_name(root.tag) != "Message":
+            raise _NotCensus(local_name(root.tag))
         for part in root:   # anything else at the top of the message
-            if _local(part.tag) not in (None, "Header", "Children"):
+            if local_name(part.tag) not in (None, "Header", "Children"):
                 file_extras.unknown(part, "")
     except OSError as exc:
         raise StructuralError(path, f"cannot read the file ({exc.strerror or exc})") from None
