@@ -6,7 +6,8 @@ every layout the loaders read.
 >>> result = generate("data/raw", scale=1.0, years=2, artefacts=["orphan_rhi"],
 ...                   answer_key_path="data/answer_key.json")          # doctest: +SKIP
 """
-from .artefacts import ARTEFACTS, AnswerKey
+from .answer_key import AnswerKey
+from .artefacts import ARTEFACTS
 from .generate import SynthArgumentError, SynthResult, describe, generate
 from .writers import DATE_STYLES, ENCODINGS, FLAG_STYLES, FORMATS
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import polars as pl
 
 from ..errors import ConfigError
-from .artefacts import ARTEFACTS, AnswerKey, Context, apply_artefacts
+from .answer_key import AnswerKey
+from .artefacts import ARTEFACTS, Context, apply_artefacts
 from .simulate import Params, simulate
 from .writers import DATE_STYLES, ENCODINGS, FLAG_STYLES, FORMATS, write
 

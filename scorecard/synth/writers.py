@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 
 from ..schema import TABLES
-from .artefacts import AnswerKey
+from .answer_key import AnswerKey
 from .simulate import MAIN_DATE
 
 __all__ = ["FORMATS", "ENCODINGS", "DATE_STYLES", "FLAG_STYLES", "write"]
