@@ -8,22 +8,14 @@ Typical use::
     scorecard.compare("2022-23", as_pandas=True)                 # pandas DataFrame
 
 The sub-modules ``load``, ``build`` and ``metrics`` share their names with the functions
-exported here; import from them explicitly (``from scorecard.metrics import METRICS``).
+exported here; import from them explicitly (``from scorecard.metrics import METRICS``). The
+exported names are imported when first used.
 """
 from __future__ import annotations
 
-# Import the sub-modules first, so that the functions bound below are not replaced by them.
-from . import build as _build_module  # noqa: F401
-from . import load as _load_module  # noqa: F401
-from . import metrics as _metrics_module  # noqa: F401
-from .api import compare, metrics, open_db
-from .build import BuildResult, build
-from .config import Settings, settings
-from .db import connect
-from .errors import ScorecardError, StructuralError
-from .load import load
-from .metrics import METRICS
-from .periods import parse_period
+import sys
+import types
+from importlib import import_module
 
 __all__ = [
     "build", "BuildResult", "compare", "connect", "load", "metrics", "METRICS", "open_db",
@@ -31,3 +23,38 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+#: where each exported name lives. They are imported when first used, not with the package: a
+#: helper process (the chart helper, the Data Docs worker) runs one sub-module and should not
+#: pay for DuckDB, polars and pyarrow, which ``build`` imports
+_EXPORTS = {"build": "build", "BuildResult": "build", "compare": "api", "metrics": "api",
+            "open_db": "api", "Settings": "config", "settings": "config", "connect": "db",
+            "ScorecardError": "errors", "StructuralError": "errors", "load": "load",
+            "METRICS": "metrics", "parse_period": "periods"}
+
+
+def _export(name: str):
+    return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return _export(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+class _Package(types.ModuleType):
+    """``scorecard.build``, ``scorecard.load`` and ``scorecard.metrics`` are the functions even
+    once their sub-modules are imported (importing a sub-module sets the package's attribute of
+    its name: that is ignored here, and the sub-module stays in ``sys.modules``)."""
+
+    build = property(lambda self: _export("build"), lambda self, value: None)
+    load = property(lambda self: _export("load"), lambda self, value: None)
+    metrics = property(lambda self: _export("metrics"), lambda self, value: None)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -42,3 +42,18 @@ def test_compare_returns_benchmark_rows(dbfile):
     row = frame.filter(pl.col("period") == "2022-23").row(0, named=True)
     assert row["england"] == pytest.approx(22.4) and row["sn_median"] == pytest.approx(23.5)
     assert row["value"] is not None and row["la_code"] == 370
+
+
+def test_the_exported_functions_stay_functions_once_their_modules_are_imported():
+    import importlib
+
+    import scorecard
+
+    for name in ("build", "load", "metrics"):
+        importlib.import_module(f"scorecard.{name}")
+        assert callable(getattr(scorecard, name)) and not isinstance(getattr(scorecard, name), type(scorecard))
+    from scorecard import METRICS, StructuralError, settings  # noqa: F401
+
+    assert set(scorecard.__all__) <= set(dir(scorecard))
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        scorecard.nothing  # noqa: B018

@@ -37,3 +37,13 @@ def test_a_helper_started_inside_another_checkout_imports_this_package(tmp_path)
     seen = subprocess.run([sys.executable, "-P", "-c", probe], cwd=tmp_path, env=env,
                           capture_output=True, text=True)
     assert seen.stdout.strip() == scorecard.__file__
+
+
+def test_a_helper_imports_neither_duckdb_nor_the_build():
+    # the chart helper runs one sub-module: the package's exports are imported when first used
+    probe = ("import sys, scorecard.report.chart_files; "
+             "print(sorted(m for m in ('duckdb', 'pyarrow', 'scorecard.build', 'scorecard.load') if m in sys.modules))")
+    command, env = module_command("scorecard.processes")
+    ran = subprocess.run([sys.executable, "-P", "-c", probe], env=env, capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.strip() == "[]"
