@@ -59,6 +59,7 @@ def _write_png(fig: "Figure", path: Path, alt: str) -> None:
     them as RGB when every pixel is opaque (a chart's background is opaque white), which has
     the same pixels as the RGBA file matplotlib writes and a quarter less to filter and
     compress; a figure with any transparent pixel is written as RGBA."""
+    import numpy as np
     from PIL import Image, PngImagePlugin
 
     raw = io.BytesIO()
@@ -68,9 +69,10 @@ def _write_png(fig: "Figure", path: Path, alt: str) -> None:
     height = len(data) // (4 * width)
     if width * height * 4 != len(data):   # pragma: no cover - matplotlib sized it otherwise
         raise RuntimeError(f"chart {path.name}: {len(data)} bytes drawn are not {width} pixels wide")
-    image = Image.frombuffer("RGBA", (width, height), data, "raw", "RGBA", 0, 1)
-    if image.getextrema()[3] == (255, 255):   # opaque: the alpha channel says nothing
-        image = image.convert("RGB")
+    if np.frombuffer(data, np.uint8)[3::4].min() == 255:   # opaque: the alpha says nothing
+        image = Image.frombytes("RGB", (width, height), data, "raw", "RGBX")
+    else:
+        image = Image.frombytes("RGBA", (width, height), data, "raw", "RGBA")
     info = PngImagePlugin.PngInfo()
     if alt:
         info.add_text("Description", alt)
