@@ -143,3 +143,24 @@ def test_pack_members_are_what_python_docx_saves(tmp_path, monkeypatch):
     # a python-docx whose package writer asks for what the stand-in lacks
     monkeypatch.delattr(pack._Members, "write")
     assert pack._entries(d) == saved
+
+
+def test_each_picture_is_its_figure_after_its_heading_and_status(built):
+    """The pictures, added once the charts are drawn, sit each in its own place: after its
+    figure heading and status, before its note, numbered as the heading is, and each is the
+    PNG drawn for that chart."""
+    out, _ = built
+    d = docx.Document(str(out / "report_pack.docx"))
+    paragraphs = d.paragraphs
+    pictures = [i for i, p in enumerate(paragraphs) if p._p.xpath(".//pic:pic")]
+    assert len(pictures) == len(d.inline_shapes) > 5
+    for i in pictures:
+        heading, status = paragraphs[i - 2], paragraphs[i - 1]
+        assert heading.style.name == "Heading 2" and status.text.startswith("Status: ")
+        name = paragraphs[i]._p.xpath(".//wp:docPr")[0].get("name")   # Figure n: chart
+        number, chart = name.removeprefix("Figure ").split(": ", 1)
+        assert heading.text.startswith(f"Figure {number}: ")
+        blip = paragraphs[i]._p.xpath(".//a:blip")[0]
+        rid = blip.get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed")
+        assert d.part.related_parts[rid].blob == (out / "charts" / f"{chart}.png").read_bytes()
+        assert paragraphs[i + 1].runs[0].font.italic   # the chart's note
