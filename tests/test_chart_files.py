@@ -169,3 +169,41 @@ def test_charts_started_early_are_the_same_bytes_and_a_cancelled_drawing_stores_
     drawing = chart_files.start(tmp_path / "c", _specs(period="2022-10"), jobs=2, cache=cache)
     drawing.cancel()
     assert drawing.helper.poll() is not None and cache.drawn == 0
+
+
+def _matplotlib_png(fig, path: Path) -> Path:
+    """``fig`` as matplotlib's own PNG writer saves it (RGBA), at the charts' settings."""
+    import matplotlib
+
+    with matplotlib.rc_context(chart_draw.RC):
+        fig.savefig(path, dpi=150, metadata={"Software": None})
+    return path
+
+
+def test_png_is_rgb_with_matplotlibs_pixels(tmp_path):
+    """An opaque chart is written as RGB: the same pixels, size and resolution as
+    matplotlib's own RGBA PNG of it (the alpha channel it drops is 255 everywhere)."""
+    from PIL import Image, ImageChops
+
+    s = charts.Series("2022-23", (1.0, 5.0, None, 7.0), (False, True, False, False))
+    fig = chart_draw.bar_chart(["w", "x", "y", "z"], [s], title="T", kind="count", note="N")
+    ours = Image.open(chart_files.save_chart(fig, tmp_path, "chart", "Bar chart: T.")[0])
+    theirs = Image.open(_matplotlib_png(fig, tmp_path / "theirs.png"))
+    assert ours.mode == "RGB" and theirs.mode == "RGBA"
+    assert theirs.getextrema()[3] == (255, 255)
+    assert ours.size == theirs.size and ours.info["dpi"] == theirs.info["dpi"]
+    assert ours.info["Description"] == "Bar chart: T."
+    assert ImageChops.difference(ours, theirs.convert("RGB")).getbbox() is None
+
+
+def test_png_with_transparent_pixels_keeps_its_alpha(tmp_path):
+    """A figure whose background is not opaque is written as RGBA, alpha included."""
+    from PIL import Image, ImageChops
+
+    s = charts.Series("2022-23", (1.0, 5.0), (False, False))
+    fig = chart_draw.bar_chart(["x", "y"], [s], title="T", kind="count", note="N")
+    fig.patch.set_alpha(0.4)
+    ours = Image.open(chart_files.save_chart(fig, tmp_path, "chart")[0])
+    theirs = Image.open(_matplotlib_png(fig, tmp_path / "theirs.png"))
+    assert ours.mode == "RGBA" and theirs.getextrema()[3][0] < 255
+    assert ImageChops.difference(ours, theirs).getbbox() is None

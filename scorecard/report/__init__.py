@@ -110,7 +110,8 @@ def render_all(out_dir: Path, *, metrics: pl.DataFrame, scorecard: pl.DataFrame,
                             threshold=threshold, marks=marks)
     specs += list(extra_charts)
     # the chart helper process starts first and draws while this process writes the tables,
-    # the workbook and the page (none of which needs a chart), then draws its own share
+    # the workbook, the page and the Word pack but for its pictures (none of which needs a
+    # chart), then draws its own share
     drawing = chart_files.start(out_dir / "charts", specs, cache=chart_cache)
     try:
         written = [tables.write_csv(t, out_dir / "tables" / f"{t.name}.csv") for t in this_year]
@@ -128,10 +129,11 @@ def render_all(out_dir: Path, *, metrics: pl.DataFrame, scorecard: pl.DataFrame,
                                         errors_failed=errors_failed, tables=this_year,
                                         marks=marks, affects=affects, targets=targets,
                                         sections=sections))
+        # the Word pack but for its pictures, while the helper is still drawing
+        draft = pack.start_pack(this_year, specs, la_name=la_name, period=period,
+                                created=created, errors_failed=errors_failed)
         written += drawing.finish()
     finally:
         drawing.cancel()
-    written.append(pack.write_pack(out_dir / "report_pack.docx", this_year, specs,
-                                   chart_dir=out_dir / "charts", la_name=la_name, period=period,
-                                   created=created, errors_failed=errors_failed))
+    written.append(draft.finish(out_dir / "report_pack.docx", out_dir / "charts"))
     return sorted(written)

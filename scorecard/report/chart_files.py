@@ -25,6 +25,8 @@ __all__ = ["PARALLEL_FROM", "save_chart", "save_all", "start", "Drawing"]
 
 #: zlib level of the PNGs: 3 makes files the size level 6 (Pillow's default) does, in half the time
 _PNG_COMPRESS = 3
+#: the PNGs' resolution
+_DPI = 150
 
 _SVG_OPEN = re.compile(r"(<svg\b[^>]*>)")
 
@@ -37,10 +39,7 @@ def save_chart(fig: "Figure", out_dir: Path, name: str, alt: str = "") -> list[P
     out_dir.mkdir(parents=True, exist_ok=True)
     png, svg = out_dir / f"{name}.png", out_dir / f"{name}.svg"
     with matplotlib.rc_context(RC):
-        meta = {"Software": None}
-        if alt:
-            meta["Description"] = alt
-        fig.savefig(png, dpi=150, metadata=meta, pil_kwargs={"compress_level": _PNG_COMPRESS})
+        _write_png(fig, png, alt)
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     text = buffer.getvalue()
@@ -51,6 +50,33 @@ def save_chart(fig: "Figure", out_dir: Path, name: str, alt: str = "") -> list[P
                              text, count=1)
     svg.write_bytes(text.encode("utf-8"))
     return [png, svg]
+
+
+def _write_png(fig: "Figure", path: Path, alt: str) -> None:
+    """Write ``fig`` as a PNG at :data:`_DPI` dpi, with ``alt`` as its Description.
+
+    matplotlib draws the figure (the pixels its own PNG writer would save); Pillow writes
+    them as RGB when every pixel is opaque (a chart's background is opaque white), which has
+    the same pixels as the RGBA file matplotlib writes and a quarter less to filter and
+    compress; a figure with any transparent pixel is written as RGBA."""
+    import numpy as np
+    from PIL import Image, PngImagePlugin
+
+    raw = io.BytesIO()
+    fig.savefig(raw, format="rgba", dpi=_DPI)
+    data = raw.getbuffer()
+    width = int(fig.get_figwidth() * _DPI)   # as matplotlib's Agg canvas sizes it
+    height = len(data) // (4 * width)
+    if width * height * 4 != len(data):   # pragma: no cover - matplotlib sized it otherwise
+        raise RuntimeError(f"chart {path.name}: {len(data)} bytes drawn are not {width} pixels wide")
+    if np.frombuffer(data, np.uint8)[3::4].min() == 255:   # opaque: the alpha says nothing
+        image = Image.frombytes("RGB", (width, height), data, "raw", "RGBX")
+    else:
+        image = Image.frombytes("RGBA", (width, height), data, "raw", "RGBA")
+    info = PngImagePlugin.PngInfo()
+    if alt:
+        info.add_text("Description", alt)
+    image.save(path, format="png", pnginfo=info, dpi=(_DPI, _DPI), compress_level=_PNG_COMPRESS)
 
 
 #: fewer charts than this are drawn in this process only (a helper costs a start-up)

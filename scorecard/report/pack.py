@@ -23,7 +23,7 @@ from .charts import ChartSpec
 from .coverage import coverage
 from .tables import NOTE_COLUMN, ReportTable
 
-__all__ = ["write_pack", "PACK_NAME"]
+__all__ = ["write_pack", "start_pack", "Draft", "PACK_NAME"]
 
 PACK_NAME = "report_pack.docx"
 _FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -96,21 +96,47 @@ def _status(doc, provisional: bool, status_note: str) -> None:
     _small(p, 9)
 
 
-def _picture(doc, spec: ChartSpec, png: Path, number: int) -> None:
+def _picture(run, spec: ChartSpec, png: Path, number: int) -> None:
     from docx.shared import Inches
 
-    doc.add_picture(str(png), width=Inches(6.3))
-    shape = doc.inline_shapes[-1]
+    shape = run.add_picture(str(png), width=Inches(6.3))
     doc_pr = shape._inline.docPr
     doc_pr.set("descr", spec.alt)        # alt text
     doc_pr.set("title", spec.title)
     doc_pr.set("name", f"Figure {number}: {spec.name}")
 
 
+class Draft:
+    """The Word pack written but for its pictures (:func:`start_pack`): the tables, headings
+    and notes do not need a chart, so they are written while the charts are drawn;
+    :meth:`finish` puts each chart's picture in its place and writes the file."""
+
+    def __init__(self, doc, places: list[tuple[object, ChartSpec, int]]):
+        #: the document, and each picture's place (an empty run), chart and figure number
+        self.doc, self.places = doc, places
+
+    def finish(self, path: Path, chart_dir: Path) -> Path:
+        """Add the pictures (``chart_dir/<name>.png``) and write the pack to ``path``."""
+        for run, spec, number in self.places:
+            _picture(run, spec, Path(chart_dir) / f"{spec.name}.png", number)
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_zip(path, _entries(self.doc))
+        return path
+
+
 def write_pack(path: Path, tables: Sequence[ReportTable], charts: Sequence[ChartSpec], *,
                chart_dir: Path, la_name: str, period: str, created: datetime,
                errors_failed: bool) -> Path:
     """Write the Word pack to ``path`` (charts read from ``chart_dir/<name>.png``)."""
+    return start_pack(tables, charts, la_name=la_name, period=period, created=created,
+                      errors_failed=errors_failed).finish(path, chart_dir)
+
+
+def start_pack(tables: Sequence[ReportTable], charts: Sequence[ChartSpec], *, la_name: str,
+               period: str, created: datetime, errors_failed: bool) -> Draft:
+    """The Word pack without its pictures (:class:`Draft`): :meth:`Draft.finish` adds them
+    once the charts are drawn and writes the file, the same bytes :func:`write_pack` writes."""
     import docx
     from docx.shared import Cm, Pt
 
@@ -145,10 +171,19 @@ def write_pack(path: Path, tables: Sequence[ReportTable], charts: Sequence[Chart
                               "once they are corrected; the others are final.")
         _small(p, 10, colour="#B2182B")
 
+    places: list[tuple[object, ChartSpec, int]] = []
+
+    def chart(spec: ChartSpec) -> None:
+        number = len(places) + 1
+        doc.add_heading(f"Figure {number}: {spec.title}", level=2)
+        _status(doc, spec.provisional, spec.status_note)
+        # the picture's place: the paragraph and run ``Document.add_picture`` would add
+        places.append((doc.add_paragraph().add_run(), spec, number))
+        _small(doc.add_paragraph(spec.note), italic=True)
+
     by_table: dict[str, list[ChartSpec]] = {}
     for spec in charts:
         by_table.setdefault(spec.table, []).append(spec)
-    number = 0
     for n, t in enumerate(tables, start=1):
         doc.add_heading(f"Table {n}: {t.title}", level=1)
         _status(doc, t.provisional, t.status_note)
@@ -158,32 +193,60 @@ def write_pack(path: Path, tables: Sequence[ReportTable], charts: Sequence[Chart
         _small(doc.add_paragraph(t.source_note), italic=True)
         _small(doc.add_paragraph(t.suppression_note), italic=True)
         for spec in by_table.get(t.name, []):
-            number += 1
-            png = Path(chart_dir) / f"{spec.name}.png"
-            doc.add_heading(f"Figure {number}: {spec.title}", level=2)
-            _status(doc, spec.provisional, spec.status_note)
-            _picture(doc, spec, png, number)
-            _small(doc.add_paragraph(spec.note), italic=True)
+            chart(spec)
     others = [spec for spec in charts if spec.table not in {t.name for t in tables}]
     if others:
         doc.add_heading("Further charts", level=1)
     for spec in others:
-        number += 1
-        doc.add_heading(f"Figure {number}: {spec.title}", level=2)
-        _status(doc, spec.provisional, spec.status_note)
-        _picture(doc, spec, Path(chart_dir) / f"{spec.name}.png", number)
-        _small(doc.add_paragraph(spec.note), italic=True)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(str(path))
-    _fix_zip_times(path)
-    return path
+        chart(spec)
+    return Draft(doc, places)
 
 
-def _fix_zip_times(path: Path) -> None:
-    """Rewrite the .docx zip with a fixed time stamp on every entry (byte-identical re-runs)."""
-    with zipfile.ZipFile(path) as zin:
-        entries = [(i.filename, zin.read(i.filename)) for i in zin.infolist()]
+class _Members:
+    """Stands in for python-docx's zip writer while it serialises a document: keeps each
+    member's name and bytes, in python-docx's order, instead of compressing them."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, bytes]] = []
+
+    def write(self, pack_uri, blob: bytes) -> None:
+        self.items.append((pack_uri.membername, blob))
+
+    def close(self) -> None:
+        pass
+
+
+def _entries(doc) -> list[tuple[str, bytes]]:
+    """The members of ``doc``'s .docx (name, bytes), in the order ``Document.save`` writes
+    them.
+
+    ``save`` deflates every member, the pictures too, and the pack is then written again
+    with fixed times and the pictures stored (:func:`_write_zip`): so the members are taken
+    from python-docx's package writer directly, without its zip file (a fifth of the pack's
+    time). Should python-docx's writer not have that shape, the document is saved to memory
+    and read back: the same members."""
+    import io
+
+    try:
+        from docx.opc.pkgwriter import PackageWriter
+
+        package = doc.part.package
+        for part in package.parts:
+            part.before_marshal()
+        members = _Members()
+        PackageWriter._write_content_types_stream(members, package.parts)
+        PackageWriter._write_pkg_rels(members, package.rels)
+        PackageWriter._write_parts(members, package.parts)
+        return members.items
+    except AttributeError:   # another python-docx: save and read back
+        buffer = io.BytesIO()
+        doc.save(buffer)
+        with zipfile.ZipFile(buffer) as zin:
+            return [(i.filename, zin.read(i.filename)) for i in zin.infolist()]
+
+
+def _write_zip(path: Path, entries: list[tuple[str, bytes]]) -> None:
+    """Write the .docx zip with a fixed time stamp on every entry (byte-identical re-runs)."""
     tmp = path.with_suffix(".docx.tmp")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
         for name, data in entries:
