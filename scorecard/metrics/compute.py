@@ -142,8 +142,17 @@ def _excluded_marts(con: duckdb.DuckDBPyConnection, left_out: Mapping[str, str],
     affected = {m for m, reads in mart_sources().items() if reads & set(left_out)}
     relations = {m: quote("temp", "main", f"{prefix}marts_{m}") if m in affected
                  else quote("marts", m) for m in mart_models()}
-    created += [("table", relations[m]) for m in mart_models() if m in affected]
-    build_models(con, relations, sources=sources, reuse=set(mart_models()) - affected,
+    # a mart record-local in the one table it loses records of is the mart less their rows:
+    # a view of it, not built again (the marts that read it are)
+    local = {m for m in affected if m in record_local()
+             and mart_sources()[m] & set(left_out) == {record_local()[m][0]}}
+    for m in sorted(local):
+        table, column = record_local()[m]
+        created.append(("view", relations[m]))
+        con.execute(f"create temporary view {relations[m]} as select m.* from {quote('marts', m)} as m "
+                    f"anti join {left_out[table]} as x on m.{quote(column)} = x.record_id").fetchall()
+    created += [("table", relations[m]) for m in mart_models() if m in affected - local]
+    build_models(con, relations, sources=sources, reuse=set(mart_models()) - (affected - local),
                  temporary=True)
     return relations
 
