@@ -248,7 +248,9 @@ def _local(group: tuple, metrics: list[Metric], exclude: Mapping[str, Iterable[s
     call kept them all."""
     mart = group[0]
     local = record_local().get(mart)
-    if kept is None or group not in kept or local is None or mart_sources()[mart] & set(exclude) != {local[0]}:
+    if kept is None or group not in kept or local is None:
+        return None
+    if mart_sources()[mart] & set(exclude) != {local[0]}:
         return None
     exprs, _ = _expressions(metrics)
     if delta.counted(exprs) is None:

@@ -141,7 +141,8 @@ def record_local() -> dict[str, tuple[str, str]]:
     for name, template in mart_models().items():
         for table, column in _RECORD_LOCAL.findall(template):
             if table not in mart_sources()[name] or table not in TABLES:
-                raise ValueError(f"mart {name!r} is declared record-local in {table!r}, which it does not read")
+                raise ValueError(f"mart {name!r} is declared record-local in {table!r}, "
+                                 "which it does not read")
             out[name] = (table, column)
     return out
 
