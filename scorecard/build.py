@@ -123,6 +123,7 @@ class _Run:
     docs_worker: Any = None  # scorecard.validate.docs.DocsWorker
     base_metrics: pl.DataFrame | None = None  # the impact's baseline, computed once (recompute)
     all_metrics: pl.DataFrame | None = None   # every metric of every year (all_figures)
+    kept: dict = field(default_factory=dict)   # all_figures' grouped counts (compute's kept)
     reach: Any = None  # scorecard.metrics.reach.Reach
 
     @property
@@ -150,7 +151,8 @@ class _Run:
             # a metric whose inputs no loaded file supplied is left out, never reported as zero
             self.all_metrics = availability.drop(compute(self.con, self.period.label,
                                                          la_code=self.settings.la_code,
-                                                         reach=self.reach), self.unavailable)
+                                                         reach=self.reach, kept=self.kept),
+                                                 self.unavailable)
         return self.all_metrics
 
     def recompute(self, exclude: dict[str, set[str]]) -> pl.DataFrame:
@@ -159,7 +161,8 @@ class _Run:
 
         Work done once: the metrics of all records are computed once, and without some records
         only the metrics whose marts read their tables are computed again; the others are the
-        same values."""
+        same values. A mart record-local in the table is not built again: its figures are
+        those of all records less what the left-out records counted (``metrics/delta.py``)."""
         from .metrics import METRICS, availability, compute
         from .metrics.definitions import source_metric
         from .metrics.marts import mart_sources
@@ -178,7 +181,8 @@ class _Run:
         if not ids:
             return self.base_metrics
         part = availability.drop(compute(self.con, self.period.label, la_code=self.settings.la_code,
-                                         exclude=exclude, metric_ids=ids, reach=self.reach, years=2),
+                                         exclude=exclude, metric_ids=ids, reach=self.reach, years=2,
+                                         kept=self.kept),
                                  self.unavailable)
         return pl.concat([self.base_metrics.filter(~pl.col("metric_id").is_in(ids)), part])
 

@@ -345,3 +345,69 @@ def test_frame_rows_are_numbered_by_file_position_then_whole_content():
     assert got == want
     assert [r[0] - 3 * 10 ** 12 for r in got] == list(range(1, len(rows) + 1))
     assert [(r[4], r[5], r[6]) for r in got][2:5] == [("R3", "a", 10), ("R3", "a", 9), ("R3", "b", 2)]
+
+
+# the DfE's LA codes for UPN characters 2-4 (2022-23; 942 and 943 added in 2023-24)
+_LA_RANGES = ((1, 5), (201, 213), (301, 320), (330, 336), (340, 344), (350, 359), (370, 373), (380, 384),
+              (390, 394), (420, 420), (660, 681), (701, 708), (800, 803), (805, 808), (810, 813), (815, 816),
+              (820, 823), (825, 826), (830, 831), (835, 841), (845, 846), (850, 852), (855, 857), (860, 861),
+              (865, 896), (908, 909), (916, 916), (919, 919), (921, 921), (925, 926), (928, 929), (931, 931),
+              (933, 933), (935, 938), (940, 941))
+_UPN_ALPHABET = "ABCDEFGHJKLMNPQRTUVWXYZ"
+
+
+def _upns(n: int, seed: int) -> list[str]:
+    """UPN-like strings: right and wrong check letters, temporary UPNs (a letter at 13), every
+    LA code from 000 to 999, and characters a UPN must not have (lowercase, I, O, S, a non-ASCII
+    digit, too short or long)."""
+    import random
+
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        digits = f"{i % 1000:03d}" + "".join(rng.choice("0123456789") for _ in range(8))
+        last = rng.choice("0123456789" + _UPN_ALPHABET + "IOSa")
+        value = sum(w * (int(c) if c.isdigit() else _UPN_ALPHABET.find(c)) for w, c in zip(range(2, 14), digits + last))
+        first = _UPN_ALPHABET[value % 23] if last in "0123456789" + _UPN_ALPHABET and rng.random() < 0.7 \
+            else rng.choice(_UPN_ALPHABET + "IO")
+        upn = first + digits + last
+        if rng.random() < 0.05:
+            pos = rng.randrange(13)
+            upn = upn[:pos] + rng.choice(["x", "٣", "", "99", " "]) + upn[pos + 1:]
+        out.append(upn)
+    return out
+
+
+def test_upn_rules_1510_and_1530_agree_with_the_dfe_definitions():
+    """The check letter (1510) and the LA code (1530, both versions), on thousands of UPNs,
+    against the DfE's definitions written out in Python."""
+    con = duckdb.connect()
+    create_frame(con, [CensusReturn(0, "period", date(2023, 3, 31))])
+    upns = _upns(6000, 3)
+    con.executemany("insert into cin_child (row_key, return_id, upn) values (?, 0, ?)",
+                    [(i, u) for i, u in enumerate(upns)])
+    found = {}
+    for rule in rules():
+        if rule.key in ("1510", "1530", "1530/2023-24"):
+            found[rule.key] = {r[0] for r in con.execute(f"select row_key from ({rule.sql})").fetchall()}
+    codes = {n for a, b in _LA_RANGES for n in range(a, b + 1)}
+
+    def well_formed(u: str) -> bool:
+        return (len(u) == 13 and all(c in "0123456789" for c in u[1:12])
+                and u[12] in "0123456789" + _UPN_ALPHABET)
+
+    def check_letter(u: str) -> str:
+        return _UPN_ALPHABET[sum(w * (int(c) if c in "0123456789" else _UPN_ALPHABET.index(c))
+                                 for w, c in zip(range(2, 14), u[1:])) % 23]
+
+    def la_fails(u: str, later: bool) -> bool:
+        s = u[1:4]
+        ok = len(s) == 3 and all(c in "0123456789" for c in s) and (
+            int(s) in codes or (later and int(s) in (942, 943)))
+        return len(u) == 13 and not ok
+
+    assert found["1510"] == {i for i, u in enumerate(upns) if well_formed(u) and u[0] != check_letter(u)}
+    assert found["1530"] == {i for i, u in enumerate(upns) if la_fails(u, False)}
+    assert found["1530/2023-24"] == {i for i, u in enumerate(upns) if la_fails(u, True)}
+    assert 500 < len(found["1510"]) < 3000 and 100 < len(found["1530"]) < 5000
+    assert found["1530/2023-24"] < found["1530"]

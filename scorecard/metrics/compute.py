@@ -32,8 +32,9 @@ from ..schema import TABLES
 from . import (  # noqa: F401 (register)
     child_protection, child_protection_extra, children_in_need, children_in_need_extra, front_door,
     missing)
+from . import delta
 from .definitions import METRICS, Metric
-from .marts import build_marts, build_models, mart_models, mart_sources, quote
+from .marts import build_marts, build_models, mart_models, mart_sources, quote, record_local
 from .reach import Reach, build_periods, data_reach, year_from
 
 __all__ = ["CATALOGUE_SCHEMA", "METRICS_SCHEMA", "catalogue", "compute", "period_set",
@@ -101,39 +102,57 @@ def _ensure_marts(con: duckdb.DuckDBPyConnection) -> None:
         build_marts(con)
 
 
-def _excluded_marts(con: duckdb.DuckDBPyConnection, exclude: Mapping[str, Iterable[str]],
+def _left_out(con: duckdb.DuckDBPyConnection, exclude: Mapping[str, Iterable[str]], prefix: str,
+              created: list[str]) -> dict[str, str]:
+    """The ids of ``exclude`` as temporary tables of ``record_id``, ``{table: relation}``."""
+    unknown = sorted(set(exclude) - set(TABLES))
+    if unknown:
+        raise ConfigError(f"cannot exclude records of unknown table(s): {', '.join(unknown)}")
+    out = {}
+    for table, ids in exclude.items():
+        out[table] = quote("temp", "main", f"{prefix}ids_{table}")
+        created.append(("table", out[table]))
+        con.execute(f"create temporary table {out[table]} as "
+                    f"select unnest(cast($ids as varchar[])) as record_id",
+                    {"ids": sorted(str(i) for i in ids)}).fetchall()
+    return out
+
+
+def _excluded_marts(con: duckdb.DuckDBPyConnection, left_out: Mapping[str, str],
                     prefix: str, created: list[str]) -> dict[str, str]:
-    """Build, as temporary tables named ``prefix...``, staging copies without the excluded
-    records and the marts that read them; other marts are read from ``marts``.
+    """Build, as temporary tables named ``prefix...``, staging copies without the records of
+    ``left_out`` (``{table: relation of their ids}``) and the marts that read them; other
+    marts are read from ``marts``.
 
     Temporary tables are allowed inside the caller's open transaction and never touch the
     database file. Returns {mart: relation} for every mart; appends each temporary relation to
     ``created`` (as ``(kind, relation)``, kind ``table`` or ``view``) before making it, so the
     caller can drop them whatever happens."""
-    unknown = sorted(set(exclude) - set(TABLES))
-    if unknown:
-        raise ConfigError(f"cannot exclude records of unknown table(s): {', '.join(unknown)}")
     sources = {}
-    for table, ids in exclude.items():
+    for table, ids in left_out.items():
         sources[table] = quote("temp", "main", f"{prefix}staging_{table}")
-        left_out = quote("temp", "main", f"{prefix}ids_{table}")
-        created.append(("table", left_out))
-        con.execute(f"create temporary table {left_out} as "
-                    f"select unnest(cast($ids as varchar[])) as record_id",
-                    {"ids": sorted(str(i) for i in ids)}).fetchall()
         # a view, not a copy: no whole copy of the table is written per check; each mart that
         # reads the table applies the anti-join itself (a few marts read the same table)
         created.append(("view", sources[table]))
         con.execute(
             f"create temporary view {sources[table]} as "
             f"select s.* from {quote('staging', table)} as s "
-            f"anti join {left_out} as x on s.{quote(TABLES[table].id_column)} = x.record_id"
+            f"anti join {ids} as x on s.{quote(TABLES[table].id_column)} = x.record_id"
         ).fetchall()
-    affected = {m for m, reads in mart_sources().items() if reads & set(exclude)}
+    affected = {m for m, reads in mart_sources().items() if reads & set(left_out)}
     relations = {m: quote("temp", "main", f"{prefix}marts_{m}") if m in affected
                  else quote("marts", m) for m in mart_models()}
-    created += [("table", relations[m]) for m in mart_models() if m in affected]
-    build_models(con, relations, sources=sources, reuse=set(mart_models()) - affected,
+    # a mart record-local in the one table it loses records of is the mart less their rows:
+    # a view of it, not built again (the marts that read it are)
+    local = {m for m in affected if m in record_local()
+             and mart_sources()[m] & set(left_out) == {record_local()[m][0]}}
+    for m in sorted(local):
+        table, column = record_local()[m]
+        created.append(("view", relations[m]))
+        con.execute(f"create temporary view {relations[m]} as select m.* from {quote('marts', m)} as m "
+                    f"anti join {left_out[table]} as x on m.{quote(column)} = x.record_id").fetchall()
+    created += [("table", relations[m]) for m in mart_models() if m in affected - local]
+    build_models(con, relations, sources=sources, reuse=set(mart_models()) - (affected - local),
                  temporary=True)
     return relations
 
@@ -150,22 +169,42 @@ def _condition(kind: str, start: str, end: str | None) -> str:
     return f"{s} <= p.end_date and {e} >= p.start_date"
 
 
+def _span(start: str, end: str | None) -> str:
+    """The select list of a mart's (``m``) first and last date."""
+    s = f"m.{quote(start)}"
+    last = f"greatest({s}, coalesce(m.{quote(end)}, {s}))" if end else s
+    return f"min({s}), max({last})"
+
+
 def _coverage(con, relation: str, start: str, end: str | None) -> tuple[date | None, date | None]:
-    last = f"greatest({quote(start)}, coalesce({quote(end)}, {quote(start)}))" if end \
-        else quote(start)
-    return con.execute(f"select min({quote(start)}), max({last}) from {relation}").fetchall()[0]
+    return con.execute(f"select {_span(start, end)} from {relation} as m").fetchall()[0]
+
+
+def _expressions(metrics: list[Metric]) -> tuple[list[str], list[str]]:
+    """The aggregate expressions (the row count always among them) and breakdown columns."""
+    exprs = list(dict.fromkeys([x for m in metrics for x in (m.numerator, m.denominator) if x]
+                               + [delta.ROWS]))
+    return exprs, list(dict.fromkeys(m.breakdown for m in metrics if m.breakdown))
+
+
+def _initial(metrics: list[Metric]) -> set[tuple[str, str]]:
+    """The (breakdown column, category) groups a covered period has even without rows."""
+    return {(m.breakdown, cat) for m in metrics for cat in m.breakdown_values}
 
 
 def _query_group(con, relation: str, kind: str, start: str, end: str | None,
-                 metrics: list[Metric], periods: list[Period]) -> list[dict]:
+                 metrics: list[Metric], periods: list[Period],
+                 kept: delta.Kept | None = None) -> list[dict]:
     """Evaluate every expression of ``metrics`` (all on one mart and one period rule) for
     every period, overall and by each breakdown column, in one grouped query.
 
     Returns records {period, column, category, values: {expression: value}} where
-    ``column`` is "" for the whole period."""
-    exprs = list(dict.fromkeys(x for m in metrics for x in (m.numerator, m.denominator) if x))
-    breakdowns = list(dict.fromkeys(m.breakdown for m in metrics if m.breakdown))
+    ``column`` is "" for the whole period. ``kept``: filled with the mart's span and the
+    groups (for :func:`.delta.query_group`)."""
+    exprs, breakdowns = _expressions(metrics)
     first, last = _coverage(con, relation, start, end)
+    if kept is not None:
+        kept.first, kept.last = first, last
     if first is None:
         return []
     covered = {p.label for p in periods if p.start <= last and p.end >= first}
@@ -195,8 +234,31 @@ def _query_group(con, relation: str, kind: str, start: str, end: str | None,
                 column, category = b, rest[2 * i] if rest[2 * i] is not None else "Unknown"
         if label in covered:
             out[(label, column, category)] = values
+    if kept is not None:
+        kept.values = out
     return [{"period": k[0], "column": k[1], "category": k[2], "values": v}
             for k, v in out.items()]
+
+
+def _local(group: tuple, metrics: list[Metric], exclude: Mapping[str, Iterable[str]],
+           kept: dict | None) -> tuple[str, str] | None:
+    """``(table, id column)`` when the figures of ``metrics`` (``group``: their mart and period
+    rule) without ``exclude`` can be worked out from ``kept`` (:mod:`.delta`): the mart reads
+    one excluded table and is record-local in it, every expression is a count, and the earlier
+    call kept them all."""
+    mart = group[0]
+    local = record_local().get(mart)
+    if kept is None or group not in kept or local is None:
+        return None
+    if mart_sources()[mart] & set(exclude) != {local[0]}:
+        return None
+    exprs, _ = _expressions(metrics)
+    if delta.counted(exprs) is None:
+        return None
+    values = next(iter(kept[group].values.values()), None)
+    if values is not None and not set(exprs) <= set(values):
+        return None
+    return local
 
 
 def _reported(metric: Metric, kind: str) -> bool:
@@ -284,7 +346,8 @@ def compute(con: duckdb.DuckDBPyConnection, period: str, *, la_code: int = 370,
             population: Population | None = None,
             exclude: Mapping[str, Iterable[str]] | None = None,
             metric_ids: Iterable[str] | None = None,
-            reach: Reach | None = None, years: int | None = None) -> pl.DataFrame:
+            reach: Reach | None = None, years: int | None = None,
+            kept: dict | None = None) -> pl.DataFrame:
     """Compute metrics for the complete years and months up to ``period`` (and its year to
     date), as :func:`.reach.build_periods` gives them.
 
@@ -303,6 +366,11 @@ def compute(con: duckdb.DuckDBPyConnection, period: str, *, la_code: int = 370,
         with the default date floor and no placeholder dates; the build passes its own)
     :param years: compute at most this many financial years, the period's included (default:
         every year the data covers, up to :data:`.reach.MAX_YEARS`)
+    :param kept: without ``exclude``, filled with what each grouped query found (a dict the
+        caller keeps); with ``exclude``, what an earlier call with every record and the same
+        ``period``, ``la_code``, ``population`` and ``reach`` kept in it, so that a mart
+        record-local in the excluded table (:func:`.marts.record_local`) is not built again:
+        its figures are those figures less what the excluded records counted (:mod:`.delta`)
     :returns: the metrics frame (interface 2), ordered by metric, period and breakdown
     :raises ConfigError: on a bad period, metric id or table name
     """
@@ -322,23 +390,37 @@ def compute(con: duckdb.DuckDBPyConnection, period: str, *, la_code: int = 370,
     build_year = parse_period(period).financial_year
     if not periods:
         return pl.DataFrame(schema=METRICS_SCHEMA)
+    grouped: dict[tuple, list[Metric]] = defaultdict(list)
+    for m in needed:
+        grouped[(m.mart, m.kind, m.date_column, m.end_column)].append(m)
+    local = {g: _local(g, ms, exclude, kept) for g, ms in grouped.items()} if exclude else {}
     created: list[tuple[str, str]] = []
     try:
+        relations = {m: quote("marts", m) for m in mart_models()}
         if exclude:
             prefix = f"_scorecard_exclude_{uuid.uuid4().hex[:12]}_"
-            relations = _excluded_marts(con, exclude, prefix, created)
-        else:
-            relations = {m: quote("marts", m) for m in mart_models()}
+            left_out = _left_out(con, exclude, prefix, created)
+            if any(local[g] is None and mart_sources()[g[0]] & set(exclude) for g in grouped):
+                relations = _excluded_marts(con, left_out, prefix, created)
         con.register(_PERIODS_VIEW, pl.DataFrame(
             [{"label": p.label, "kind": p.kind, "start_date": p.start, "end_date": p.end}
              for p in periods]).to_arrow())
         kinds = {p.label: p.kind for p in periods}
-        grouped: dict[tuple, list[Metric]] = defaultdict(list)
-        for m in needed:
-            grouped[(m.mart, m.kind, m.date_column, m.end_column)].append(m)
         by_id: dict[str, list[dict]] = {}
         for (mart, kind, start, end), ms in grouped.items():
-            groups = _query_group(con, relations[mart], kind, start, end, ms, periods)
+            if local.get((mart, kind, start, end)) is not None:
+                table, column = local[(mart, kind, start, end)]
+                exprs, breakdowns = _expressions(ms)
+                groups = delta.query_group(
+                    con, relation=quote("marts", mart), ids=left_out[table], id_column=column,
+                    condition=_condition(kind, start, end), periods_view=_PERIODS_VIEW,
+                    coverage=_span(start, end), exprs=exprs, breakdowns=breakdowns,
+                    initial=_initial(ms), periods=periods, kept=kept[(mart, kind, start, end)])
+            else:
+                store = delta.Kept(None, None) if kept is not None and not exclude else None
+                groups = _query_group(con, relations[mart], kind, start, end, ms, periods, store)
+                if store is not None:
+                    kept[(mart, kind, start, end)] = store
             for m in ms:
                 by_id[m.id] = _rows_for(m, groups, kinds, la_code, population, starts,
                                         _since(m, reach, build_year))

@@ -28,6 +28,7 @@ __all__ = [
     "mart_models",
     "mart_sources",
     "quote",
+    "record_local",
     "render_model",
 ]
 
@@ -36,6 +37,7 @@ __all__ = [
 CALENDAR_LIMITS = (date(1950, 1, 1), date(2099, 12, 31))
 
 _PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
+_RECORD_LOCAL = re.compile(r"^-- record-local: ([a-z0-9_]+)\.([a-z0-9_]+)\b", re.MULTILINE)
 
 
 def quote(*parts: str) -> str:
@@ -123,6 +125,26 @@ def render_model(name: str, *, source, ref) -> str:
 def mart_dependencies() -> dict[str, set[str]]:
     """Each mart with the marts it refers to, in dependency order (upstream first)."""
     return {name: refs for name, _, refs in _order(mart_models())}
+
+
+@lru_cache(maxsize=1)
+def record_local() -> dict[str, tuple[str, str]]:
+    """The marts whose rows are each one record's: ``{mart: (staging table, id column)}``, from
+    a header line ``-- record-local: table.column`` of the model. Leaving records of that
+    table out of the source leaves out exactly the mart rows whose column holds their ids and
+    changes no other row, so the metrics without them are worked out from the rows of the
+    records and children they touch (``delta.py``), not by building the mart again.
+
+    :raises ValueError: when a declaration names a table the mart does not read
+        (``tests/test_marts.py`` checks the claim itself on data)"""
+    out = {}
+    for name, template in mart_models().items():
+        for table, column in _RECORD_LOCAL.findall(template):
+            if table not in mart_sources()[name] or table not in TABLES:
+                raise ValueError(f"mart {name!r} is declared record-local in {table!r}, "
+                                 "which it does not read")
+            out[name] = (table, column)
+    return out
 
 
 def mart_sources() -> dict[str, set[str]]:

@@ -7,6 +7,9 @@
 --   Null when either date is blank, when authorised is before the start, or when a date lies
 --   outside calendar_days (placeholder years).
 -- is_within_45wd: working_days_to_authorised <= 45 (null working days count as not within).
+-- record-local: assessments.assessment_id
+--   (leaving records of staging assessments out leaves out exactly the rows of their ids and
+--   changes no other row: the validation impact relies on it; tests/test_delta.py checks it)
 
 with
 

@@ -9,6 +9,9 @@
 -- A CIN census block of a referral with no further action (referral_nfa true) is staged as a
 -- cin_episodes row (the DfE rules read it) but is not an episode of need: the DfE's CIN counts
 -- leave it out, and so does this mart. A blank referral_nfa counts as not NFA.
+-- record-local: cin_episodes.cin_episode_id
+--   (leaving records of staging cin_episodes out leaves out exactly the rows of their ids and
+--   changes no other row: the validation impact relies on it; tests/test_delta.py checks it)
 
 with
 

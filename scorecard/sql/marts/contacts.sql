@@ -5,6 +5,9 @@
 --   (decision_datetime - contact_datetime <= 24 hours, read literally: a decision recorded
 --   before the contact counts, and validation flags it). No decision counts as not concluded.
 -- contact_date puts the contact in a period.
+-- record-local: contacts.contact_id
+--   (leaving records of staging contacts out leaves out exactly the rows of their ids and
+--   changes no other row: the validation impact relies on it; tests/test_delta.py checks it)
 
 with
 

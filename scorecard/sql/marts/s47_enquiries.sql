@@ -9,6 +9,9 @@
 --   assessments). Null when either date is blank, the ICPC is before the start, or a date lies
 --   outside calendar_days.
 -- is_icpc_within_15wd: working_days_to_icpc <= 15 (null working days count as not within).
+-- record-local: s47_enquiries.s47_id
+--   (leaving records of staging s47_enquiries out leaves out exactly the rows of their ids and
+--   changes no other row: the validation impact relies on it; tests/test_delta.py checks it)
 
 with
 

@@ -27,10 +27,16 @@ select
     'UPN' as field,
     upn as value
 from upns
-where substr(upn, 1, 1) <> substr('ABCDEFGHJKLMNPQRTUVWXYZ', 1 + list_sum([
-        i * case when regexp_full_match(substr(upn, i, 1), '[0-9]') then cast(substr(upn, i, 1) as integer)
-                 else strpos('ABCDEFGHJKLMNPQRTUVWXYZ', substr(upn, i, 1)) - 1 end
-        for i in range(2, 14)])::bigint % 23, 1)
+-- characters 2-12 are digits (upns): each is its code point less that of '0'
+where substr(upn, 1, 1) <> substr('ABCDEFGHJKLMNPQRTUVWXYZ', 1 + (
+        2 * (ascii(substr(upn, 2, 1)) - 48) + 3 * (ascii(substr(upn, 3, 1)) - 48) +
+        4 * (ascii(substr(upn, 4, 1)) - 48) + 5 * (ascii(substr(upn, 5, 1)) - 48) +
+        6 * (ascii(substr(upn, 6, 1)) - 48) + 7 * (ascii(substr(upn, 7, 1)) - 48) +
+        8 * (ascii(substr(upn, 8, 1)) - 48) + 9 * (ascii(substr(upn, 9, 1)) - 48) +
+        10 * (ascii(substr(upn, 10, 1)) - 48) + 11 * (ascii(substr(upn, 11, 1)) - 48) +
+        12 * (ascii(substr(upn, 12, 1)) - 48) +
+        13 * case when substr(upn, 13, 1) between '0' and '9' then ascii(substr(upn, 13, 1)) - 48
+                  else strpos('ABCDEFGHJKLMNPQRTUVWXYZ', substr(upn, 13, 1)) - 1 end) % 23, 1)
 
 -- rule: 1520
 -- type: error
