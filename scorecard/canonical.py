@@ -1,7 +1,7 @@
 """Reading a canonical extract file (CSV, Parquet, Excel; or a bespoke format through
-:mod:`scorecard.formats`) into the temp table ``_in`` that :mod:`scorecard.ingest` takes in,
-every column as text, with each record's row number; and finding the files of a raw folder
-and their digests.
+:mod:`scorecard.formats`) into the temp view ``_in`` (over temp table ``_in_file``) that
+:mod:`scorecard.ingest` takes in, every column as text, with each record's row number; and
+finding the files of a raw folder and their digests.
 
 CSV and Parquet are read by DuckDB; a CSV holding no quote and none of the characters another
 dialect would use (``"``, ``;``, tab, ``|``, ``'``, ``\\``) is read as plain comma-separated text
@@ -133,12 +133,8 @@ def _csv_to_temp(con: duckdb.DuckDBPyConnection, path: Path, label: str, tmp: Pa
         source.write_text(text, encoding="utf-8")
     _check_csv_header(source, label)
     try:
-        run(
-            con, f"create or replace temp table _in as select {_ROW_NUMBER}, * from read_csv($p, "
-            "all_varchar = true, header = true, null_padding = true, auto_detect = true"
-            f"{_PLAIN_CSV if utf8 == 'plain' else ''})",
-            {"p": str(source)},
-        )
+        _numbered(con, "select * from read_csv($p, all_varchar = true, header = true, null_padding = true, "
+                       f"auto_detect = true{_PLAIN_CSV if utf8 == 'plain' else ''})", {"p": str(source)})
     except duckdb.Error as exc:
         raise _csv_problem(source, label, exc) from None
 
@@ -194,13 +190,37 @@ def _check_csv_header(source: Path, label: str) -> None:
 
 
 #: the spreadsheet row number of a record read in file order (header is row 1): an empty
-#: OVER clause keeps DuckDB's scan order, so this numbers the file's records without a sort
+#: OVER clause keeps DuckDB's scan order, so this numbers the file's records without a sort (but
+#: on one thread: see :func:`_numbered`)
 _ROW_NUMBER = f"row_number() over () + 1 as {ROW}"
 
 
+def _numbered(con: duckdb.DuckDBPyConnection, select: str, params: dict) -> None:
+    """Fill ``_in`` with the records of ``select`` (a file read in order) and their row numbers.
+
+    The records are stored as they are read, in file order (DuckDB keeps the insertion order of
+    a ``create table as``, on both cores), in temp table ``_in_file``; ``_in`` is a view adding
+    the row number (the header is row 1) from the record's position, ``rowid`` (which starts at
+    an offset inside a transaction, so counted from the first). Numbering while reading, with
+    ``row_number() over ()``, runs the whole read on one thread. A file with a column named
+    ``rowid`` (which would hide the position), or positions that are not one run, is numbered
+    while reading, as before."""
+    run(con, f"create or replace temp table _in_file as {select}", params)
+    named_rowid = con.execute("select count(*) from duckdb_columns() where database_name = 'temp' "
+                              "and table_name = '_in_file' and lower(column_name) = 'rowid'").fetchall()[0][0]
+    first, last, n = con.execute("select min(rowid), max(rowid), count(*) from _in_file").fetchall()[0] \
+        if not named_rowid else (None, None, None)
+    if named_rowid or (n and last - first + 1 != n):
+        run(con, f"create or replace temp table _in_file as select {_ROW_NUMBER}, * from ({select})", params)
+        run(con, "create or replace temp view _in as select * from _in_file")
+    else:
+        run(con, f"create or replace temp view _in as select rowid - {int(first or 0)} + 2 as {ROW}, * "
+                 "from _in_file")
+
+
 def drop_input(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop what a reader filled (temp table ``_in``)."""
-    run(con, "drop table if exists _in")
+    """Drop what a reader filled (temp table ``_in_file`` and view ``_in``)."""
+    run(con, "drop view if exists _in; drop table if exists _in_file")
 
 
 #: DuckDB types a Parquet date or date-time column may have (besides text, parsed as in CSV)
@@ -208,7 +228,7 @@ _DATE_TYPES = ("DATE", "TIMESTAMP")
 
 
 def _parquet_to_temp(con: duckdb.DuckDBPyConnection, path: Path, label: str, table: Table) -> None:
-    """Read a canonical Parquet file into temp table ``_in``, every column as text.
+    """Read a canonical Parquet file into ``_in`` (:func:`_numbered`), every column as text.
 
     A date or date-time column must be a Parquet DATE or TIMESTAMP, or text in a form
     ``extracts.md`` allows. A numeric column there is refused (exit 2): days since 1970 and
@@ -229,8 +249,7 @@ def _parquet_to_temp(con: duckdb.DuckDBPyConnection, path: Path, label: str, tab
                 "since 1970 and Excel serial days cannot be told apart", column=name)
     try:
         cols = ", ".join(f"cast({quote(c[0])} as varchar) as {quote(c[0])}" for c in desc)
-        run(con, f"create or replace temp table _in as select {_ROW_NUMBER}, {cols} from read_parquet($p)",
-             {"p": str(path)})
+        _numbered(con, f"select {cols} from read_parquet($p)", {"p": str(path)})
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0]
         raise StructuralError(label, f"cannot read as Parquet: {first}") from None
@@ -277,7 +296,8 @@ def _frame_to_temp(con: duckdb.DuckDBPyConnection, frame: Frame) -> None:
     arrow: pa.Table = frame.data.to_arrow()
     con.register("_frame", arrow)
     try:
-        run(con, "create or replace temp table _in as select * from _frame")
+        run(con, "create or replace temp table _in_file as select * from _frame")
+        run(con, "create or replace temp view _in as select * from _in_file")
     finally:
         con.unregister("_frame")
 

@@ -40,7 +40,7 @@ def whois(pseudonyms: Iterable[str], raw_dir: str | Path, *, key: bytes,
     from .formats.mapping import load_mappings
     # the loader's own readers, so a file is read here exactly as it was loaded
     from .formats import Skip
-    from .canonical import discover, frames_for
+    from .canonical import discover, drop_input, frames_for
     from .ingest import hmac_pads
 
     wanted = sorted({p.strip() for p in pseudonyms})
@@ -64,7 +64,7 @@ def whois(pseudonyms: Iterable[str], raw_dir: str | Path, *, key: bytes,
                 for table, fill, _location, _source in readers:
                     fill()
                     out += _matches(con, wanted, rel, table, ipad, opad)
-                    con.execute("drop table if exists _in").fetchall()
+                    drop_input(con)
     finally:
         con.close()
     return sorted(out, key=lambda m: (m.pseudonym, m.file, m.row, m.column))

@@ -187,3 +187,39 @@ def test_a_stray_or_unbalanced_quote_is_read_as_the_sniffer_reads_it(tmp_path, k
     load(c, raw, key=key)
     assert c.execute("select json_extract_string(_extras, '$.worker') from raw.referrals").fetchall() \
         == [(cells,)]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_rows_of_a_file_read_on_both_cores_keep_their_file_row_numbers(con, raw, key, fmt):
+    """A file of several row groups (DuckDB's are 122,880 rows), read in parallel: every record's
+    row number is its place in the file (the header is row 1), in raw and in quarantine."""
+    n = 300_000
+    ids = [f"R{i + 2}" for i in range(n)]   # each referral id names its spreadsheet row
+    dates = ["2023-01-05"] * n
+    dates[n - 7] = "not a date"             # row n - 5
+    frame = pl.DataFrame({"referral_id": ids, "child_id": [f"C{i % 997}" for i in range(n)],
+                          "referral_date": dates, "referral_source": ["1A"] * n})
+    if fmt == "csv":
+        frame.write_csv(raw / "referrals.csv")
+    else:
+        frame.write_parquet(raw / "referrals.parquet", row_group_size=50_000)
+    report = load(con, raw, key=key)
+    assert report.rows_loaded == n - 1 and report.rows_rejected == 1
+    assert con.execute("select count(*), count(*) filter (where 'R' || source_row = referral_id), "
+                       "min(source_row), max(source_row) from raw.referrals").fetchall() == [(n, n, 2, n + 1)]
+    assert con.execute("select source_row, record_id, column_name from quarantine.rejected_rows").fetchall() == [
+        (n - 5, f"R{n - 5}", "referral_date")]
+    # and in file order, as before
+    assert con.execute("select count(*) from (select source_row, lag(source_row) over () as prev "
+                       "from raw.referrals) where source_row <> prev + 1").fetchall() == [(0,)]
+
+
+def test_a_file_with_a_rowid_column_is_numbered_by_its_records(con, raw, key):
+    """A column named ``rowid`` would hide DuckDB's position: such a file is numbered as it is read."""
+    (raw / "referrals.csv").write_text("referral_id,child_id,referral_date,referral_source,rowid\n"
+                                       "R1,C1,2023-01-05,1A,9\nR2,C2,31/02/2023,1A,5\nR3,C3,2023-01-07,1A,1\n")
+    report = load(con, raw, key=key)
+    assert report.rows_rejected == 1
+    assert con.execute("select source_row, record_id from quarantine.rejected_rows").fetchall() == [(3, "R2")]
+    assert con.execute("select referral_id, source_row, _extras from raw.referrals order by source_row").fetchall() == [
+        ("R1", 2, '{"rowid":"9"}'), ("R2", 3, '{"rowid":"5"}'), ("R3", 4, '{"rowid":"1"}')]

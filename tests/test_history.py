@@ -3,6 +3,7 @@ the revision threshold, and the store's bad input. Synthetic data only (monthly 
 scorecard.synth.drops). The full build, the page panel and the CLI are in test_history_build.py."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import polars as pl
@@ -348,3 +349,110 @@ def test_reasons_read_a_repeated_key_as_its_last_row_and_an_unknown_metric_as_no
                                              "records now failing a check", 1, 2, 1)
     assert got[("referrals", "2023-02")] == ("records removed or changed", 0, 1, 0)
     assert got[("no_such_metric", "2023-01")] == ("", 0, 0, 0)
+
+
+# ------------------------------------------- row hashes: the scheme, and builds made before it
+
+def _as_md5_build(con, build_id: int) -> None:
+    """Make a just-kept build look as the code before ``hash_scheme`` kept it: its row hashes
+    the MD5 of the row as text, its scheme null (the marts are still the build's)."""
+    con.execute("update history.builds set hash_scheme = null where build_id = $b", {"b": build_id})
+    con.execute("delete from history.records where build_id = $b", {"b": build_id})
+    for mart in store.metric_dates():
+        key, cols = store.mart_keys(con, mart)
+        row = ", ".join(f'"{c}"' for c in cols)
+        con.execute(f"insert into history.records select $b, $m, {key}, "
+                    f"md5_number_lower(cast(struct_pack({row}) as varchar)) from marts.\"{mart}\"",
+                    {"b": build_id, "m": mart})
+
+
+@pytest.fixture(scope="module")
+def schemes(tmp_path_factory):
+    """Three months built twice: on one database with today's hashes throughout, and on another
+    whose first build was made (as far as history goes) by the code before ``hash_scheme``."""
+    from scorecard.synth import generate
+    from scorecard.synth.drops import write_drops
+
+    base = tmp_path_factory.mktemp("schemes")
+    drops = write_drops(generate(None, scale=0.05, years=2, start_year=2021, seed=3).tables,
+                        base / "drops", first="2022-04", last="2022-06")
+    out = {}
+    for name in ("new", "old"):
+        con = dbmod.connect(base / f"{name}.duckdb")
+        raw = base / f"raw-{name}"
+        kept = []
+        for i, month in enumerate(drops.months, start=1):
+            drops.stage(raw, month)
+            kept.append(_light_build(con, raw, i, month)[1])
+            if name == "old" and i == 1:
+                _as_md5_build(con, 1)
+        out[name] = (con, kept)
+    yield out
+    for con, _ in out.values():
+        con.close()
+
+
+def test_builds_are_hashed_by_duckdb_under_a_named_scheme(schemes):
+    con, kept = schemes["new"]
+    scheme = store.hash_scheme(con)
+    assert scheme.startswith("duckdb-hash:") and scheme == store.hash_scheme(dbmod.connect(":memory:"))
+    assert [k.build.hash_scheme for k in kept] == [scheme] * 3
+    assert [b.hash_scheme for b in history.builds(con)] == [scheme] * 3
+    # nothing kept the old way when no build was made so
+    assert con.execute("select count(*) from history.records_md5").fetchall() == [(0,)]
+    # a row's hash reads every column, in order
+    one = con.execute("select hash('a', 'b'), hash('b', 'a'), hash('a', null), hash('a', '')").fetchall()[0]
+    assert len(set(one)) == 4
+
+
+def test_a_build_after_an_md5_build_keeps_md5_hashes_once_and_revises_the_same(schemes):
+    """The second build, whose base was hashed the old way, also keeps its rows hashed so and
+    compares them: the same revisions, reasons and counts as hashed one way throughout; the
+    third (base: the second) is compared with today's hashes and keeps no MD5."""
+    new_con, new = schemes["new"]
+    old_con, old = schemes["old"]
+    assert history.builds(old_con)[0].hash_scheme is None
+    md5_rows = dict(old_con.execute("select build_id, count(*) from history.records_md5 group by 1").fetchall())
+    assert md5_rows == {2: old_con.execute("select count(*) from history.records where build_id = 2").fetchall()[0][0]}
+    b1, b2, b3 = history.builds(old_con)
+    assert store.hash_tables(old_con, b1, b2) == ("history.records", "history.records_md5")
+    assert store.hash_tables(old_con, b2, b1) == ("history.records_md5", "history.records")
+    assert store.hash_tables(old_con, b2, b3) == ("history.records", "history.records")
+    for i in (1, 2):
+        assert old[i].revisions.equals(new[i].revisions), i
+    changed = new[1].revisions.filter(pl.col("reason").str.contains("changed"))
+    assert changed.height > 0
+    assert history.compare_builds(old_con, 1, 2).equals(history.compare_builds(new_con, 1, 2))
+
+
+def test_builds_hashed_differently_compare_by_key_only_and_say_so(schemes, caplog, tmp_path):
+    """The first build (old hashes) and the third (today's, no MD5 kept) have no hashes in
+    common: changed rows cannot be seen, so only removed ones count, with a warning and a note."""
+    from scorecard.history.cli_view import history_command
+
+    old_con, _ = schemes["old"]
+    new_con, _ = schemes["new"]
+    b1, _, b3 = history.builds(old_con)
+    assert store.hash_tables(old_con, b1, b3) is None
+    with caplog.at_level("WARNING", logger="scorecard.history.compare"):
+        blind = history.compare_builds(old_con, 1, 3)
+    assert "hashed their rows differently" in caplog.text
+    seen = history.compare_builds(new_con, 1, 3)
+    key = ["metric_id", "period", "breakdown"]
+    assert blind.select(*key, "new_value").equals(seen.select(*key, "new_value"))
+    assert (blind["records_removed_or_changed"] <= seen["records_removed_or_changed"]).all()
+    assert (blind["records_removed_or_changed"] < seen["records_removed_or_changed"]).any()
+    # a DuckDB hashing otherwise names another scheme: never compared by hash
+    other = dataclasses.replace(b3, hash_scheme="duckdb-hash:0000000000000000")
+    assert store.hash_tables(old_con, b3, other) is None
+    # the command says what it cannot see
+    path = tmp_path / "copy.duckdb"
+    old_con.execute(f"attach '{path}' as cp")
+    old_con.execute("copy from database " + old_con.execute("select current_database()").fetchall()[0][0] + " to cp")
+    old_con.execute("detach cp")
+    said = []
+    history_command(path, la_code=None, compare=("1", "3"), out=tmp_path / "r.csv", echo=said.append)
+    assert any("hashed their records differently" in s for s in said)
+    said = []
+    history_command(path, la_code=None, compare=("2", "3"), out=tmp_path / "r.csv", echo=said.append)
+    assert said and not any("hashed their records" in s for s in said), said

@@ -20,7 +20,7 @@ import duckdb
 import polars as pl
 
 from .compare import REASONS, REVISIONS_SCHEMA, moved_months, revisions
-from .store import Build, BuildFacts, base_build, builds, get_build, record
+from .store import MD5_SCHEME, Build, BuildFacts, base_build, builds, get_build, hash_tables, keep_md5_hashes, record
 
 __all__ = ["BuildFacts", "Build", "Kept", "REASONS", "REVISIONS_SCHEMA", "CHECK_ID", "DEFAULT_THRESHOLD",
            "keep", "builds", "get_build", "compare_builds", "revisions", "moved_months", "warning_rows"]
@@ -89,6 +89,8 @@ def keep(con: duckdb.DuckDBPyConnection, facts: BuildFacts, *, threshold_pct: fl
     last build of the same LA, and find the months that moved by more than ``threshold_pct``."""
     build = record(con, facts)
     base = base_build(con, build)
+    if base is not None and (base.hash_scheme or MD5_SCHEME) == MD5_SCHEME and hash_tables(con, base, build) is None:
+        keep_md5_hashes(con, build)  # the base was made before hash_scheme: compare the old way, once
     if base is None:
         revised = pl.DataFrame(schema=REVISIONS_SCHEMA)
         return Kept(build, None, revised, [], threshold_pct)

@@ -54,12 +54,14 @@ def history_command(db: Path, *, la_code: int | None, compare: tuple[str, str] |
     if not Path(db).is_file():
         raise ConfigError(f"{db}: no scorecard database there (give --db)")
     con = dbmod.connect(db, read_only=True)
+    note = ""
     try:
         if compare:
             try:
                 frame = compare_builds(con, compare[0], compare[1])
             except KeyError as exc:
                 raise ScorecardError(str(exc).strip("'\"")) from None
+            note = _hash_note(con, *compare)
             title = f"Revisions from build {compare[0]} to build {compare[1]}"
             empty = "no figure changed between the two builds"
         else:
@@ -82,5 +84,19 @@ def history_command(db: Path, *, la_code: int | None, compare: tuple[str, str] |
                              pl.col("records_removed_or_changed").alias("changed"),
                              pl.col("records_now_failing").alias("failing")) if compare else frame
         _print(shown, title, echo)
+    if note:
+        echo(note)
     return 0
+
+
+def _hash_note(con, old: str, new: str) -> str:
+    """What the comparison of two builds cannot see, if their row hashes were made differently."""
+    from .store import get_build, hash_tables
+
+    a, b = get_build(con, old), get_build(con, new)
+    if hash_tables(con, a, b) is not None:
+        return ""
+    return (f"note: builds {a.label} and {b.label} hashed their records differently (a build made before "
+            "and one made after the change of row hash, with a build between them; or another DuckDB "
+            "version), so a changed record cannot be seen: 'changed' counts removed records only")
 

@@ -12,15 +12,25 @@ columns, as :mod:`scorecard.metrics.compute` does), in either build. Reasons, in
 
 Reasons are found per metric and period, not per category of a breakdown. A figure that moved
 with none of these (a population estimate, a change of code) has a blank reason.
+
+Rows are compared by their row hashes when both builds have them made the same way
+(:func:`.store.hash_tables`); when they have not (a build made before ``hash_scheme`` against a
+build made since with no MD5 hashes kept, or a DuckDB that hashes differently), a changed row
+cannot be seen: ``records removed or changed`` then counts the removed records only, and
+:func:`revisions` logs a warning saying so.
 """
 from __future__ import annotations
+
+import logging
 
 import duckdb
 import polars as pl
 
 from ..metrics.definitions import METRICS, Metric
 from ..periods import parse_period
-from .store import Build, metric_dates, period_span, source_metric, table_of_key
+from .store import Build, hash_tables, metric_dates, period_span, source_metric, table_of_key
+
+log = logging.getLogger(__name__)
 
 __all__ = ["REVISIONS_SCHEMA", "REASONS", "revisions", "moved_months"]
 
@@ -51,13 +61,16 @@ def _member(kind: str, start: str, end: str | None, prefix: str, i: int) -> str:
 
 
 def _mart_reasons(con: duckdb.DuckDBPyConnection, old: int, new: int, mart: str, dates: list[str],
-                  key_table: str | None, pairs: list[tuple[tuple[str, str], Metric]]
+                  key_table: str | None, pairs: list[tuple[tuple[str, str], Metric]],
+                  tables: tuple[str, str] | None = ("history.records", "history.records")
                   ) -> dict[tuple[str, str], tuple[int, int, int]]:
     """Records added, removed or changed, and now failing, for each (metric, period) of one
     mart, in one query. A key whose row is the same in both builds and that no check newly
     names counts for no reason, so only the other keys (usually few) are put in periods.
 
-    As kept: a key's row hash is its last row's (by position), its dates the latest of its rows'."""
+    As kept: a key's row hash is its last row's (by position), its dates the latest of its rows'.
+    ``tables``: where each build's comparable row hashes are (:func:`.store.hash_tables`); None:
+    none are, so only the keys are compared."""
     def pivot(prefix: str) -> str:  # one column per date column, named prefix + its name
         return ", ".join(f"max(value) filter (where column_name = '{c}') as \"{prefix}{c}\"" for c in dates)
 
@@ -79,10 +92,12 @@ def _mart_reasons(con: duckdb.DuckDBPyConnection, old: int, new: int, mart: str,
             f"group by p.i{g}")
     if not selects:
         return {}
+    old_table, new_table = tables or ("history.records", "history.records")
+    hashed = "arg_max(row_hash, rowid)" if tables else "null::ubigint"
     sql = f"""
-        with ho as (select record_key as k, arg_max(row_hash, rowid) as h from history.records
+        with ho as (select record_key as k, {hashed} as h from {old_table}
                     where build_id = $b0 and mart = $m group by record_key),
-        hn as (select record_key as k, arg_max(row_hash, rowid) as h from history.records
+        hn as (select record_key as k, {hashed} as h from {new_table}
                where build_id = $b1 and mart = $m group by record_key),
         fo as ({fails.format(0)}),
         fn as ({fails.format(1)}),
@@ -125,10 +140,15 @@ def _reasons(con: duckdb.DuckDBPyConnection, old: Build, new: Build, wanted: lis
             m = source_metric(METRICS[mid])
             by_mart.setdefault(m.mart, []).append(((mid, period), m))
     dates = metric_dates()
+    tables = hash_tables(con, old, new) if by_mart else None
+    if by_mart and tables is None:
+        log.warning("builds %s and %s hashed their rows differently (%s, %s): a changed record cannot be "
+                    "seen, so 'records removed or changed' counts the removed records only", old.label,
+                    new.label, old.hash_scheme or "md5", new.hash_scheme or "md5")
     counts: dict[tuple[str, str], tuple[int, int, int]] = {}
     for mart, pairs in by_mart.items():
         counts.update(_mart_reasons(con, old.build_id, new.build_id, mart, dates.get(mart, []),
-                                    _key_table(con, mart), pairs))
+                                    _key_table(con, mart), pairs, tables))
     out = {}
     for pair in wanted:
         found = counts.get(pair, (0, 0, 0))

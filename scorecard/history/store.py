@@ -9,9 +9,12 @@ Tables (in the scorecard database, created on first use):
                       the name outputs use, the same on every rerun), ``inputs`` (JSON)
 ``history.figures``   the figures the build published (``metrics.csv`` for the periods the build
                       covers): ``metric_id, period, breakdown, value, numerator, denominator``
-``history.records``   per mart row: ``mart, record_key`` (the mart's record id), ``row_hash`` (the
-                      low 64 bits of the MD5 of the row's columns: every id in it already a pseudonym) and the dates that put
-                      it in a period (``record_dates``: ``column_name, value``)
+``history.records``   per mart row: ``mart, record_key`` (the mart's record id), ``row_hash`` (a
+                      64-bit hash of the row's columns, made as the build's ``hash_scheme`` says:
+                      every id in it already a pseudonym) and the dates that put it in a period
+                      (``record_dates``: ``column_name, value``)
+``history.records_md5``  the same rows hashed the way builds made before ``hash_scheme`` did (see
+                      :data:`MD5_SCHEME`), kept only for a build whose base build was made so
 ``history.failures``  the records each failing check named (``table_name, record_id, check_id``)
 
 Nothing here is published: outputs name a build by its label, never by its run id or time, so a
@@ -31,7 +34,8 @@ from ..metrics.definitions import METRICS, source_metric
 from ..periods import Period, parse_period
 from ..schema import TABLES
 
-__all__ = ["BuildFacts", "Build", "DDL", "ensure", "exists", "record", "builds", "get_build",
+__all__ = ["BuildFacts", "Build", "DDL", "MD5_SCHEME", "ensure", "exists", "record", "builds", "get_build",
+           "hash_scheme", "hash_tables", "keep_md5_hashes",
            "base_build", "mart_keys", "metric_dates", "period_span", "published", "source_metric", "table_of_key",
            "FIGURE_COLUMNS"]
 
@@ -47,11 +51,26 @@ DDL = [
         numerator double, denominator double)""",
     """create table if not exists history.records (
         build_id bigint, mart varchar, record_key varchar, row_hash ubigint)""",
+    # how a build's row hashes were made (null: MD5_SCHEME, the builds made before the column)
+    "alter table history.builds add column if not exists hash_scheme varchar",
+    """create table if not exists history.records_md5 (
+        build_id bigint, mart varchar, record_key varchar, row_hash ubigint)""",
     """create table if not exists history.record_dates (
         build_id bigint, mart varchar, record_key varchar, column_name varchar, value date)""",
     """create table if not exists history.failures (
         build_id bigint, table_name varchar, record_id varchar, check_id varchar)""",
 ]
+
+#: the row hash of the builds made before ``history.builds.hash_scheme`` (null there): the low 64
+#: bits of the MD5 of the row written as DuckDB text. It costs about ten times DuckDB's own hash
+#: (writing each row as text, then the MD5), so builds now use :func:`hash_scheme`; a build whose
+#: base build was made this way also keeps its rows hashed so (``history.records_md5``)
+MD5_SCHEME = "md5"
+#: the values whose DuckDB hash names the current scheme: one of each type a mart holds. A
+#: DuckDB whose hash function differs gives another name, so its hashes are never compared with
+#: these (they would differ for every row)
+_CANARY = ("'scorecard', 42::bigint, 7::integer, 1.5::double, date '2023-01-31', "
+           "timestamp '2023-01-31 10:00:00', true, null::varchar, 12345678901234567890::hugeint")
 
 #: marts whose grain is more than their first column
 _COMPOSITE_KEYS = {"missing_child_years": ("child_id", "year_start_date")}
@@ -82,6 +101,38 @@ class Build:
     inputs_digest: str
     figures_digest: str
     label: str
+    #: how its row hashes were made (:func:`hash_scheme`); None: :data:`MD5_SCHEME`
+    hash_scheme: str | None = None
+
+
+def hash_scheme(con: duckdb.DuckDBPyConnection) -> str:
+    """The name of the row hash this DuckDB makes (``hash(column, ...)``): ``duckdb-hash:`` and
+    the hash of one value of each type a mart holds, so two DuckDBs hashing differently never
+    name their hashes alike."""
+    return "duckdb-hash:%016x" % con.execute(f"select hash({_CANARY})").fetchall()[0][0]
+
+
+def _row_hash_sql(scheme: str, cols: list[str]) -> str:
+    row = ", ".join(f'"{c}"' for c in cols)
+    if scheme == MD5_SCHEME:
+        return f"md5_number_lower(cast(struct_pack({row}) as varchar))"
+    return f"hash({row})"
+
+
+def hash_tables(con: duckdb.DuckDBPyConnection, old: Build, new: Build) -> tuple[str, str] | None:
+    """Where the row hashes of two builds, made the same way, are kept: ``history.records`` for
+    each build's own scheme, ``history.records_md5`` for the MD5 hashes a build kept next to an
+    MD5 base build. None: no scheme in common, so their rows cannot be compared."""
+    def kept(b: Build) -> dict[str, str]:
+        out = {b.hash_scheme or MD5_SCHEME: "history.records"}
+        if MD5_SCHEME not in out and _has(con, "records_md5") and con.execute(
+                "select count(*) from history.records_md5 where build_id = $b", {"b": b.build_id}).fetchall()[0][0]:
+            out[MD5_SCHEME] = "history.records_md5"
+        return out
+
+    a, b = kept(old), kept(new)
+    common = [s for s in a if s in b]
+    return (a[common[0]], b[common[0]]) if common else None
 
 
 def ensure(con: duckdb.DuckDBPyConnection) -> None:
@@ -149,25 +200,25 @@ def record(con: duckdb.DuckDBPyConnection, facts: BuildFacts) -> Build:
     transaction); returns its :class:`Build`."""
     ensure(con)
     con.execute("delete from history.builds where build_id = $b", {"b": facts.build_id}).fetchall()
-    for t in ("figures", "records", "record_dates", "failures"):
+    for t in ("figures", "records", "records_md5", "record_dates", "failures"):
         con.execute(f"delete from history.{t} where build_id = $b", {"b": facts.build_id}).fetchall()
     figures = published(facts.metrics, facts.period)
     inputs = _inputs(con, facts)
     inputs_digest = _digest({**inputs, "period": facts.period.label})
     figures_digest = hashlib.sha256(figures.write_csv(float_precision=None).encode()).hexdigest()
     label = f"{facts.period.label}@{inputs_digest[:8]}"
-    con.execute("insert into history.builds values ($b, $la, $p, $at, $i, $f, $l, $j)",
+    scheme = hash_scheme(con)
+    con.execute("insert into history.builds (build_id, la_code, period, built_at, inputs_digest, figures_digest, "
+                "label, inputs, hash_scheme) values ($b, $la, $p, $at, $i, $f, $l, $j, $s)",
                 {"b": facts.build_id, "la": facts.la_code, "p": facts.period.label,
                  "at": facts.built_at, "i": inputs_digest, "f": figures_digest, "l": label,
-                 "j": json.dumps(inputs, sort_keys=True)}).fetchall()
+                 "j": json.dumps(inputs, sort_keys=True), "s": scheme}).fetchall()
     _insert(con, "figures", figures, facts.build_id,
             ("metric_id", "period", "breakdown", "value", "numerator", "denominator"))
     for mart, dates in metric_dates().items():
         key, cols = mart_keys(con, mart)
-        row = ", ".join(f'"{c}"' for c in cols)
-        con.execute(f"insert into history.records select $b, $m, {key}, "
-                    f"md5_number_lower(cast(struct_pack({row}) as varchar)) from marts.\"{mart}\"",
-                    {"b": facts.build_id, "m": mart}).fetchall()
+        con.execute(f"insert into history.records select $b, $m, {key}, {_row_hash_sql(scheme, cols)} "
+                    f"from marts.\"{mart}\"", {"b": facts.build_id, "m": mart}).fetchall()
         for c in dates:
             con.execute(f"insert into history.record_dates select $b, $m, {key}, $c, "
                         f"cast(\"{c}\" as date) from marts.\"{mart}\" where \"{c}\" is not null",
@@ -177,7 +228,18 @@ def record(con: duckdb.DuckDBPyConnection, facts: BuildFacts) -> Build:
     if failing.height:
         _insert(con, "failures", failing, facts.build_id, ("table_name", "record_id", "check_id"))
     return Build(facts.build_id, facts.la_code, facts.period.label, facts.built_at, inputs_digest,
-                 figures_digest, label)
+                 figures_digest, label, scheme)
+
+
+def keep_md5_hashes(con: duckdb.DuckDBPyConnection, build: Build) -> None:
+    """Keep ``build``'s rows also hashed as :data:`MD5_SCHEME` (from the marts as they are now,
+    so right after :func:`record`): what a build compared with a build made before
+    ``hash_scheme`` needs (once per database: the next build is compared with this one)."""
+    con.execute("delete from history.records_md5 where build_id = $b", {"b": build.build_id}).fetchall()
+    for mart in metric_dates():
+        key, cols = mart_keys(con, mart)
+        con.execute(f"insert into history.records_md5 select $b, $m, {key}, {_row_hash_sql(MD5_SCHEME, cols)} "
+                    f"from marts.\"{mart}\"", {"b": build.build_id, "m": mart}).fetchall()
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, build_id: int,
@@ -193,10 +255,24 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, bui
 
 
 def _row(r) -> Build:
-    return Build(int(r[0]), int(r[1]), r[2], r[3], r[4], r[5], r[6])
+    return Build(int(r[0]), int(r[1]), r[2], r[3], r[4], r[5], r[6], r[7])
 
 
-_COLS = "build_id, la_code, period, built_at, inputs_digest, figures_digest, label"
+_COLS = "build_id, la_code, period, built_at, inputs_digest, figures_digest, label, {}"
+
+
+def _has(con: duckdb.DuckDBPyConnection, table: str, column: str | None = None) -> bool:
+    """Whether ``history.<table>`` (and its ``column``) exists: a database made before them and
+    opened read-only has neither."""
+    sql = ("select count(*) from duckdb_columns() where database_name = current_database() and schema_name = "
+           "'history' and table_name = $t and column_name = $c") if column else (
+           "select count(*) from duckdb_tables() where database_name = current_database() and schema_name = "
+           "'history' and table_name = $t")
+    return bool(con.execute(sql, {"t": table, **({"c": column} if column else {})}).fetchall()[0][0])
+
+
+def _cols(con: duckdb.DuckDBPyConnection) -> str:
+    return _COLS.format("hash_scheme" if _has(con, "builds", "hash_scheme") else "null")
 
 
 def builds(con: duckdb.DuckDBPyConnection, la_code: int | None = None) -> list[Build]:
@@ -205,7 +281,7 @@ def builds(con: duckdb.DuckDBPyConnection, la_code: int | None = None) -> list[B
         return []
     where = "" if la_code is None else "where la_code = $la"
     params = {} if la_code is None else {"la": la_code}
-    return [_row(r) for r in con.execute(f"select {_COLS} from history.builds {where} order by build_id",
+    return [_row(r) for r in con.execute(f"select {_cols(con)} from history.builds {where} order by build_id",
                                          params).fetchall()]
 
 
@@ -215,9 +291,9 @@ def get_build(con: duckdb.DuckDBPyConnection, ref: str | int) -> Build | None:
         return None
     text = str(ref).strip()
     if text.isdigit():
-        rows = con.execute(f"select {_COLS} from history.builds where build_id = $b", {"b": int(text)}).fetchall()
+        rows = con.execute(f"select {_cols(con)} from history.builds where build_id = $b", {"b": int(text)}).fetchall()
     else:
-        rows = con.execute(f"select {_COLS} from history.builds where label = $l order by build_id desc limit 1",
+        rows = con.execute(f"select {_cols(con)} from history.builds where label = $l order by build_id desc limit 1",
                            {"l": text}).fetchall()
     return _row(rows[0]) if rows else None
 
