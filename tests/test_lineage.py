@@ -10,6 +10,7 @@ import pytest
 from scorecard.metrics import METRICS
 from scorecard.validate import lineage
 from scorecard.validate.lineage import RECORD, affects_frame, check_inputs, metric_inputs
+from scorecard.validate.lineage_sql import derive_mart_lineage
 
 #: every metric's staging inputs (columns; "*" = the records themselves), provenance left out
 ANSWER_KEY: dict[str, set[tuple[str, str]]] = {}
@@ -251,23 +252,6 @@ def test_affects_frame_scopes_month_checks_and_covers_unknown_and_load_checks():
     assert affects_frame(v.clear()).is_empty()
 
 
-def test_resolver_follows_outer_joins_and_filters():
-    # a model written for the test: an inner join and a filter decide rows, a left join
-    # adds values resting on its own join columns
-    from sqlglot.optimizer.scope import build_scope
-
-    schema = {"stg__a": {"id": "VARCHAR", "x": "VARCHAR", "k": "VARCHAR", "f": "VARCHAR"},
-              "stg__b": {"id": "VARCHAR", "y": "VARCHAR", "k": "VARCHAR"}}
-    sql = ("with l as (select id, k, max(y) as y from stg__b group by id, k) "
-           "select a.id, a.x, l.y from stg__a as a left join l on l.k = a.k where a.f = 'Y'")
-    tree = lineage._qualified(sql, schema)
-    r = lineage._Resolver({})
-    root = build_scope(tree)
-    assert r.rows(root) == {("a", RECORD), ("a", "f")}
-    assert r.select(root, "x") == {("a", "x")}
-    assert r.select(root, "y") >= {("b", "y"), ("b", "k"), ("a", "k"), ("b", RECORD), ("b", "id")}
-
-
 def test_a_mart_whose_sql_cannot_be_followed_is_taken_to_feed_everything(monkeypatch, caplog):
     from scorecard.metrics import marts
 
@@ -318,7 +302,7 @@ def test_a_changed_template_changes_the_lineage(monkeypatch):
         assert lineage.lineage_digest() != stored_digest
         assert lineage._stored() is None                # the stored lineage is not used
         assert metric_inputs("contacts") == stored | {("contacts", "contact_source")}
-        assert metric_inputs("cpp_starts") == lineage._metric_inputs("cpp_starts", lineage._derive_mart_lineage())
+        assert metric_inputs("cpp_starts") == lineage._metric_inputs("cpp_starts", derive_mart_lineage())
     finally:
         lineage.mart_lineage.cache_clear()
         metric_inputs.cache_clear()
