@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import random
 
+import duckdb
 import polars as pl
 import pytest
 
@@ -189,3 +190,16 @@ def test_one_impact_of_several_checks_equals_recomputing_each_without_the_marts(
     assert fast.schema == pl.Schema(IMPACT_SCHEMA) and fast.height > 0
     assert set(fast["check_id"]) == {"x.one", "x.two", "x.three", "x.four"}
     assert fast.equals(slow)
+
+
+def test_a_grouped_row_names_its_period_breakdown_and_category():
+    from scorecard.metrics.delta import group_of, grouping_sql
+
+    con = duckdb.connect()
+    con.execute("create table m as select * from (values ('a', 'x', 1), ('b', null, 2), ('c', 'x', 3)) t(id, source, n)")
+    con.execute("create table p as select 'P1' as label")
+    cats, sets = grouping_sql(["source"])
+    rows = con.execute(f"select p.label{cats}, count(*), sum(m.n) from m join p on true "
+                       f"group by grouping sets ({sets})").fetchall()
+    groups = dict(group_of(r, ["source"]) for r in rows)
+    assert groups == {("P1", "", ""): (3, 6), ("P1", "source", "x"): (2, 4), ("P1", "source", "Unknown"): (1, 2)}

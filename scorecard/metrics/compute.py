@@ -209,9 +209,7 @@ def _query_group(con, relation: str, kind: str, start: str, end: str | None,
         return []
     covered = {p.label for p in periods if p.start <= last and p.end >= first}
     aggs = ", ".join(f"{x} as e{i}" for i, x in enumerate(exprs))
-    cats = "".join(f", cast(m.{quote(b)} as varchar) as b{i}, grouping(m.{quote(b)}) as g{i}"
-                   for i, b in enumerate(breakdowns))
-    sets = ", ".join(["(p.label)"] + [f"(p.label, m.{quote(b)})" for b in breakdowns])
+    cats, sets = delta.grouping_sql(breakdowns)
     rows = con.execute(
         f"select p.label{cats}, {aggs} from {relation} as m "
         f"join {_PERIODS_VIEW} as p on {_condition(kind, start, end)} "
@@ -224,16 +222,10 @@ def _query_group(con, relation: str, kind: str, start: str, end: str | None,
         for m in metrics:
             for cat in m.breakdown_values:
                 out[(label, m.breakdown, cat)] = dict(zip(exprs, empty))
-    nb = len(breakdowns)
     for row in rows:
-        label, rest = row[0], row[1:]
-        values = dict(zip(exprs, rest[2 * nb:]))
-        column, category = "", ""
-        for i, b in enumerate(breakdowns):
-            if rest[2 * i + 1] == 0:
-                column, category = b, rest[2 * i] if rest[2 * i] is not None else "Unknown"
-        if label in covered:
-            out[(label, column, category)] = values
+        group, values = delta.group_of(row, breakdowns)
+        if group[0] in covered:
+            out[group] = dict(zip(exprs, values))
     if kept is not None:
         kept.values = out
     return [{"period": k[0], "column": k[1], "category": k[2], "values": v}

@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-__all__ = ["ROWS", "Kept", "counted", "query_group"]
+from .marts import quote
+
+__all__ = ["ROWS", "Kept", "counted", "grouping_sql", "group_of", "query_group"]
 
 #: the row count every grouped query also gives (whether a breakdown category has rows)
 ROWS = "count(*)"
@@ -42,8 +44,26 @@ class Kept:
     values: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+def grouping_sql(breakdowns: list[str]) -> tuple[str, str]:
+    """The select list giving each breakdown's category and whether a row is its group
+    (``, b0, g0, ...``), and the grouping sets: each period's total and each breakdown's
+    categories in each period (mart ``m``, periods ``p``)."""
+    cats = "".join(f", cast(m.{quote(b)} as varchar) as b{i}, grouping(m.{quote(b)}) as g{i}"
+                   for i, b in enumerate(breakdowns))
+    sets = ", ".join(["(p.label)"] + [f"(p.label, m.{quote(b)})" for b in breakdowns])
+    return cats, sets
+
+
+def group_of(row: tuple, breakdowns: list[str]) -> tuple[tuple[str, str, str], tuple]:
+    """One row of a query grouped by :func:`grouping_sql` (the period first): its group
+    ``(period, breakdown column, category)`` ("" column and category: the period's total; a
+    missing category is "Unknown") and its aggregates."""
+    label, rest = row[0], row[1:]
+    column, category = "", ""
+    for i, b in enumerate(breakdowns):
+        if rest[2 * i + 1] == 0:
+            column, category = b, rest[2 * i] if rest[2 * i] is not None else "Unknown"
+    return (label, column, category), rest[2 * len(breakdowns):]
 
 
 def counted(expressions: list[str]) -> list[str] | None:
@@ -75,36 +95,29 @@ def query_group(con, *, relation: str, ids: str, id_column: str, condition: str,
     them). ``condition`` puts mart row ``m`` in period ``p``; ``coverage`` is the select list of
     the mart's first and last date; ``initial`` the (breakdown column, category) pairs a covered
     period has even without rows."""
-    q = _q(id_column)
+    q = quote(id_column)
     first, last = con.execute(f"select {coverage} from {relation} as m anti join {ids} as x "
                               f"on x.record_id = m.{q}").fetchall()[0]
     if first is None:
         return []
     covered = {p.label for p in periods if p.start <= last and p.end >= first}
     distinct = counted(exprs + [ROWS])
-    touched = [_FLAG] + [f"m.{_q(c)} in (select h.{_q(c)} from {relation} as h semi join {ids} as y "
+    touched = [_FLAG] + [f"m.{quote(c)} in (select h.{quote(c)} from {relation} as h semi join {ids} as y "
                          f"on y.record_id = h.{q})" for c in distinct]
     wanted = list(dict.fromkeys(exprs + [ROWS]))
     aggs = ", ".join([f"{x} as a{i}" for i, x in enumerate(wanted)]
                      + [f"{_kept_rows(x)} as k{i}" for i, x in enumerate(wanted)])
-    cats = "".join(f", cast(m.{_q(b)} as varchar) as b{i}, grouping(m.{_q(b)}) as g{i}"
-                   for i, b in enumerate(breakdowns))
-    sets = ", ".join(["(p.label)"] + [f"(p.label, m.{_q(b)})" for b in breakdowns])
+    cats, sets = grouping_sql(breakdowns)
     rows = con.execute(
         f"select p.label{cats}, {aggs} from ("
         f"select m.*, x.record_id is not null as {_FLAG} from {relation} as m "
         f"left join {ids} as x on x.record_id = m.{q} where {' or '.join(touched)}) as m "
         f"join {periods_view} as p on {condition} group by grouping sets ({sets})").fetchall()
-    nb, nw = len(breakdowns), len(wanted)
+    nw = len(wanted)
     change: dict[tuple[str, str, str], dict[str, int]] = {}
     for row in rows:
-        label, rest = row[0], row[1:]
-        column, category = "", ""
-        for i, b in enumerate(breakdowns):
-            if rest[2 * i + 1] == 0:
-                column, category = b, rest[2 * i] if rest[2 * i] is not None else "Unknown"
-        values = rest[2 * nb:]
-        change[(label, column, category)] = {x: values[nw + i] - values[i] for i, x in enumerate(wanted)}
+        group, values = group_of(row, breakdowns)
+        change[group] = {x: values[nw + i] - values[i] for i, x in enumerate(wanted)}
     out = []
     for (label, column, category), values in kept.values.items():
         if label not in covered or (column and column not in breakdowns):
