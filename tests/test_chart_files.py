@@ -207,3 +207,19 @@ def test_png_with_transparent_pixels_keeps_its_alpha(tmp_path):
     theirs = Image.open(_matplotlib_png(fig, tmp_path / "theirs.png"))
     assert ours.mode == "RGBA" and theirs.getextrema()[3][0] < 255
     assert ImageChops.difference(ours, theirs).getbbox() is None
+
+
+def test_a_users_tight_bbox_setting_changes_no_chart(tmp_path):
+    """A matplotlibrc asking for savefig.bbox "tight" neither breaks the PNG nor crops the
+    charts: they are laid out in inches and saved as laid out."""
+    import matplotlib
+    from PIL import Image
+
+    s = charts.Series("2022-23", (1.0, 5.0), (False, False))
+    plain = chart_files.save_chart(chart_draw.bar_chart(["x", "y"], [s], title="T", kind="count", note="N"),
+                                   tmp_path / "plain", "chart")
+    with matplotlib.rc_context({"savefig.bbox": "tight"}):
+        tight = chart_files.save_chart(chart_draw.bar_chart(["x", "y"], [s], title="T", kind="count", note="N"),
+                                       tmp_path / "tight", "chart")
+    assert Image.open(tight[0]).size == Image.open(plain[0]).size == (1350, Image.open(plain[0]).size[1])
+    assert [p.read_bytes() for p in tight] == [p.read_bytes() for p in plain]

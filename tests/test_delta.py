@@ -79,8 +79,11 @@ def test_counted_accepts_only_counts():
     assert delta.counted(["count(*)", "count(*) filter (where is_x)", "count(distinct child_id)",
                           "count(distinct child_id) filter (where a and b)"]) == ["child_id"]
     assert delta.counted(["count(*)"]) == []
-    for other in ("sum(n)", "count(n)", "count(*) + 1", "avg(days)", "count(distinct a, b)"):
-        assert delta.counted(["count(*)", other]) is None
+    for other in ("sum(n)", "count(n)", "count(*) + 1", "avg(days)", "count(distinct a, b)",
+                  "count(*) filter (where a) / nullif(count(*), 0)",
+                  "count(*) filter (where a) - count(*) filter (where b)"):
+        assert delta.counted(["count(*)", other]) is None, other
+    assert delta.counted(["count(*) filter (where source in ('a(b', 'c') and (x or y))"]) == []
 
 
 def test_the_left_out_rows_are_counted_out():
@@ -203,3 +206,35 @@ def test_a_grouped_row_names_its_period_breakdown_and_category():
                        f"group by grouping sets ({sets})").fetchall()
     groups = dict(group_of(r, ["source"]) for r in rows)
     assert groups == {("P1", "", ""): (3, 6), ("P1", "source", "x"): (2, 4), ("P1", "source", "Unknown"): (1, 2)}
+
+
+def test_worked_out_figures_need_the_kept_periods_breakdowns_and_each_id_once(con, no_claims):
+    """A kept outcome is reused only for periods it covered (else the figures are computed the
+    long way, not silently fewer), and an id given twice is left out once."""
+    reach = data_reach(con)
+    ids = sorted(_cases(con, "contacts")["sample"])
+    kept: dict = {}
+    compute(con, PERIOD, reach=reach, kept=kept, years=2)
+    wider = compute(con, PERIOD, reach=reach, exclude={"contacts": ids * 2}, kept=kept)
+    twice = compute(con, PERIOD, reach=reach, exclude={"contacts": ids + ids[:5]}, years=2, kept=kept)
+    no_claims()
+    assert wider.equals(compute(con, PERIOD, reach=reach, exclude={"contacts": ids}))
+    assert twice.equals(compute(con, PERIOD, reach=reach, exclude={"contacts": ids}, years=2))
+
+
+def test_a_record_local_claim_must_name_the_tables_record_id(monkeypatch):
+    from scorecard.metrics import marts
+
+    real = marts.mart_models()
+    bad = {**real, "contacts": real["contacts"].replace("-- record-local: contacts.contact_id",
+                                                         "-- record-local: contacts.child_id")}
+    assert bad["contacts"] != real["contacts"]
+    monkeypatch.setattr(marts, "mart_models", lambda: bad)
+    marts.record_local.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="not the record id of contacts"):
+            marts.record_local()
+    finally:
+        monkeypatch.undo()
+        marts.record_local.cache_clear()
+    assert marts.record_local()["contacts"] == ("contacts", "contact_id")

@@ -114,7 +114,7 @@ def _left_out(con: duckdb.DuckDBPyConnection, exclude: Mapping[str, Iterable[str
         created.append(("table", out[table]))
         con.execute(f"create temporary table {out[table]} as "
                     f"select unnest(cast($ids as varchar[])) as record_id",
-                    {"ids": sorted(str(i) for i in ids)}).fetchall()
+                    {"ids": sorted({str(i) for i in ids})}).fetchall()
     return out
 
 
@@ -228,24 +228,27 @@ def _query_group(con, relation: str, kind: str, start: str, end: str | None,
             out[group] = dict(zip(exprs, values))
     if kept is not None:
         kept.values = out
+        kept.periods, kept.breakdowns = frozenset(p.label for p in periods), frozenset(breakdowns)
     return [{"period": k[0], "column": k[1], "category": k[2], "values": v}
             for k, v in out.items()]
 
 
 def _local(group: tuple, metrics: list[Metric], exclude: Mapping[str, Iterable[str]],
-           kept: dict | None) -> tuple[str, str] | None:
+           kept: dict | None, periods: list[Period]) -> tuple[str, str] | None:
     """``(table, id column)`` when the figures of ``metrics`` (``group``: their mart and period
     rule) without ``exclude`` can be worked out from ``kept`` (:mod:`.delta`): the mart reads
     one excluded table and is record-local in it, every expression is a count, and the earlier
-    call kept them all."""
+    call kept them all, for these periods and breakdowns."""
     mart = group[0]
     local = record_local().get(mart)
     if kept is None or group not in kept or local is None:
         return None
     if mart_sources()[mart] & set(exclude) != {local[0]}:
         return None
-    exprs, _ = _expressions(metrics)
+    exprs, breakdowns = _expressions(metrics)
     if delta.counted(exprs) is None:
+        return None
+    if not ({p.label for p in periods} <= kept[group].periods and set(breakdowns) <= kept[group].breakdowns):
         return None
     values = next(iter(kept[group].values.values()), None)
     if values is not None and not set(exprs) <= set(values):
@@ -385,7 +388,7 @@ def compute(con: duckdb.DuckDBPyConnection, period: str, *, la_code: int = 370,
     grouped: dict[tuple, list[Metric]] = defaultdict(list)
     for m in needed:
         grouped[(m.mart, m.kind, m.date_column, m.end_column)].append(m)
-    local = {g: _local(g, ms, exclude, kept) for g, ms in grouped.items()} if exclude else {}
+    local = {g: _local(g, ms, exclude, kept, periods) for g, ms in grouped.items()} if exclude else {}
     created: list[tuple[str, str]] = []
     try:
         relations = {m: quote("marts", m) for m in mart_models()}

@@ -42,6 +42,10 @@ class Kept:
     first: date | None
     last: date | None
     values: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
+    #: the periods and breakdown columns the query covered (a later call can reuse the groups
+    #: only for periods and breakdowns among them)
+    periods: frozenset[str] = frozenset()
+    breakdowns: frozenset[str] = frozenset()
 
 
 def grouping_sql(breakdowns: list[str]) -> tuple[str, str]:
@@ -66,13 +70,28 @@ def group_of(row: tuple, breakdowns: list[str]) -> tuple[tuple[str, str, str], t
     return (label, column, category), rest[2 * len(breakdowns):]
 
 
+def _balanced(condition: str) -> bool:
+    """Whether ``condition``'s parentheses (outside quoted text) close as they open, so the
+    filter's own parenthesis is the expression's last (``count(*) filter (where a) / count(*)``
+    is not one count)."""
+    depth, quoted = 0, False
+    for ch in condition:
+        if ch == "'":
+            quoted = not quoted
+        elif not quoted and ch in "()":
+            depth += 1 if ch == "(" else -1
+            if depth < 0:
+                return False
+    return depth == 0 and not quoted
+
+
 def counted(expressions: list[str]) -> list[str] | None:
     """The columns ``expressions`` count distinct values of, or None unless every expression
     is a count (of rows or of distinct values, filtered or not)."""
     columns = []
     for x in expressions:
         m = _COUNT.match(x)
-        if m is None:
+        if m is None or (m.group(3) is not None and not _balanced(m.group(3))):
             return None
         if m.group(2):
             columns.append(m.group(2))

@@ -135,14 +135,18 @@ def record_local() -> dict[str, tuple[str, str]]:
     changes no other row, so the metrics without them are worked out from the rows of the
     records and children they touch (``delta.py``), not by building the mart again.
 
-    :raises ValueError: when a declaration names a table the mart does not read
-        (``tests/test_marts.py`` checks the claim itself on data)"""
+    :raises ValueError: when a declaration names a table the mart does not read, or a column
+        that is not that table's record id (``tests/test_delta.py`` checks the claim itself on
+        data)"""
     out = {}
     for name, template in mart_models().items():
         for table, column in _RECORD_LOCAL.findall(template):
             if table not in mart_sources()[name] or table not in TABLES:
                 raise ValueError(f"mart {name!r} is declared record-local in {table!r}, "
                                  "which it does not read")
+            if column != TABLES[table].id_column:
+                raise ValueError(f"mart {name!r} is declared record-local by {table}.{column}, "
+                                 f"which is not the record id of {table} ({TABLES[table].id_column})")
             out[name] = (table, column)
     return out
 

@@ -40,7 +40,10 @@ __all__ = ["RC", "trend_chart", "bar_chart", "panel_chart", "draw"]
 RC = {"svg.hashsalt": "scorecard", "svg.fonttype": "none", "font.size": 10,
       "font.family": "sans-serif", "font.sans-serif": ["DejaVu Sans", "Verdana", "Arial", "Helvetica"],
       "axes.spines.top": False, "axes.spines.right": False, "figure.dpi": 100,
-      "text.hinting": "no_hinting"}
+      "text.hinting": "no_hinting",
+      # every chart is laid out in inches: a user's matplotlibrc asking for "tight" would crop
+      # the charts differently from run to run and machine to machine
+      "savefig.bbox": "standard"}
 
 
 def _figure(title: str, note: str, provisional: bool, height: float = 4.8,

@@ -238,7 +238,7 @@ def _entries(doc) -> list[tuple[str, bytes]]:
         PackageWriter._write_pkg_rels(members, package.rels)
         PackageWriter._write_parts(members, package.parts)
         return members.items
-    except AttributeError:   # another python-docx: save and read back
+    except (AttributeError, TypeError):   # another python-docx: save and read back
         buffer = io.BytesIO()
         doc.save(buffer)
         with zipfile.ZipFile(buffer) as zin:
