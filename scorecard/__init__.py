@@ -47,14 +47,33 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
 
 
+#: exports set by the caller (a test patching ``scorecard.build``), in place of the real ones
+_SET: dict[str, object] = {}
+
+
+def _settable(name: str) -> property:
+    def get(self):
+        return _SET[name] if name in _SET else _export(name)
+
+    def put(self, value) -> None:
+        if not isinstance(value, types.ModuleType):   # importing the sub-module sets it: ignored
+            _SET[name] = value
+
+    def remove(self) -> None:
+        _SET.pop(name, None)
+
+    return property(get, put, remove)
+
+
 class _Package(types.ModuleType):
     """``scorecard.build``, ``scorecard.load`` and ``scorecard.metrics`` are the functions even
     once their sub-modules are imported (importing a sub-module sets the package's attribute of
-    its name: that is ignored here, and the sub-module stays in ``sys.modules``)."""
+    its name: that is ignored here, and the sub-module stays in ``sys.modules``); anything else
+    set there (a test's patch) is used until it is deleted."""
 
-    build = property(lambda self: _export("build"), lambda self, value: None)
-    load = property(lambda self: _export("load"), lambda self, value: None)
-    metrics = property(lambda self: _export("metrics"), lambda self, value: None)
+    build = _settable("build")
+    load = _settable("load")
+    metrics = _settable("metrics")
 
 
 sys.modules[__name__].__class__ = _Package

@@ -54,6 +54,20 @@ def test_the_exported_functions_stay_functions_once_their_modules_are_imported()
         assert callable(getattr(scorecard, name)) and not isinstance(getattr(scorecard, name), type(scorecard))
     from scorecard import METRICS, StructuralError, settings  # noqa: F401
 
-    assert set(scorecard.__all__) <= set(dir(scorecard))
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         scorecard.nothing  # noqa: B018
+
+
+def test_the_exported_functions_can_be_patched_and_restored(monkeypatch):
+    from unittest import mock
+
+    import scorecard
+
+    real = scorecard.build
+    with mock.patch("scorecard.build", lambda *a, **k: "patched"):
+        assert scorecard.build() == "patched"
+    assert scorecard.build is real
+    monkeypatch.setattr(scorecard, "load", "stand-in")
+    assert scorecard.load == "stand-in"
+    monkeypatch.undo()
+    assert callable(scorecard.load) and scorecard.load.__module__ == "scorecard.load"

@@ -47,3 +47,13 @@ def test_a_helper_imports_neither_duckdb_nor_the_build():
     ran = subprocess.run([sys.executable, "-P", "-c", probe], env=env, capture_output=True, text=True)
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.strip() == "[]"
+
+
+def test_an_installed_package_is_not_put_before_the_standard_library(monkeypatch):
+    import site
+
+    from scorecard import processes
+
+    monkeypatch.setattr(site, "getsitepackages", lambda: [processes._HOME])
+    _, env = module_command("scorecard.x", {"PYTHONPATH": "/a"})
+    assert env["PYTHONPATH"] == "/a"

@@ -1,7 +1,8 @@
 """The metric engine: a registry of declared metrics computed over SQL mart tables.
 
->>> import scorecard.metrics as sm
->>> "rereferrals_12m_pct" in sm.METRICS
+>>> from scorecard.metrics import METRICS
+>>> "rereferrals_12m_pct" in METRICS
+
 True
 
 Public API: ``METRICS`` (the registry), ``Metric``, ``catalogue()``, ``compute(con, period,
