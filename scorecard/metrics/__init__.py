@@ -2,7 +2,6 @@
 
 >>> from scorecard.metrics import METRICS
 >>> "rereferrals_12m_pct" in METRICS
-
 True
 
 Public API: ``METRICS`` (the registry), ``Metric``, ``catalogue()``, ``compute(con, period,
