@@ -86,6 +86,11 @@ _DIALECT_BYTES = (b'"', b";", b"\t", b"|", b"'", b"\\")
 #: comma-separated, given outright (a file with none of :data:`_DIALECT_BYTES` has no quote or
 #: escape for the quote and escape settings to act on)
 _PLAIN_CSV = ", delim = ',', quote = '\"', escape = '\"'"
+#: a file that may quote is sniffed over all its rows (from its first 20,480 only, a file whose
+#: first quoted value comes later is read with no quote, splitting a quoted line break into two
+#: records) and read on one thread (DuckDB's parallel reader stops on a quoted line break when
+#: rows are padded)
+_SNIFFED_CSV = ", parallel = false, sample_size = -1"
 
 
 def scan(path: Path) -> tuple[str, str | None]:
@@ -134,7 +139,7 @@ def _csv_to_temp(con: duckdb.DuckDBPyConnection, path: Path, label: str, tmp: Pa
     _check_csv_header(source, label)
     try:
         _numbered(con, "select * from read_csv($p, all_varchar = true, header = true, null_padding = true, "
-                       f"auto_detect = true{_PLAIN_CSV if utf8 == 'plain' else ''})", {"p": str(source)})
+                       f"auto_detect = true{_PLAIN_CSV if utf8 == 'plain' else _SNIFFED_CSV})", {"p": str(source)})
     except duckdb.Error as exc:
         raise _csv_problem(source, label, exc) from None
 

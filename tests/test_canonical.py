@@ -223,3 +223,18 @@ def test_a_file_with_a_rowid_column_is_numbered_by_its_records(con, raw, key):
     assert con.execute("select source_row, record_id from quarantine.rejected_rows").fetchall() == [(3, "R2")]
     assert con.execute("select referral_id, source_row, _extras from raw.referrals order by source_row").fetchall() == [
         ("R1", 2, '{"rowid":"9"}'), ("R2", 3, '{"rowid":"5"}'), ("R3", 4, '{"rowid":"1"}')]
+
+
+def test_a_quoted_line_break_in_a_long_file_is_read_as_part_of_its_value(con, raw, key):
+    """A line break inside quotes, after the rows DuckDB sniffs by default (20,480) so that it
+    would have read the file with no quote, and where its parallel reader would have stopped:
+    the record is loaded whole, at its row."""
+    n = 40_000
+    sources = ["1A"] * n
+    sources[n - 10] = "police\nsecond line"     # record n - 10, the file's row n - 8 (header row 1)
+    pl.DataFrame({"referral_id": [f"R{i}" for i in range(n)], "child_id": [f"C{i % 997}" for i in range(n)],
+                  "referral_date": ["2023-01-05"] * n, "referral_source": sources}).write_csv(raw / "referrals.csv")
+    report = load(con, raw, key=key)
+    assert report.rows_loaded == n and report.rows_rejected == 0
+    assert con.execute("select referral_id, source_row from raw.referrals where referral_source like '%second%'"
+                       ).fetchall() == [(f"R{n - 10}", n - 8)]
