@@ -143,8 +143,7 @@ def ensure(con: duckdb.DuckDBPyConnection) -> None:
 
 def exists(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the database has a ``history.builds`` table (a read-only connection cannot make one)."""
-    return bool(con.execute("select count(*) from duckdb_tables() where database_name = current_database() "
-                            "and schema_name = 'history' and table_name = 'builds'").fetchall()[0][0])
+    return _has(con, "builds")
 
 
 def period_span(label: str) -> tuple[dt.date, dt.date]:
@@ -217,8 +216,7 @@ def record(con: duckdb.DuckDBPyConnection, facts: BuildFacts) -> Build:
             ("metric_id", "period", "breakdown", "value", "numerator", "denominator"))
     for mart, dates in metric_dates().items():
         key, cols = mart_keys(con, mart)
-        con.execute(f"insert into history.records select $b, $m, {key}, {_row_hash_sql(scheme, cols)} "
-                    f"from marts.\"{mart}\"", {"b": facts.build_id, "m": mart}).fetchall()
+        _hash_rows(con, "history.records", facts.build_id, mart, key, cols, scheme)
         for c in dates:
             con.execute(f"insert into history.record_dates select $b, $m, {key}, $c, "
                         f"cast(\"{c}\" as date) from marts.\"{mart}\" where \"{c}\" is not null",
@@ -237,9 +235,14 @@ def keep_md5_hashes(con: duckdb.DuckDBPyConnection, build: Build) -> None:
     ``hash_scheme`` needs (once per database: the next build is compared with this one)."""
     con.execute("delete from history.records_md5 where build_id = $b", {"b": build.build_id}).fetchall()
     for mart in metric_dates():
-        key, cols = mart_keys(con, mart)
-        con.execute(f"insert into history.records_md5 select $b, $m, {key}, {_row_hash_sql(MD5_SCHEME, cols)} "
-                    f"from marts.\"{mart}\"", {"b": build.build_id, "m": mart}).fetchall()
+        _hash_rows(con, "history.records_md5", build.build_id, mart, *mart_keys(con, mart), MD5_SCHEME)
+
+
+def _hash_rows(con: duckdb.DuckDBPyConnection, target: str, build_id: int, mart: str, key: str,
+               cols: list[str], scheme: str) -> None:
+    """Insert into ``target`` each row of ``mart`` by its record key, hashed as ``scheme`` says."""
+    con.execute(f"insert into {target} select $b, $m, {key}, {_row_hash_sql(scheme, cols)} "
+                f"from marts.\"{mart}\"", {"b": build_id, "m": mart}).fetchall()
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, build_id: int,

@@ -144,8 +144,7 @@ def _excluded_marts(con: duckdb.DuckDBPyConnection, left_out: Mapping[str, str],
                  else quote("marts", m) for m in mart_models()}
     # a mart record-local in the one table it loses records of is the mart less their rows:
     # a view of it, not built again (the marts that read it are)
-    local = {m for m in affected if m in record_local()
-             and mart_sources()[m] & set(left_out) == {record_local()[m][0]}}
+    local = {m for m in affected if _local_in(m, left_out) is not None}
     for m in sorted(local):
         table, column = record_local()[m]
         created.append(("view", relations[m]))
@@ -233,17 +232,21 @@ def _query_group(con, relation: str, kind: str, start: str, end: str | None,
             for k, v in out.items()]
 
 
+def _local_in(mart: str, tables: Iterable[str]) -> tuple[str, str] | None:
+    """``(table, id column)`` when ``mart`` reads one of ``tables`` (those losing records) and is
+    record-local in it (:func:`.marts.record_local`): it is then the mart less their rows."""
+    local = record_local().get(mart)
+    return local if local is not None and mart_sources()[mart] & set(tables) == {local[0]} else None
+
+
 def _local(group: tuple, metrics: list[Metric], exclude: Mapping[str, Iterable[str]],
            kept: dict | None, periods: list[Period]) -> tuple[str, str] | None:
     """``(table, id column)`` when the figures of ``metrics`` (``group``: their mart and period
     rule) without ``exclude`` can be worked out from ``kept`` (:mod:`.delta`): the mart reads
     one excluded table and is record-local in it, every expression is a count, and the earlier
     call kept them all, for these periods and breakdowns."""
-    mart = group[0]
-    local = record_local().get(mart)
+    local = _local_in(group[0], exclude)
     if kept is None or group not in kept or local is None:
-        return None
-    if mart_sources()[mart] & set(exclude) != {local[0]}:
         return None
     exprs, breakdowns = _expressions(metrics)
     if delta.counted(exprs) is None:
