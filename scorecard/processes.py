@@ -10,12 +10,14 @@ site-packages, where the child finds it anyway).
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import site
 import sys
 from pathlib import Path
+from types import ModuleType
 
-__all__ = ["module_command"]
+__all__ = ["module_command", "defer_import"]
 
 #: the directory holding this ``scorecard`` package (a checkout's root, or site-packages)
 _HOME = str(Path(__file__).resolve().parent.parent)
@@ -37,3 +39,30 @@ def module_command(module: str, env: dict[str, str] | None = None) -> tuple[list
         rest = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p != _HOME]
         env["PYTHONPATH"] = os.pathsep.join([_HOME, *rest])
     return [sys.executable, "-P", "-m", module], env
+
+
+def defer_import(name: str) -> ModuleType:
+    """Put ``name`` (a sub-module, such as ``scipy.stats``) in ``sys.modules`` and on its parent
+    without running it: it runs the first time one of its attributes is used
+    (:class:`importlib.util.LazyLoader`). A helper process calls this before importing a package
+    that imports ``name`` at start-up but uses it only in functions the helper never calls, so
+    the helper does not pay for it. Whatever does use it gets the real module, so this changes
+    only when it is imported, never what is computed.
+
+    ``from parent import child`` then finds the deferred module without using it; ``import
+    parent.child`` (any form that asks the module whether it is initialised) runs it at once.
+    A name already imported is returned as it is."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"no module named {name!r}")
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    parent, _, child = name.rpartition(".")
+    if parent:
+        setattr(sys.modules[parent], child, module)
+    return module

@@ -114,3 +114,69 @@ def test_stored_docs_never_write_outside_their_folder(tmp_path):
     with pytest.raises(ScorecardError, match="outside their folder"):
         unpack(buffer.getvalue(), tmp_path / "docs")
     assert not (tmp_path / "escaped.html").exists()
+
+
+def _stable_files(folder) -> dict[str, bytes]:
+    from scorecard.validate.report import _stabilise_docs
+
+    _stabilise_docs(folder)
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_the_worker_imports_gx_without_what_the_data_docs_never_use(tmp_path):
+    probe = ("import sys\nfrom scorecard.validate.docs import import_gx\nimport_gx()\n"
+             "print('great_expectations' in sys.modules, 'scipy.stats._stats_py' in sys.modules)")
+    ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    assert ran.stdout.split() == ["True", "False"]
+    # the check of the check: Great Expectations imported the plain way runs scipy.stats
+    plain = subprocess.run([sys.executable, "-c", "import sys, great_expectations; "
+                            "print('scipy.stats._stats_py' in sys.modules)"], capture_output=True, text=True)
+    assert plain.stdout.strip() == "True"
+
+
+def test_kept_workers_serve_the_next_build_with_the_same_data_docs(tmp_path):
+    from scorecard.validate.docs import keep_workers
+
+    when = dt.datetime(2023, 4, 30, tzinfo=dt.timezone.utc)
+    fresh = DocsWorker.start()
+    fresh.render(tmp_path / "fresh", when, [(_suite_result(), ["id"])])
+    fresh.wait()
+    fresh.cancel()
+    assert fresh.proc.poll() is not None               # outside keep_workers: stopped
+    other = _suite_result()
+    other.name = "others"
+    with keep_workers():
+        first = DocsWorker.start()
+        first.render(tmp_path / "first", when, [(other, ["id"])])
+        first.wait()
+        second = DocsWorker.start()
+        assert second is first and second.proc.poll() is None   # the same process, GX imported
+        second.render(tmp_path / "second", when, [(_suite_result(), ["id"])])
+        second.wait()
+        assert not list(tmp_path.glob("*.pickle"))
+        third = DocsWorker.start()
+        assert third is first
+        third.cancel()                                 # not needed (Data Docs from the cache): kept
+        fourth = DocsWorker.start()
+        assert fourth is first
+        fourth.cancel()
+    assert first.proc.poll() is not None                # the block's end stops it
+    assert _stable_files(tmp_path / "second") == _stable_files(tmp_path / "fresh")
+    assert "others" in (tmp_path / "first" / "index.html").read_text(encoding="utf-8")
+    assert "others" not in (tmp_path / "second" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_worker_that_failed_is_not_kept(tmp_path):
+    from scorecard.validate.docs import keep_workers
+
+    with keep_workers():
+        worker = DocsWorker.start()
+        worker.render(tmp_path / "docs", dt.datetime(2023, 4, 30, tzinfo=dt.timezone.utc), [("not a suite", ["id"])])
+        with pytest.raises(ScorecardError, match="rendering the Data Docs failed"):
+            worker.wait()
+        again = DocsWorker.start()
+        assert again is not worker and again.proc.poll() is None
+        again.render(tmp_path / "again", dt.datetime(2023, 4, 30, tzinfo=dt.timezone.utc), [(_suite_result(), ["id"])])
+        again.wait()
+    assert (tmp_path / "again" / "index.html").exists()

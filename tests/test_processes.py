@@ -57,3 +57,41 @@ def test_an_installed_package_is_not_put_before_the_standard_library(monkeypatch
     monkeypatch.setattr(site, "getsitepackages", lambda: [processes._HOME])
     _, env = module_command("scorecard.x", {"PYTHONPATH": "/a"})
     assert env["PYTHONPATH"] == "/a"
+
+
+def _package(tmp_path: Path) -> Path:
+    """A package ``deferpkg`` whose sub-module ``heavy`` counts its runs in a file."""
+    pkg = tmp_path / "deferpkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "heavy.py").write_text(
+        "from pathlib import Path\n"
+        f"_runs = Path({str(tmp_path / 'runs')!r})\n"
+        "_runs.write_text(str(int(_runs.read_text() or 0) + 1) if _runs.exists() else '1')\n"
+        "VALUE = 42\n"
+        "def twice(x):\n    return 2 * x\n")
+    return tmp_path / "runs"
+
+
+def test_a_deferred_module_runs_only_when_first_used(tmp_path, monkeypatch):
+    from scorecard.processes import defer_import
+
+    runs = _package(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in ("deferpkg", "deferpkg.heavy"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    deferred = defer_import("deferpkg.heavy")
+    from deferpkg import heavy              # the form Great Expectations uses: still not run
+    assert heavy is deferred and not runs.exists()
+    assert heavy.twice(heavy.VALUE) == 84   # first use runs it, once
+    assert runs.read_text() == "1"
+    assert defer_import("deferpkg.heavy") is heavy and runs.read_text() == "1"
+
+
+def test_deferring_a_module_that_does_not_exist_is_an_import_error():
+    import pytest
+
+    from scorecard.processes import defer_import
+
+    with pytest.raises(ImportError, match="no_such_module_here"):
+        defer_import("no_such_module_here")

@@ -9,6 +9,7 @@ core. :meth:`DocsWorker.wait` is called only when the Data Docs are copied to th
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -23,7 +24,12 @@ from pathlib import Path
 from ..errors import ScorecardError
 from ..processes import module_command
 
-__all__ = ["DocsWorker", "PendingDocs", "StoredDocs", "pack", "unpack", "render"]
+__all__ = ["DocsWorker", "PendingDocs", "StoredDocs", "keep_workers", "pack", "unpack", "render"]
+
+#: imported by Great Expectations when it starts, used only by expectations the Data Docs never
+#: evaluate (the KS-test and KL-divergence ones): the worker defers them
+#: (:func:`scorecard.processes.defer_import`), about a third of its import time
+_DEFERRED = ("scipy.stats",)
 
 
 def _stop(proc: subprocess.Popen, files: list[Path]) -> None:
@@ -35,7 +41,17 @@ def _stop(proc: subprocess.Popen, files: list[Path]) -> None:
 
 
 class DocsWorker:
-    """A process rendering the Data Docs; started early, given the results once."""
+    """A process rendering the Data Docs; started early, given the results once.
+
+    Inside :func:`keep_workers` (the demo's builds, one after another), a worker that has
+    finished rendering, or was never needed, is kept for the next build's :meth:`start`, so
+    Great Expectations is imported once for all of them; the Data Docs are the same bytes as a
+    new worker's (tested)."""
+
+    #: a worker kept for the next :meth:`start` (inside :func:`keep_workers`)
+    _spare: "DocsWorker | None" = None
+    #: how many :func:`keep_workers` blocks are open
+    _keeping = 0
 
     def __init__(self, proc: subprocess.Popen, stderr):
         self.proc = proc
@@ -47,12 +63,19 @@ class DocsWorker:
 
     @classmethod
     def start(cls) -> "DocsWorker":
-        """Start the worker (it imports GX and waits for :meth:`render`)."""
+        """Start the worker (it imports GX and waits for :meth:`render`), or hand out the one
+        :func:`keep_workers` kept."""
+        spare, DocsWorker._spare = DocsWorker._spare, None
+        if spare is not None:
+            if spare.proc.poll() is None:
+                spare._sent = spare._done = False
+                return spare
+            spare._finalizer()
         stderr = tempfile.TemporaryFile()
         # a fixed hash seed: GX's renderer lists some values through sets, whose order would
         # otherwise differ from process to process (and the Data Docs from run to run)
         command, env = module_command("scorecard.validate.docs", {**os.environ, "PYTHONHASHSEED": "0"})
-        proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+        proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=stderr, env=env)
         return cls(proc, stderr)
 
@@ -65,8 +88,8 @@ class DocsWorker:
             pickle.dump((str(docs_dir), run_time, results), f, protocol=pickle.HIGHEST_PROTOCOL)
         self._files.append(path)
         try:
-            self.proc.stdin.write(str(path).encode("utf-8"))
-            self.proc.stdin.close()
+            self.proc.stdin.write(str(path).encode("utf-8") + b"\n")
+            self.proc.stdin.flush()
         except BrokenPipeError:
             pass  # the worker died: wait() reports why
         self._sent = True
@@ -77,18 +100,53 @@ class DocsWorker:
             return
         if not self._sent:
             raise ScorecardError("the Data Docs were never rendered (no results were handed over)")
-        code = self.proc.wait()
+        said = self.proc.stdout.readline()
         self._done = True
         for f in self._files:
             f.unlink(missing_ok=True)
-        if code != 0:
+        self._files.clear()
+        if said.strip() != _RENDERED:
+            code = self.proc.wait()
             self._stderr.seek(0)
             tail = self._stderr.read().decode("utf-8", "replace").strip().splitlines()[-5:]
-            raise ScorecardError("rendering the Data Docs failed: " + " / ".join(tail))
+            raise ScorecardError("rendering the Data Docs failed: "
+                                 + (" / ".join(tail) or f"the worker stopped with exit status {code}"))
+        self._release()
 
     def cancel(self) -> None:
-        """Stop the worker (the build failed before handing it anything)."""
+        """The build no longer needs the worker (it failed, or the Data Docs came from the
+        cache): kept for the next build when idle inside :func:`keep_workers`, else stopped."""
+        if self._sent and not self._done:
+            self._close()        # rendering something nobody will read
+        else:
+            self._release()
+
+    def _release(self) -> None:
+        if DocsWorker._keeping and DocsWorker._spare is None and self.proc.poll() is None:
+            DocsWorker._spare = self
+        else:
+            self._close()
+
+    def _close(self) -> None:
         self._finalizer()
+
+
+#: what the worker writes on its status line when the Data Docs are written
+_RENDERED = b"rendered"
+
+
+@contextlib.contextmanager
+def keep_workers():
+    """Builds run inside this block share one Data Docs worker: each hands it on to the next
+    when done, and it is stopped when the block ends."""
+    DocsWorker._keeping += 1
+    try:
+        yield
+    finally:
+        DocsWorker._keeping -= 1
+        if not DocsWorker._keeping and DocsWorker._spare is not None:
+            spare, DocsWorker._spare = DocsWorker._spare, None
+            spare._close()
 
 
 class PendingDocs:
@@ -210,16 +268,33 @@ def render(docs_dir: Path, run_time: dt.datetime, results: list) -> None:
         context.build_data_docs(site_names=["scorecard"], resource_identifiers=identifiers)
 
 
-def main() -> None:
-    """The worker: import GX, then render what arrives on stdin."""
-    import great_expectations  # noqa: F401  (the slow part, done before the results arrive)
+def import_gx() -> None:
+    """Import Great Expectations without what it imports and the Data Docs never use."""
+    from ..processes import defer_import
 
-    path = sys.stdin.read().strip()
-    if not path:
-        return  # the build ended before validating: nothing to render
-    with open(path, "rb") as f:
-        docs_dir, run_time, results = pickle.load(f)
-    render(Path(docs_dir), run_time, results)
+    for name in _DEFERRED:
+        try:
+            defer_import(name)
+        except ImportError:
+            pass  # not installed: GX says so itself if it needs it
+    import great_expectations  # noqa: F401
+
+
+def main() -> None:
+    """The worker: import GX, then render each hand-over file named on stdin (one a line),
+    saying so on the status line (the process's stdout; anything else printed goes to stderr),
+    until stdin ends."""
+    status = os.fdopen(os.dup(1), "wb", buffering=0)
+    os.dup2(2, 1)
+    import_gx()  # the slow part, done before the results arrive
+    for line in sys.stdin:
+        path = line.strip()
+        if not path:
+            continue
+        with open(path, "rb") as f:
+            docs_dir, run_time, results = pickle.load(f)
+        render(Path(docs_dir), run_time, results)
+        status.write(_RENDERED + b"\n")
 
 
 if __name__ == "__main__":
