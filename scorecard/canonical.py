@@ -93,12 +93,20 @@ _PLAIN_CSV = ", delim = ',', quote = '\"', escape = '\"'"
 _SNIFFED_CSV = ", parallel = false, sample_size = -1"
 
 
-def scan(path: Path) -> tuple[str, str | None]:
-    """The file's SHA-256 and what text it is, from one read of it: ``"plain"`` (UTF-8 holding
-    no quote and none of :data:`_DIALECT_BYTES`), ``"utf8"`` (other UTF-8) or None (not UTF-8)."""
+#: an empty line, in a file with Unix or Windows line ends
+_EMPTY_LINES = (b"\n\n", b"\n\r\n")
+
+
+def scan(path: Path) -> tuple[str, str | None, bool]:
+    """The file's SHA-256, what text it is, and whether it may hold an empty line, from one
+    read of it. The text is ``"plain"`` (UTF-8 holding no quote and none of
+    :data:`_DIALECT_BYTES`), ``"utf8"`` (other UTF-8) or None (not UTF-8). An empty line may
+    also be inside a quoted value: :func:`_spreadsheet_rows` tells them apart."""
     h = hashlib.sha256()
     dec = codecs.getincrementaldecoder("utf-8")()
     utf8 = plain = True
+    empty = False
+    tail = b""
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
@@ -109,22 +117,28 @@ def scan(path: Path) -> tuple[str, str | None]:
                     utf8 = False
             if plain and any(b in chunk for b in _DIALECT_BYTES):
                 plain = False
+            if not empty:
+                joined = tail + chunk[:2]   # an empty line across two chunks
+                empty = any(b in chunk or b in joined for b in _EMPTY_LINES)
+            tail = chunk[-2:]
     if utf8:
         try:
             dec.decode(b"", final=True)
         except UnicodeDecodeError:
             utf8 = False
-    return h.hexdigest(), (("plain" if plain else "utf8") if utf8 else None)
+    return h.hexdigest(), (("plain" if plain else "utf8") if utf8 else None), empty
 
 
 # --------------------------------------------------------------------------- readers
 
 def _csv_to_temp(con: duckdb.DuckDBPyConnection, path: Path, label: str, tmp: Path,
-                 utf8: str | None) -> None:
+                 utf8: str | None, empty_lines: bool = True) -> None:
     """Read a canonical CSV (UTF-8 with/without BOM or Windows-1252) into ``_in``.
 
     :param utf8: what text the file is (:func:`scan` found it with the file's digest): a
         ``"plain"`` file is read as comma-separated, double-quoted text, any other is sniffed.
+    :param empty_lines: whether the file may hold an empty line (:func:`scan`): DuckDB skips
+        them, so the records after one are numbered from the file (:func:`_spreadsheet_rows`).
     """
     if path.stat().st_size == 0:
         raise StructuralError(label, "file is empty")
@@ -137,11 +151,40 @@ def _csv_to_temp(con: duckdb.DuckDBPyConnection, path: Path, label: str, tmp: Pa
         source = tmp / (path.stem + ".utf8.csv")
         source.write_text(text, encoding="utf-8")
     _check_csv_header(source, label)
+    rows = _spreadsheet_rows(source) if empty_lines else None
     try:
         _numbered(con, "select * from read_csv($p, all_varchar = true, header = true, null_padding = true, "
-                       f"auto_detect = true{_PLAIN_CSV if utf8 == 'plain' else _SNIFFED_CSV})", {"p": str(source)})
+                       f"auto_detect = true{_PLAIN_CSV if utf8 == 'plain' else _SNIFFED_CSV})", {"p": str(source)},
+                  rows=rows)
     except duckdb.Error as exc:
         raise _csv_problem(source, label, exc) from None
+
+
+def _spreadsheet_rows(source: Path) -> list[int] | None:
+    """Each record's row as a spreadsheet shows the file (the header is row 1, an empty line is
+    a row of its own, a quoted line break stays inside its row), when an empty line comes
+    before a record; None when none does (the records' positions are their rows)."""
+    import csv
+    import sys
+
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(sys.maxsize)
+    rows: list[int] = []
+    shifted = header = False
+    try:
+        with open(source, encoding="utf-8-sig", newline="") as fh:
+            for row, record in enumerate(csv.reader(fh), start=1):
+                if not record:
+                    shifted = shifted or header   # an empty line before the header is refused
+                elif not header:
+                    header = True
+                else:
+                    rows.append(row)
+    except (csv.Error, UnicodeDecodeError):
+        return None  # DuckDB reports the file's fault
+    finally:
+        csv.field_size_limit(old_limit)
+    return rows if shifted else None
 
 
 #: the longest CSV row DuckDB reads (its ``max_line_size`` default); no case record comes near it
@@ -181,11 +224,16 @@ def _csv_problem(source: Path, label: str, exc: duckdb.Error) -> StructuralError
 
 
 def _check_csv_header(source: Path, label: str) -> None:
-    """Refuse a header that names a column twice (DuckDB would silently rename the copy)."""
+    """Refuse a header that names a column twice (DuckDB would silently rename the copy), and
+    a file whose first line is empty (DuckDB would read its header as a record)."""
     import csv
 
     with open(source, encoding="utf-8-sig", newline="") as fh:
-        header = next(csv.reader(fh), [])
+        header = next(csv.reader(fh), None)
+    if header == []:
+        raise StructuralError(label, "the first line is empty: the column names must be on the first line",
+                              row=1)
+    header = header or []
     seen: dict[str, str] = {}
     for h in header:
         n = h.strip().lower()
@@ -200,7 +248,8 @@ def _check_csv_header(source: Path, label: str) -> None:
 _ROW_NUMBER = f"row_number() over () + 1 as {ROW}"
 
 
-def _numbered(con: duckdb.DuckDBPyConnection, select: str, params: dict) -> None:
+def _numbered(con: duckdb.DuckDBPyConnection, select: str, params: dict,
+              rows: list[int] | None = None) -> None:
     """Fill ``_in`` with the records of ``select`` (a file read in order) and their row numbers.
 
     The records are stored as they are read, in file order (DuckDB keeps the insertion order of
@@ -209,8 +258,17 @@ def _numbered(con: duckdb.DuckDBPyConnection, select: str, params: dict) -> None
     an offset inside a transaction, so counted from the first). Numbering while reading, with
     ``row_number() over ()``, runs the whole read on one thread. A file with a column named
     ``rowid`` (which would hide the position), or positions that are not one run, is numbered
-    while reading, as before."""
+    while reading, as before.
+
+    ``rows``, when given, are the records' rows (:func:`_spreadsheet_rows`: a file with empty
+    lines, which DuckDB skips), paired with the records in order; if DuckDB read another number
+    of records, the records are numbered by position, as without them."""
     run(con, f"create or replace temp table _in_file as {select}", params)
+    if rows is not None and con.execute("select count(*) from _in_file").fetchall()[0][0] == len(rows):
+        run(con, "create or replace temp table _in_rows as select unnest($r)::bigint as r", {"r": rows})
+        run(con, f"create or replace temp view _in as select _in_rows.r as {ROW}, _in_file.* "
+                 "from _in_rows positional join _in_file")
+        return
     named_rowid = con.execute("select count(*) from duckdb_columns() where database_name = 'temp' "
                               "and table_name = '_in_file' and lower(column_name) = 'rowid'").fetchall()[0][0]
     first, last, n = con.execute("select min(rowid), max(rowid), count(*) from _in_file").fetchall()[0] \
@@ -225,7 +283,7 @@ def _numbered(con: duckdb.DuckDBPyConnection, select: str, params: dict) -> None
 
 def drop_input(con: duckdb.DuckDBPyConnection) -> None:
     """Drop what a reader filled (temp table ``_in_file`` and view ``_in``)."""
-    run(con, "drop view if exists _in; drop table if exists _in_file")
+    run(con, "drop view if exists _in; drop table if exists _in_file; drop table if exists _in_rows")
 
 
 #: DuckDB types a Parquet date or date-time column may have (besides text, parsed as in CSV)
@@ -307,14 +365,15 @@ def _frame_to_temp(con: duckdb.DuckDBPyConnection, frame: Frame) -> None:
         con.unregister("_frame")
 
 
-def frames_for(con, path: Path, rel: str, mappings, tmp: Path, key: bytes, *, utf8: str | None = ""
-                ) -> tuple[list[tuple[str, Callable[[], None], str, str]], dict | None]:
+def frames_for(con, path: Path, rel: str, mappings, tmp: Path, key: bytes, *, utf8: str | None = "",
+               empty_lines: bool = True) -> tuple[list[tuple[str, Callable[[], None], str, str]], dict | None]:
     """How to read ``path``: a list of (table, function filling temp table ``_in``, location,
     source), and what the file says about itself (:attr:`Frame.facts`, or None);
     :class:`scorecard.formats.Skip` for a file recognised but not used.
 
     :param utf8: what text a CSV is (:func:`scan`), when the caller has read it; ``""``: not
-        known yet, found when the file is read."""
+        known yet, found when the file is read (with ``empty_lines``).
+    :param empty_lines: whether a CSV may hold an empty line (:func:`scan`), when ``utf8`` is given."""
     from . import formats  # local: format readers pull in XML/Excel machinery
 
     reader = formats.reader_for(path, mappings)
@@ -338,8 +397,10 @@ def frames_for(con, path: Path, rel: str, mappings, tmp: Path, key: bytes, *, ut
     suffix = path.suffix.lower()
     if suffix == ".csv":
         # a load knows whether the file is UTF-8 from its digest's read; whois reads it here
-        return [(extract, lambda: _csv_to_temp(con, path, rel, tmp, scan(path)[1] if utf8 == "" else utf8),
-                 rel, CASE_MANAGEMENT)], None
+        def read() -> None:
+            text, empty = (scan(path)[1:] if utf8 == "" else (utf8, empty_lines))
+            _csv_to_temp(con, path, rel, tmp, text, empty)
+        return [(extract, read, rel, CASE_MANAGEMENT)], None
     if suffix == ".parquet":
         return [(extract, lambda: _parquet_to_temp(con, path, rel, TABLES[extract]), rel, CASE_MANAGEMENT)], None
     if suffix in (".xlsx", ".xlsm"):
@@ -348,18 +409,19 @@ def frames_for(con, path: Path, rel: str, mappings, tmp: Path, key: bytes, *, ut
     raise StructuralError(rel, f"no reader for {suffix} files named like an extract")
 
 
-def digest(path: Path) -> tuple[str, str | None]:
+def digest(path: Path) -> tuple[str, str | None, bool]:
     """The file's SHA-256, with the files read together with it (see
     :func:`scorecard.formats.companions`) folded in, so that a change to one reloads it; and
-    what text the file itself is (:func:`scan`, found in the same read)."""
+    what text the file itself is and whether it may hold an empty line (:func:`scan`, found in
+    the same read)."""
     from . import formats
 
-    found, utf8 = scan(path)
+    found, utf8, empty = scan(path)
     extra = formats.companions(path)
     if not extra:
-        return found, utf8
+        return found, utf8, empty
     h = hashlib.sha256(found.encode())
     for other in extra:
         h.update(f"\x1f{other.name}\x1f{_sha256(other)}".encode())
-    return h.hexdigest(), utf8
+    return h.hexdigest(), utf8, empty
 

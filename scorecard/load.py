@@ -137,7 +137,7 @@ def load(con: duckdb.DuckDBPyConnection, raw_dir: Path, *, key: bytes, mappings:
             # duplicate: a copy of a file's old content (an archived month) read before the
             # file's new version is then loaded, not taken for the version being replaced
             scans = [file_digest(path) for path in files]
-            for rel, (digest, _) in zip(rels, scans):
+            for rel, (digest, *_) in zip(rels, scans):
                 if ledger.changed(rel, digest):
                     ledger.supersede(rel)
             for path, rel, scanned in zip(files, rels, scans):
@@ -239,11 +239,12 @@ def file_facts(con: duckdb.DuckDBPyConnection) -> list[dict]:
 
 
 def _load_file(con, path: Path, rel: str, key: bytes, maps, ledger: _Ledger, tmp: Path,
-               la_code: int | None, scanned: tuple[str, str | None]) -> list[FileResult]:
-    """Load one file; ``scanned`` is its digest and what text it is (:func:`file_digest`)."""
+               la_code: int | None, scanned: tuple[str, str | None, bool]) -> list[FileResult]:
+    """Load one file; ``scanned`` is its digest, what text it is and whether it may hold an
+    empty line (:func:`file_digest`)."""
     from .formats import Skip
 
-    digest, utf8 = scanned
+    digest, utf8, empty_lines = scanned
     size = path.stat().st_size
     prior = ledger.prior(digest)
     if prior is not None:
@@ -251,7 +252,7 @@ def _load_file(con, path: Path, rel: str, key: bytes, maps, ledger: _Ledger, tmp
         ledger.add(rel, "", "", size, digest, 0, 0, 0, "duplicate", msg)
         return [FileResult(rel, "", "duplicate", message=msg)]
     try:
-        items, facts = frames_for(con, path, rel, maps, tmp, key, utf8=utf8)
+        items, facts = frames_for(con, path, rel, maps, tmp, key, utf8=utf8, empty_lines=empty_lines)
     except Skip as exc:
         ledger.add(rel, "", path.suffix.lower().lstrip("."), size, digest, 0, 0, 0, "skipped", str(exc))
         log.info("skipped %s: %s", rel, exc)

@@ -238,3 +238,55 @@ def test_a_quoted_line_break_in_a_long_file_is_read_as_part_of_its_value(con, ra
     assert report.rows_loaded == n and report.rows_rejected == 0
     assert con.execute("select referral_id, source_row from raw.referrals where referral_source like '%second%'"
                        ).fetchall() == [(f"R{n - 10}", n - 8)]
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n"])
+def test_records_after_an_empty_line_keep_the_row_a_spreadsheet_shows(con, raw, key, eol):
+    """DuckDB skips an empty line; the rows after it are still the file's (the header is row 1,
+    an empty line is a row, a quoted line break stays inside its row), in raw and in quarantine."""
+    lines = ["referral_id,child_id,referral_date,referral_source",
+             "R2,C1,2023-01-05,1A",
+             "",                                          # row 3
+             'R4,C2,2023-01-05,"police',                  # row 4, two lines
+             "",                                          # inside the quotes: not a row
+             'second line"',
+             "",                                          # row 5
+             "",                                          # row 6
+             "R7,C3,31/02/2023,1A",                       # row 7: quarantined
+             "R8,C4,2023-01-06,1A"]
+    (raw / "referrals.csv").write_bytes(eol.join(lines).encode() + eol.encode())
+    report = load(con, raw, key=key)
+    assert report.rows_loaded == 3 and report.rows_rejected == 1
+    assert con.execute("select referral_id, source_row from raw.referrals order by source_row").fetchall() == [
+        ("R2", 2), ("R4", 4), ("R7", 7), ("R8", 8)]
+    assert con.execute("select source_row, record_id, column_name from quarantine.rejected_rows").fetchall() == [
+        (7, "R7", "referral_date")]
+
+
+def test_an_empty_line_only_inside_quotes_changes_no_row_number(tmp_path):
+    from scorecard.canonical import _spreadsheet_rows
+
+    path = tmp_path / "referrals.csv"
+    path.write_text('referral_id,referral_source\nR2,"a\n\nb"\nR3,1A\n')
+    assert scan(path)[2] is True                    # may hold one: looked at
+    assert _spreadsheet_rows(path) is None          # none outside quotes: numbered by position
+    path.write_text("referral_id,referral_source\nR2,1A\nR3,1A\n")
+    assert scan(path)[2] is False
+
+
+def test_an_empty_line_split_between_two_reads_of_a_scan_is_seen(tmp_path):
+    path = tmp_path / "referrals.csv"
+    head = b"referral_id,referral_source\n" + b"R,1A\n" * 300_000
+    cut = (1 << 20) - len(head) % (1 << 20)          # the file is scanned 1 MB at a time
+    body = head + b"x" * (cut - 1) + b"\n" + b"\nR9,1A\n"
+    assert len(head + b"x" * (cut - 1) + b"\n") % (1 << 20) == 0
+    path.write_bytes(body)
+    assert scan(path)[2] is True
+
+
+def test_a_csv_whose_first_line_is_empty_is_refused_and_the_database_kept(con, raw, key):
+    (raw / "referrals.csv").write_text("\nreferral_id,child_id,referral_date,referral_source\nR2,C1,2023-01-05,1A\n")
+    before = snapshot(con)
+    with pytest.raises(StructuralError, match=r"referrals.csv, row 1: the first line is empty"):
+        load(con, raw, key=key)
+    assert snapshot(con) == before
