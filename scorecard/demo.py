@@ -7,7 +7,7 @@ from typing import Callable
 
 from .build import BuildResult, build
 from .config import settings as make_settings
-from .validate.docs import keep_workers
+from .processes import keep_helpers
 
 __all__ = ["run_demo", "DEMO_ARTEFACTS", "DEMO_TARGETS", "DEMO_MONTHS", "DEMO_START_YEAR", "DEMO_YEARS"]
 
@@ -80,8 +80,8 @@ def run_demo(*, raw_dir: Path = Path("data/raw/demo"), out_dir: Path = Path("rep
         if folder.exists():
             shutil.rmtree(folder)
     s = make_settings(raw_dir=raw_dir, db=db)
-    # the three builds share one Data Docs worker (Great Expectations imported once)
-    with keep_workers():
+    # the three builds share their helper processes (Great Expectations and matplotlib imported once)
+    with keep_helpers():
         for month, out in zip(DEMO_MONTHS, outs):
             drops.stage(raw_dir, month)
             (raw_dir / "targets.toml").write_text(DEMO_TARGETS, encoding="utf-8")

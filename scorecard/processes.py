@@ -1,5 +1,6 @@
-"""Starting a helper process that runs one of this package's modules (the chart helper, the
-Data Docs worker) with the same ``scorecard`` as the process that starts it.
+"""Helper processes that run one of this package's modules (the chart helper, the Data Docs
+worker) with the same ``scorecard`` as the process that starts them, and serve one job at a
+time; consecutive builds inside :func:`keep_helpers` share them.
 
 ``python -m scorecard.x`` puts the working directory first on the child's ``sys.path``, so a
 build started from inside another checkout of the project would have its helpers import that
@@ -10,14 +11,19 @@ site-packages, where the child finds it anyway).
 """
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import site
+import subprocess
 import sys
+import tempfile
+import weakref
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["module_command", "defer_import"]
+__all__ = ["module_command", "defer_import", "Helper", "helper", "release", "keep_helpers", "serve"]
 
 #: the directory holding this ``scorecard`` package (a checkout's root, or site-packages)
 _HOME = str(Path(__file__).resolve().parent.parent)
@@ -66,3 +72,133 @@ def defer_import(name: str) -> ModuleType:
     if parent:
         setattr(sys.modules[parent], child, module)
     return module
+
+
+#: the first word of every line between a :class:`Helper` and :func:`serve`: a build and a
+#: helper from different versions of this code (the package upgraded under a running notebook)
+#: then stop with a message instead of waiting for an answer that never comes
+PROTOCOL = b"scorecard-helper/1"
+#: what a helper writes on its status line when a job is done
+_DONE = PROTOCOL + b" done"
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
+class Helper:
+    """A process running ``python -m module`` (:func:`serve` on its side) that does one job at a
+    time: :meth:`send` names the job's hand-over file on a line of its stdin, :meth:`done` waits
+    for the job's end on the helper's status line (its stdout). Its stderr goes to a temporary
+    file, so a failed helper's last words can be reported (:meth:`said`), and a helper that
+    prints a lot cannot block on a full pipe."""
+
+    def __init__(self, module: str, env: dict[str, str] | None = None):
+        self.module = module
+        self._stderr = tempfile.TemporaryFile()
+        command, env = module_command(module, env)
+        self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self._stderr, env=env)
+        self._finalizer = weakref.finalize(self, _kill, self.proc)
+        self._odd: str | None = None
+
+    def poll(self) -> int | None:
+        """The helper's exit status, or None while it runs."""
+        return self.proc.poll()
+
+    def send(self, path: Path) -> None:
+        """Start a job: ``path`` names its hand-over file."""
+        try:
+            self.proc.stdin.write(PROTOCOL + b" " + str(path).encode("utf-8") + b"\n")
+            self.proc.stdin.flush()
+        except (BrokenPipeError, ValueError):
+            pass  # the helper died: done() says so
+
+    def done(self) -> bool:
+        """Wait for the job sent last; False when the helper stopped instead, or answered in
+        another protocol (it is then stopped; :meth:`said` says why)."""
+        line = self.proc.stdout.readline().strip()
+        if line == _DONE:
+            return True
+        if line:
+            self._odd = line[:80].decode("utf-8", "replace")
+            self.kill()
+        return False
+
+    def said(self) -> str:
+        """Once :meth:`done` is False: why, with the last lines the helper wrote on stderr."""
+        try:
+            code = self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:    # stdout closed but still running
+            self.kill()
+            code = self.proc.returncode
+        self._stderr.seek(0)
+        tail = self._stderr.read().decode("utf-8", "replace").strip().splitlines()[-5:]
+        if self._odd is not None:
+            tail.insert(0, f"it answered {self._odd!r}, not {_DONE.decode()!r} (another version of "
+                           "scorecard? start a new Python session)")
+        return " / ".join(tail) or f"it stopped with exit status {code}"
+
+    def kill(self) -> None:
+        """Stop the helper now."""
+        self._finalizer()
+
+
+#: how many :func:`keep_helpers` blocks are open, and the idle helper kept for each module
+_keeping = 0
+_spares: dict[str, Helper] = {}
+
+
+def helper(module: str, env: dict[str, str] | None = None) -> Helper:
+    """An idle helper running ``module``: the one :func:`keep_helpers` kept, or a new one."""
+    spare = _spares.pop(module, None)
+    if spare is not None:
+        if spare.poll() is None:
+            return spare
+        spare.kill()
+    return Helper(module, env)
+
+
+def release(h: Helper) -> None:
+    """A helper its user no longer needs, idle: kept for the next user inside
+    :func:`keep_helpers`, else stopped."""
+    if _keeping and h.module not in _spares and h.poll() is None:
+        _spares[h.module] = h
+    else:
+        h.kill()
+
+
+@contextlib.contextmanager
+def keep_helpers() -> Iterator[None]:
+    """Builds run inside this block share their helper processes (the Data Docs worker, the
+    chart helper): each build hands them on to the next when done, so each imports Great
+    Expectations or matplotlib once for all; they are stopped when the block ends."""
+    global _keeping
+    _keeping += 1
+    try:
+        yield
+    finally:
+        _keeping -= 1
+        if not _keeping:
+            while _spares:
+                _spares.popitem()[1].kill()
+
+
+def serve(job: Callable[[Path], None]) -> None:
+    """The helper's side of :class:`Helper`: run ``job`` on each hand-over file named on stdin
+    (after :data:`PROTOCOL`), saying so on the status line, until stdin ends. Anything else written to stdout goes to
+    stderr, so it cannot be taken for the status. A job that raises ends the helper (its
+    traceback on stderr): the caller's :meth:`Helper.done` sees it stop."""
+    status = os.fdopen(os.dup(1), "wb", buffering=0)
+    os.dup2(2, 1)
+    for line in sys.stdin.buffer:
+        word, _, path = line.strip().partition(b" ")
+        if not word:
+            continue
+        if word != PROTOCOL:
+            sys.exit(f"this helper speaks {PROTOCOL.decode()}, and was sent {word[:80]!r}: the build "
+                     "and its helper are different versions of scorecard (start a new Python session)")
+        job(Path(path.decode("utf-8")))
+        status.write(_DONE + b"\n")

@@ -223,3 +223,23 @@ def test_a_users_tight_bbox_setting_changes_no_chart(tmp_path):
                                        tmp_path / "tight", "chart")
     assert Image.open(tight[0]).size == Image.open(plain[0]).size == (1350, Image.open(plain[0]).size[1])
     assert [p.read_bytes() for p in tight] == [p.read_bytes() for p in plain]
+
+
+def test_a_kept_chart_helper_draws_the_next_build_s_charts_to_the_same_bytes(tmp_path):
+    from scorecard.processes import keep_helpers
+    from tests.test_charts import _specs
+
+    specs = _specs()
+    serial = chart_files.save_all(tmp_path / "serial", specs, jobs=1)
+    with keep_helpers():
+        first = chart_files.start(tmp_path / "first", _specs(period="2022-10"), jobs=2)
+        first.finish()
+        first.cancel()                                   # after finish: the helper is kept, not stopped
+        assert first.helper.poll() is None
+        second = chart_files.start(tmp_path / "second", specs, jobs=2)
+        assert second.helper is first.helper             # the same process, matplotlib imported
+        files = second.finish()
+        assert second.drawn_here < len(specs)            # the kept helper drew some of them
+    assert first.helper.proc.wait(timeout=10) is not None
+    assert [p.name for p in files] == [p.name for p in serial]
+    assert all((tmp_path / "second" / p.name).read_bytes() == p.read_bytes() for p in serial)

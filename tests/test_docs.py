@@ -136,31 +136,34 @@ def test_the_worker_imports_gx_without_what_the_data_docs_never_use(tmp_path):
 
 
 def test_kept_workers_serve_the_next_build_with_the_same_data_docs(tmp_path):
-    from scorecard.validate.docs import keep_workers
+    from scorecard.processes import keep_helpers
 
     when = dt.datetime(2023, 4, 30, tzinfo=dt.timezone.utc)
     fresh = DocsWorker.start()
     fresh.render(tmp_path / "fresh", when, [(_suite_result(), ["id"])])
     fresh.wait()
     fresh.cancel()
-    assert fresh.proc.poll() is not None               # outside keep_workers: stopped
+    assert fresh.proc.poll() is not None               # outside keep_helpers: stopped
     other = _suite_result()
     other.name = "others"
-    with keep_workers():
+    with keep_helpers():
         first = DocsWorker.start()
         first.render(tmp_path / "first", when, [(other, ["id"])])
         first.wait()
         second = DocsWorker.start()
-        assert second is first and second.proc.poll() is None   # the same process, GX imported
+        assert second.proc is first.proc and second.proc.poll() is None   # the same process, GX imported
         second.render(tmp_path / "second", when, [(_suite_result(), ["id"])])
         second.wait()
         assert not list(tmp_path.glob("*.pickle"))
         third = DocsWorker.start()
-        assert third is first
+        assert third.proc is first.proc
         third.cancel()                                 # not needed (Data Docs from the cache): kept
-        fourth = DocsWorker.start()
-        assert fourth is first
+        third.cancel()                                 # twice: still kept once
+        fourth, fifth = DocsWorker.start(), DocsWorker.start()
+        assert fourth.proc is first.proc and fifth.proc is not first.proc
         fourth.cancel()
+        fifth.cancel()                                 # one is kept per kind: this one is stopped
+        assert fifth.proc.wait(timeout=10) is not None
     assert first.proc.poll() is not None                # the block's end stops it
     assert _stable_files(tmp_path / "second") == _stable_files(tmp_path / "fresh")
     assert "others" in (tmp_path / "first" / "index.html").read_text(encoding="utf-8")
@@ -168,15 +171,15 @@ def test_kept_workers_serve_the_next_build_with_the_same_data_docs(tmp_path):
 
 
 def test_a_worker_that_failed_is_not_kept(tmp_path):
-    from scorecard.validate.docs import keep_workers
+    from scorecard.processes import keep_helpers
 
-    with keep_workers():
+    with keep_helpers():
         worker = DocsWorker.start()
         worker.render(tmp_path / "docs", dt.datetime(2023, 4, 30, tzinfo=dt.timezone.utc), [("not a suite", ["id"])])
         with pytest.raises(ScorecardError, match="rendering the Data Docs failed"):
             worker.wait()
         again = DocsWorker.start()
-        assert again is not worker and again.proc.poll() is None
+        assert again.proc is not worker.proc and again.proc.poll() is None
         again.render(tmp_path / "again", dt.datetime(2023, 4, 30, tzinfo=dt.timezone.utc), [(_suite_result(), ["id"])])
         again.wait()
     assert (tmp_path / "again" / "index.html").exists()

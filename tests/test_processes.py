@@ -95,3 +95,83 @@ def test_deferring_a_module_that_does_not_exist_is_an_import_error():
 
     with pytest.raises(ImportError, match="no_such_module_here"):
         defer_import("no_such_module_here")
+
+
+def _echo_helper(tmp_path: Path) -> dict[str, str]:
+    """A helper module ``echohelper``: each job copies its hand-over file's text to ``<file>.out``
+    after printing to stdout (which must not be taken for its status); a job saying "fail" raises."""
+    (tmp_path / "echohelper.py").write_text(
+        "from pathlib import Path\n"
+        "from scorecard.processes import serve\n"
+        "def job(path):\n"
+        "    text = path.read_text()\n"
+        "    print('done')\n"
+        "    if text == 'fail':\n"
+        "        raise ValueError('the job said fail')\n"
+        "    Path(str(path) + '.out').write_text(text)\n"
+        "serve(job)\n")
+    return {**os.environ, "PYTHONPATH": str(tmp_path)}
+
+
+def test_a_helper_serves_jobs_one_at_a_time_and_reports_its_failure(tmp_path):
+    from scorecard.processes import Helper, release
+
+    env = _echo_helper(tmp_path)
+    h = Helper("echohelper", env)
+    for i in range(3):
+        (tmp_path / f"job{i}").write_text(f"job {i}")
+        h.send(tmp_path / f"job{i}")
+        assert h.done()                                  # its print went to stderr, not the status
+        assert (tmp_path / f"job{i}.out").read_text() == f"job {i}"
+    (tmp_path / "bad").write_text("fail")
+    h.send(tmp_path / "bad")
+    assert not h.done()
+    assert "the job said fail" in h.said() and h.poll() not in (None, 0)
+    h.send(tmp_path / "job0")                           # a dead helper: no hang, no exception
+    assert not h.done()
+    ok = Helper("echohelper", env)
+    release(ok)                                          # outside keep_helpers: stopped
+    assert ok.proc.wait(timeout=10) is not None
+
+
+def test_keep_helpers_keeps_one_idle_helper_per_module_until_the_block_ends(tmp_path):
+    from scorecard.processes import helper, keep_helpers, release
+
+    env = _echo_helper(tmp_path)
+    with keep_helpers():
+        first = helper("echohelper", env)
+        release(first)
+        again = helper("echohelper", env)
+        other = helper("echohelper", env)                # the kept one is taken: a new one
+        assert again is first and other is not first
+        with keep_helpers():                             # nested: the outer block still keeps
+            release(again)
+            release(other)                               # one is kept per module: stopped
+        assert other.proc.wait(timeout=10) is not None and first.poll() is None
+        (tmp_path / "job").write_text("kept")
+        kept = helper("echohelper", env)
+        kept.send(tmp_path / "job")
+        assert kept is first and kept.done()
+        release(kept)
+    assert first.proc.wait(timeout=10) is not None       # the block's end stops it
+
+
+def test_a_build_and_a_helper_of_different_versions_stop_with_a_message_not_a_hang(tmp_path):
+    """A notebook whose scorecard was upgraded under it starts helpers running the new code."""
+    from scorecard import processes
+
+    env = _echo_helper(tmp_path)
+    (tmp_path / "job").write_text("x")
+    # a helper sent a line of another protocol stops, saying why
+    h = processes.Helper("echohelper", env)
+    h.proc.stdin.write(b"scorecard-helper/0 " + str(tmp_path / "job").encode() + b"\n")
+    h.proc.stdin.flush()
+    assert not h.done()
+    assert "different versions of scorecard" in h.said()
+    # a helper answering in another protocol is stopped, and the build says why
+    (tmp_path / "oldhelper.py").write_text("import sys\nfor line in sys.stdin:\n    print('rendered', flush=True)\n")
+    old = processes.Helper("oldhelper", env)
+    old.send(tmp_path / "job")
+    assert not old.done()
+    assert old.proc.wait(timeout=10) is not None
+    assert "another version of scorecard" in old.said()

@@ -173,23 +173,25 @@ class Drawing:
         self.to_store: list[tuple[str, str]] = []
         #: how many charts this process drew (the helper drew the rest)
         self.drawn_here = 0
+        #: the chart helper (:class:`scorecard.processes.Helper`), if one was started
         self.helper = None
+        #: whether the helper is drawing this drawing's charts
+        self._helping = False
         self._claims: str | None = None
 
     def start_helper(self) -> None:
         import pickle
-        import subprocess
         import tempfile
 
-        from ..processes import module_command
+        from ..processes import helper
 
         self._claims = tempfile.mkdtemp(prefix="scorecard-charts-")
         handover = Path(self._claims) / "handover.pickle"
         with handover.open("wb") as f:
             pickle.dump((str(self.out_dir), self.specs, self._claims), f)
-        command, env = module_command("scorecard.report.chart_files")
-        self.helper = subprocess.Popen([*command, str(handover)], env=env,
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.helper = helper("scorecard.report.chart_files")
+        self.helper.send(handover)
+        self._helping = True
 
     def finish(self) -> list[Path]:
         """Draw here until meeting the helper's charts, wait for it (a chart that fails in
@@ -206,13 +208,15 @@ class Drawing:
         except BaseException:
             self.cancel()
             raise
-        if self.helper is not None:
-            _, err = self.helper.communicate()
+        if self._helping:
+            from ..processes import release
+
+            drawn = self.helper.done()
+            self._helping = False
             self._cleanup()
-            if self.helper.returncode != 0:
-                said = err.decode("utf-8", "replace").strip()[-500:]
-                raise RuntimeError(f"drawing charts failed: the chart helper process stopped with "
-                                   f"exit status {self.helper.returncode}" + (f": {said}" if said else ""))
+            if not drawn:
+                raise RuntimeError(f"drawing charts failed: the chart helper process stopped: {self.helper.said()}")
+            release(self.helper)
         if self.cache is not None:
             self.cache.put([(key, (self.out_dir / f"{name}.png").read_bytes(),
                              (self.out_dir / f"{name}.svg").read_bytes())
@@ -221,9 +225,9 @@ class Drawing:
 
     def cancel(self) -> None:
         """Stop the helper (the caller failed before :meth:`finish`); nothing is stored."""
-        if self.helper is not None and self.helper.poll() is None:
+        if self._helping:
             self.helper.kill()
-            self.helper.wait()
+            self._helping = False
         self._cleanup()
 
     def _cleanup(self) -> None:
@@ -234,10 +238,16 @@ class Drawing:
             self._claims = None
 
 
-if __name__ == "__main__":   # the helper of start(): draw from the last chart back, as claimed
+def _draw_handed(handover: Path) -> None:
+    """The helper's job: draw from the last chart back, as claimed."""
     import pickle
-    import sys
 
-    with open(sys.argv[1], "rb") as f:
+    with open(handover, "rb") as f:
         folder, handed, claims = pickle.load(f)
     _draw_claimed(Path(folder), handed, claims, range(len(handed) - 1, -1, -1))
+
+
+if __name__ == "__main__":   # the helper of start(), serving one drawing after another
+    from ..processes import serve
+
+    serve(_draw_handed)

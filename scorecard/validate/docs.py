@@ -9,22 +9,18 @@ core. :meth:`DocsWorker.wait` is called only when the Data Docs are copied to th
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
 import os
 import pickle
-import subprocess
-import sys
-import tempfile
 import warnings
 import weakref
 from pathlib import Path
 
 from ..errors import ScorecardError
-from ..processes import module_command
+from ..processes import Helper, helper, release, serve
 
-__all__ = ["DocsWorker", "PendingDocs", "StoredDocs", "keep_workers", "pack", "unpack", "render"]
+__all__ = ["DocsWorker", "PendingDocs", "StoredDocs", "pack", "unpack", "render", "import_gx"]
 
 #: imported by Great Expectations when it starts, used only by expectations the Data Docs never
 #: evaluate (the KS-test and KL-divergence ones): the worker defers them
@@ -32,52 +28,30 @@ __all__ = ["DocsWorker", "PendingDocs", "StoredDocs", "keep_workers", "pack", "u
 _DEFERRED = ("scipy.stats",)
 
 
-def _stop(proc: subprocess.Popen, files: list[Path]) -> None:
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait()
-    for f in files:
-        f.unlink(missing_ok=True)
-
-
 class DocsWorker:
-    """A process rendering the Data Docs; started early, given the results once.
+    """A process rendering the Data Docs (:class:`scorecard.processes.Helper`); started early,
+    given the results once.
 
-    Inside :func:`keep_workers` (the demo's builds, one after another), a worker that has
-    finished rendering, or was never needed, is kept for the next build's :meth:`start`, so
-    Great Expectations is imported once for all of them; the Data Docs are the same bytes as a
-    new worker's (tested)."""
+    Inside :func:`scorecard.processes.keep_helpers` (the demo's builds, one after another), a
+    worker that has finished rendering, or was never needed, is kept for the next build's
+    :meth:`start`, so Great Expectations is imported once for all of them; the Data Docs are the
+    same bytes as a new worker's (tested)."""
 
-    #: a worker kept for the next :meth:`start` (inside :func:`keep_workers`)
-    _spare: "DocsWorker | None" = None
-    #: how many :func:`keep_workers` blocks are open
-    _keeping = 0
-
-    def __init__(self, proc: subprocess.Popen, stderr):
-        self.proc = proc
-        self._stderr = stderr
+    def __init__(self, helper: Helper):
+        self.helper = helper
+        self.proc = helper.proc
         self._sent = False
         self._done = False
         self._files: list[Path] = []
-        self._finalizer = weakref.finalize(self, _stop, proc, self._files)
+        weakref.finalize(self, _remove, self._files)
 
     @classmethod
     def start(cls) -> "DocsWorker":
-        """Start the worker (it imports GX and waits for :meth:`render`), or hand out the one
-        :func:`keep_workers` kept."""
-        spare, DocsWorker._spare = DocsWorker._spare, None
-        if spare is not None:
-            if spare.proc.poll() is None:
-                spare._sent = spare._done = False
-                return spare
-            spare._finalizer()
-        stderr = tempfile.TemporaryFile()
+        """Start the worker (it imports GX and waits for :meth:`render`), or take the one
+        :func:`~scorecard.processes.keep_helpers` kept."""
         # a fixed hash seed: GX's renderer lists some values through sets, whose order would
         # otherwise differ from process to process (and the Data Docs from run to run)
-        command, env = module_command("scorecard.validate.docs", {**os.environ, "PYTHONHASHSEED": "0"})
-        proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=stderr, env=env)
-        return cls(proc, stderr)
+        return cls(helper("scorecard.validate.docs", {**os.environ, "PYTHONHASHSEED": "0"}))
 
     def render(self, docs_dir: Path, run_time: dt.datetime, results: list) -> None:
         """Hand the worker the suites' results (``runner.DuckDBRunner.results``); it renders
@@ -87,11 +61,7 @@ class DocsWorker:
         with path.open("wb") as f:
             pickle.dump((str(docs_dir), run_time, results), f, protocol=pickle.HIGHEST_PROTOCOL)
         self._files.append(path)
-        try:
-            self.proc.stdin.write(str(path).encode("utf-8") + b"\n")
-            self.proc.stdin.flush()
-        except BrokenPipeError:
-            pass  # the worker died: wait() reports why
+        self.helper.send(path)
         self._sent = True
 
     def wait(self) -> None:
@@ -100,53 +70,29 @@ class DocsWorker:
             return
         if not self._sent:
             raise ScorecardError("the Data Docs were never rendered (no results were handed over)")
-        said = self.proc.stdout.readline()
+        rendered = self.helper.done()
         self._done = True
-        for f in self._files:
-            f.unlink(missing_ok=True)
-        self._files.clear()
-        if said.strip() != _RENDERED:
-            code = self.proc.wait()
-            self._stderr.seek(0)
-            tail = self._stderr.read().decode("utf-8", "replace").strip().splitlines()[-5:]
-            raise ScorecardError("rendering the Data Docs failed: "
-                                 + (" / ".join(tail) or f"the worker stopped with exit status {code}"))
-        self._release()
+        _remove(self._files)
+        if not rendered:
+            raise ScorecardError("rendering the Data Docs failed: " + self.helper.said())
+        release(self.helper)
 
     def cancel(self) -> None:
         """The build no longer needs the worker (it failed, or the Data Docs came from the
-        cache): kept for the next build when idle inside :func:`keep_workers`, else stopped."""
+        cache): stopped if it is rendering, else released (kept for the next build inside
+        :func:`~scorecard.processes.keep_helpers`)."""
         if self._sent and not self._done:
-            self._close()        # rendering something nobody will read
-        else:
-            self._release()
-
-    def _release(self) -> None:
-        if DocsWorker._keeping and DocsWorker._spare is None and self.proc.poll() is None:
-            DocsWorker._spare = self
-        else:
-            self._close()
-
-    def _close(self) -> None:
-        self._finalizer()
+            self.helper.kill()       # rendering something nobody will read
+            _remove(self._files)
+        elif not self._done:
+            release(self.helper)
+        self._done = True
 
 
-#: what the worker writes on its status line when the Data Docs are written
-_RENDERED = b"rendered"
-
-
-@contextlib.contextmanager
-def keep_workers():
-    """Builds run inside this block share one Data Docs worker: each hands it on to the next
-    when done, and it is stopped when the block ends."""
-    DocsWorker._keeping += 1
-    try:
-        yield
-    finally:
-        DocsWorker._keeping -= 1
-        if not DocsWorker._keeping and DocsWorker._spare is not None:
-            spare, DocsWorker._spare = DocsWorker._spare, None
-            spare._close()
+def _remove(files: list[Path]) -> None:
+    for f in files:
+        f.unlink(missing_ok=True)
+    files.clear()
 
 
 class PendingDocs:
@@ -280,21 +226,17 @@ def import_gx() -> None:
     import great_expectations  # noqa: F401
 
 
+def _render_handed(path: Path) -> None:
+    with open(path, "rb") as f:
+        docs_dir, run_time, results = pickle.load(f)
+    render(Path(docs_dir), run_time, results)
+
+
 def main() -> None:
-    """The worker: import GX, then render each hand-over file named on stdin (one a line),
-    saying so on the status line (the process's stdout; anything else printed goes to stderr),
-    until stdin ends."""
-    status = os.fdopen(os.dup(1), "wb", buffering=0)
-    os.dup2(2, 1)
-    import_gx()  # the slow part, done before the results arrive
-    for line in sys.stdin:
-        path = line.strip()
-        if not path:
-            continue
-        with open(path, "rb") as f:
-            docs_dir, run_time, results = pickle.load(f)
-        render(Path(docs_dir), run_time, results)
-        status.write(_RENDERED + b"\n")
+    """The worker: import GX (the slow part, done before the results arrive), then render each
+    hand-over file named on stdin (:func:`scorecard.processes.serve`)."""
+    import_gx()
+    serve(_render_handed)
 
 
 if __name__ == "__main__":
