@@ -251,6 +251,7 @@ def _build(run: _Run) -> BuildResult:
         con.execute("commit").fetchall()
     except OSError as exc:
         con.execute("rollback").fetchall()
+        run.docs_worker.cancel()
         raise ScorecardError(f"{exc.filename or run.out_dir}: cannot write the outputs: "
                              f"{exc.strerror or exc}; nothing was built") from None
     except BaseException:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import duckdb
 import polars as pl
@@ -93,19 +93,20 @@ _PLAIN_CSV = ", delim = ',', quote = '\"', escape = '\"'"
 _SNIFFED_CSV = ", parallel = false, sample_size = -1"
 
 
-#: an empty line, in a file with Unix or Windows line ends
-_EMPTY_LINES = (b"\n\n", b"\n\r\n")
+#: an empty line, in a file with Unix, Windows or old Mac line ends
+_EMPTY_LINES = (b"\n\n", b"\n\r\n", b"\r\r")
 
 
 def scan(path: Path) -> tuple[str, str | None, bool]:
-    """The file's SHA-256, what text it is, and whether it may hold an empty line, from one
-    read of it. The text is ``"plain"`` (UTF-8 holding no quote and none of
-    :data:`_DIALECT_BYTES`), ``"utf8"`` (other UTF-8) or None (not UTF-8). An empty line may
-    also be inside a quoted value: :func:`_spreadsheet_rows` tells them apart."""
+    """The file's SHA-256, what text it is, and whether it may hold an empty line before its
+    last line of text, from one read of it. The text is ``"plain"`` (UTF-8 holding no quote and
+    none of :data:`_DIALECT_BYTES`), ``"utf8"`` (other UTF-8) or None (not UTF-8). An empty line
+    may also be inside a quoted value: :func:`_spreadsheet_rows` tells them apart."""
     h = hashlib.sha256()
     dec = codecs.getincrementaldecoder("utf-8")()
     utf8 = plain = True
-    empty = False
+    first_empty = None     # where the first empty line may be
+    text_end = offset = 0  # where the last line of text ends
     tail = b""
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -117,16 +118,24 @@ def scan(path: Path) -> tuple[str, str | None, bool]:
                     utf8 = False
             if plain and any(b in chunk for b in _DIALECT_BYTES):
                 plain = False
-            if not empty:
-                joined = tail + chunk[:2]   # an empty line across two chunks
-                empty = any(b in chunk or b in joined for b in _EMPTY_LINES)
+            if first_empty is None:
+                # an empty line across two chunks, then one inside this chunk
+                joined = tail + chunk[:2]
+                found = [offset - len(tail) + i for i in (joined.find(b) for b in _EMPTY_LINES) if i >= 0] \
+                    + [offset + i for i in (chunk.find(b) for b in _EMPTY_LINES) if i >= 0]
+                first_empty = min(found) if found else None
+            text = len(chunk.rstrip(b"\r\n"))
+            if text:
+                text_end = offset + text
             tail = chunk[-2:]
+            offset += len(chunk)
     if utf8:
         try:
             dec.decode(b"", final=True)
         except UnicodeDecodeError:
             utf8 = False
-    return h.hexdigest(), (("plain" if plain else "utf8") if utf8 else None), empty
+    return (h.hexdigest(), (("plain" if plain else "utf8") if utf8 else None),
+            first_empty is not None and first_empty < text_end)
 
 
 # --------------------------------------------------------------------------- readers
@@ -151,40 +160,63 @@ def _csv_to_temp(con: duckdb.DuckDBPyConnection, path: Path, label: str, tmp: Pa
         source = tmp / (path.stem + ".utf8.csv")
         source.write_text(text, encoding="utf-8")
     _check_csv_header(source, label)
-    rows = _spreadsheet_rows(source) if empty_lines else None
+    options = _PLAIN_CSV if utf8 == "plain" else _SNIFFED_CSV
+    rows = _spreadsheet_rows(con, source, options) if empty_lines else None
     try:
         _numbered(con, "select * from read_csv($p, all_varchar = true, header = true, null_padding = true, "
-                       f"auto_detect = true{_PLAIN_CSV if utf8 == 'plain' else _SNIFFED_CSV})", {"p": str(source)},
-                  rows=rows)
+                       f"auto_detect = true{options})", {"p": str(source)}, rows=rows)
     except duckdb.Error as exc:
         raise _csv_problem(source, label, exc) from None
 
 
-def _spreadsheet_rows(source: Path) -> list[int] | None:
+class _Rows(NamedTuple):
+    """Each record's spreadsheet row and its first value, as the csv module read the file."""
+    rows: list[int]
+    firsts: list[str]
+
+
+def _spreadsheet_rows(con: duckdb.DuckDBPyConnection, source: Path, options: str) -> _Rows | None:
     """Each record's row as a spreadsheet shows the file (the header is row 1, an empty line is
-    a row of its own, a quoted line break stays inside its row), when an empty line comes
-    before a record; None when none does (the records' positions are their rows)."""
+    a row of its own, a quoted line break stays inside its row), read with the csv module in the
+    dialect DuckDB reads the file in (``options``, sniffed as DuckDB sniffs it), when an empty
+    line comes before a record; None when none does (the records' positions are their rows), or
+    when the csv module cannot read the file in that dialect. :func:`_numbered` uses the rows
+    only if DuckDB read the same records (the same first value of each, in order)."""
     import csv
     import sys
 
+    try:
+        delim, quote, escape = con.execute(
+            f"select Delimiter, Quote, Escape from sniff_csv($p, header = true{options})", {"p": str(source)}
+        ).fetchall()[0] if options == _SNIFFED_CSV else (",", '"', '"')
+    except duckdb.Error:
+        return None   # DuckDB reports the file's fault when it reads it
+    quote, escape = ("" if q == "(empty)" else q for q in (quote, escape))
+    if len(delim) != 1 or len(quote) > 1 or len(escape) > 1:
+        return None
+    dialect = {"delimiter": delim, "quotechar": quote or None,
+               "quoting": csv.QUOTE_MINIMAL if quote else csv.QUOTE_NONE,
+               "doublequote": escape in ("", quote), "escapechar": None if escape in ("", quote) else escape}
     old_limit = csv.field_size_limit()
     csv.field_size_limit(sys.maxsize)
-    rows: list[int] = []
-    shifted = header = False
+    found = _Rows([], [])
+    shifted = header = after_empty = False
     try:
         with open(source, encoding="utf-8-sig", newline="") as fh:
-            for row, record in enumerate(csv.reader(fh), start=1):
+            for row, record in enumerate(csv.reader(fh, **dialect), start=1):
                 if not record:
-                    shifted = shifted or header   # an empty line before the header is refused
+                    after_empty = header  # an empty line before the header is refused
                 elif not header:
                     header = True
                 else:
-                    rows.append(row)
-    except (csv.Error, UnicodeDecodeError):
-        return None  # DuckDB reports the file's fault
+                    shifted = shifted or after_empty
+                    found.rows.append(row)
+                    found.firsts.append(record[0])
+    except (csv.Error, UnicodeDecodeError, TypeError):
+        return None
     finally:
         csv.field_size_limit(old_limit)
-    return rows if shifted else None
+    return found if shifted else None
 
 
 #: the longest CSV row DuckDB reads (its ``max_line_size`` default); no case record comes near it
@@ -248,8 +280,17 @@ def _check_csv_header(source: Path, label: str) -> None:
 _ROW_NUMBER = f"row_number() over () + 1 as {ROW}"
 
 
+def _same_records(con: duckdb.DuckDBPyConnection, firsts: list[str]) -> bool:
+    """Whether ``_in_file`` holds, in order, records whose first values are ``firsts``."""
+    if con.execute("select count(*) from _in_file").fetchall()[0][0] != len(firsts):
+        return False
+    first = con.execute("select * from _in_file limit 0").description[0][0]
+    got = con.execute(f"select coalesce({quote(first)}, '') from _in_file").fetchall()
+    return [g[0] for g in got] == firsts
+
+
 def _numbered(con: duckdb.DuckDBPyConnection, select: str, params: dict,
-              rows: list[int] | None = None) -> None:
+              rows: _Rows | None = None) -> None:
     """Fill ``_in`` with the records of ``select`` (a file read in order) and their row numbers.
 
     The records are stored as they are read, in file order (DuckDB keeps the insertion order of
@@ -260,12 +301,17 @@ def _numbered(con: duckdb.DuckDBPyConnection, select: str, params: dict,
     ``rowid`` (which would hide the position), or positions that are not one run, is numbered
     while reading, as before.
 
-    ``rows``, when given, are the records' rows (:func:`_spreadsheet_rows`: a file with empty
-    lines, which DuckDB skips), paired with the records in order; if DuckDB read another number
-    of records, the records are numbered by position, as without them."""
+    ``rows``, when given, are the records' rows as a spreadsheet shows them (:func:`_spreadsheet_rows`:
+    a file with empty lines, which DuckDB skips), paired with DuckDB's records in order when they
+    are the same records (the same first value of each); otherwise the records are numbered by
+    position, as without them."""
     run(con, f"create or replace temp table _in_file as {select}", params)
-    if rows is not None and con.execute("select count(*) from _in_file").fetchall()[0][0] == len(rows):
-        run(con, "create or replace temp table _in_rows as select unnest($r)::bigint as r", {"r": rows})
+    if rows is not None and _same_records(con, rows.firsts):
+        con.register("_rows", pa.table({"r": pa.array(rows.rows, pa.int64())}))
+        try:
+            run(con, "create or replace temp table _in_rows as select r from _rows")
+        finally:
+            con.unregister("_rows")
         run(con, f"create or replace temp view _in as select _in_rows.r as {ROW}, _in_file.* "
                  "from _in_rows positional join _in_file")
         return

@@ -18,6 +18,7 @@ import site
 import subprocess
 import sys
 import tempfile
+import threading
 import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -57,7 +58,9 @@ def defer_import(name: str) -> ModuleType:
 
     ``from parent import child`` then finds the deferred module without using it; ``import
     parent.child`` (any form that asks the module whether it is initialised) runs it at once.
-    A name already imported is returned as it is."""
+    A name already imported is returned as it is. For a process with one thread, as the helpers
+    are: on Python 3.11, threads using a deferred module for the first time at once can find it
+    half run (CPython added a lock in later versions)."""
     if name in sys.modules:
         return sys.modules[name]
     spec = importlib.util.find_spec(name)
@@ -86,6 +89,12 @@ def _kill(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         proc.kill()
         proc.wait()
+    for pipe in (proc.stdin, proc.stdout):
+        if pipe is not None:
+            try:
+                pipe.close()
+            except OSError:
+                pass
 
 
 class Helper:
@@ -103,6 +112,7 @@ class Helper:
                                      stderr=self._stderr, env=env)
         self._finalizer = weakref.finalize(self, _kill, self.proc)
         self._odd: str | None = None
+        self._said_from = 0
 
     def poll(self) -> int | None:
         """The helper's exit status, or None while it runs."""
@@ -110,6 +120,8 @@ class Helper:
 
     def send(self, path: Path) -> None:
         """Start a job: ``path`` names its hand-over file."""
+        # what the helper writes on stderr from here on is this job's (:meth:`said`)
+        self._said_from = os.fstat(self._stderr.fileno()).st_size
         try:
             self.proc.stdin.write(PROTOCOL + b" " + str(path).encode("utf-8") + b"\n")
             self.proc.stdin.flush()
@@ -134,7 +146,7 @@ class Helper:
         except subprocess.TimeoutExpired:    # stdout closed but still running
             self.kill()
             code = self.proc.returncode
-        self._stderr.seek(0)
+        self._stderr.seek(self._said_from)
         tail = self._stderr.read().decode("utf-8", "replace").strip().splitlines()[-5:]
         if self._odd is not None:
             tail.insert(0, f"it answered {self._odd!r}, not {_DONE.decode()!r} (another version of "
@@ -149,11 +161,13 @@ class Helper:
 #: how many :func:`keep_helpers` blocks are open, and the idle helper kept for each module
 _keeping = 0
 _spares: dict[str, Helper] = {}
+_lock = threading.Lock()
 
 
 def helper(module: str, env: dict[str, str] | None = None) -> Helper:
     """An idle helper running ``module``: the one :func:`keep_helpers` kept, or a new one."""
-    spare = _spares.pop(module, None)
+    with _lock:
+        spare = _spares.pop(module, None)
     if spare is not None:
         if spare.poll() is None:
             return spare
@@ -163,11 +177,14 @@ def helper(module: str, env: dict[str, str] | None = None) -> Helper:
 
 def release(h: Helper) -> None:
     """A helper its user no longer needs, idle: kept for the next user inside
-    :func:`keep_helpers`, else stopped."""
-    if _keeping and h.module not in _spares and h.poll() is None:
-        _spares[h.module] = h
-    else:
-        h.kill()
+    :func:`keep_helpers`, else stopped. Releasing a kept helper again changes nothing."""
+    with _lock:
+        if _spares.get(h.module) is h:
+            return
+        if _keeping and h.module not in _spares and h.poll() is None:
+            _spares[h.module] = h
+            return
+    h.kill()
 
 
 @contextlib.contextmanager
@@ -176,14 +193,18 @@ def keep_helpers() -> Iterator[None]:
     chart helper): each build hands them on to the next when done, so each imports Great
     Expectations or matplotlib once for all; they are stopped when the block ends."""
     global _keeping
-    _keeping += 1
+    with _lock:
+        _keeping += 1
     try:
         yield
     finally:
-        _keeping -= 1
-        if not _keeping:
-            while _spares:
-                _spares.popitem()[1].kill()
+        with _lock:
+            _keeping -= 1
+            ended = [] if _keeping else list(_spares.values())
+            if not _keeping:
+                _spares.clear()
+        for h in ended:
+            h.kill()
 
 
 def serve(job: Callable[[Path], None]) -> None:

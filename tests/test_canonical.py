@@ -263,15 +263,49 @@ def test_records_after_an_empty_line_keep_the_row_a_spreadsheet_shows(con, raw, 
         (7, "R7", "referral_date")]
 
 
-def test_an_empty_line_only_inside_quotes_changes_no_row_number(tmp_path):
-    from scorecard.canonical import _spreadsheet_rows
+def test_an_empty_line_only_inside_quotes_or_at_the_end_changes_no_row_number(tmp_path):
+    import duckdb
 
+    from scorecard.canonical import _PLAIN_CSV, _SNIFFED_CSV, _spreadsheet_rows
+
+    c = duckdb.connect()
     path = tmp_path / "referrals.csv"
     path.write_text('referral_id,referral_source\nR2,"a\n\nb"\nR3,1A\n')
     assert scan(path)[2] is True                    # may hold one: looked at
-    assert _spreadsheet_rows(path) is None          # none outside quotes: numbered by position
+    assert _spreadsheet_rows(c, path, _SNIFFED_CSV) is None   # none outside quotes: numbered by position
+    path.write_text("referral_id,referral_source\nR2,1A\nR3,1A\n\n\n")
+    assert scan(path)[2] is False                   # only after the last line of text: not read again
+    assert _spreadsheet_rows(c, path, _PLAIN_CSV) is None     # (and no record after them)
     path.write_text("referral_id,referral_source\nR2,1A\nR3,1A\n")
     assert scan(path)[2] is False
+
+
+@pytest.mark.parametrize("text, rows", [
+    # semicolons, a quoted comma and a quoted semicolon across a line break: read as DuckDB sniffs it
+    ('referral_id;child_id;referral_date;referral_source\nR2;C1;2023-01-05;"1,A;\nB"\n\nR4;C2;2023-01-05;1A\n',
+     [("R2", 2), ("R4", 4)]),
+    # old Mac line ends
+    ("referral_id,child_id,referral_date,referral_source\rR2,C1,2023-01-05,1A\r\rR4,C2,2023-01-05,1A\r",
+     [("R2", 2), ("R4", 4)]),
+])
+def test_empty_lines_in_other_dialects_keep_the_spreadsheet_row(con, raw, key, text, rows):
+    (raw / "referrals.csv").write_bytes(text.encode())
+    load(con, raw, key=key)
+    assert con.execute("select referral_id, source_row from raw.referrals order by source_row").fetchall() == rows
+
+
+def test_rows_the_csv_module_reads_otherwise_than_duckdb_are_not_paired(con, raw, key, monkeypatch):
+    """If the two readers' records are not the same (another first value), the rows are not
+    used: numbered by position, as before, rather than paired with the wrong records."""
+    from scorecard import canonical
+
+    (raw / "referrals.csv").write_text("referral_id,child_id,referral_date,referral_source\n"
+                                       "R2,C1,2023-01-05,1A\n\nR4,C2,2023-01-05,1A\n")
+    monkeypatch.setattr(canonical, "_spreadsheet_rows",
+                        lambda *a: canonical._Rows([2, 4], ["R2", "R9"]))
+    load(con, raw, key=key)
+    assert con.execute("select referral_id, source_row from raw.referrals order by source_row").fetchall() == [
+        ("R2", 2), ("R4", 3)]
 
 
 def test_an_empty_line_split_between_two_reads_of_a_scan_is_seen(tmp_path):

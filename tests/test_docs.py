@@ -129,7 +129,8 @@ def test_the_worker_imports_gx_without_what_the_data_docs_never_use(tmp_path):
     ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path)
     assert ran.returncode == 0, ran.stderr[-2000:]
     assert ran.stdout.split() == ["True", "False"]
-    # the check of the check: Great Expectations imported the plain way runs scipy.stats
+    # the check of the check: Great Expectations imported the plain way runs scipy.stats (if a
+    # GX release stops importing it, this fails: _DEFERRED is then to be looked at again)
     plain = subprocess.run([sys.executable, "-c", "import sys, great_expectations; "
                             "print('scipy.stats._stats_py' in sys.modules)"], capture_output=True, text=True)
     assert plain.stdout.strip() == "True"
@@ -170,16 +171,19 @@ def test_kept_workers_serve_the_next_build_with_the_same_data_docs(tmp_path):
     assert "others" not in (tmp_path / "second" / "index.html").read_text(encoding="utf-8")
 
 
-def test_a_worker_that_failed_is_not_kept(tmp_path):
-    from scorecard.processes import keep_helpers
+def test_after_a_failed_worker_the_next_build_gets_a_working_one(tmp_path):
+    from scorecard import processes
 
-    with keep_helpers():
+    with processes.keep_helpers():
         worker = DocsWorker.start()
         worker.render(tmp_path / "docs", dt.datetime(2023, 4, 30, tzinfo=dt.timezone.utc), [("not a suite", ["id"])])
         with pytest.raises(ScorecardError, match="rendering the Data Docs failed"):
             worker.wait()
+        worker.cancel()
+        assert "scorecard.validate.docs" not in processes._spares
         again = DocsWorker.start()
         assert again.proc is not worker.proc and again.proc.poll() is None
         again.render(tmp_path / "again", dt.datetime(2023, 4, 30, tzinfo=dt.timezone.utc), [(_suite_result(), ["id"])])
         again.wait()
     assert (tmp_path / "again" / "index.html").exists()
+

@@ -99,7 +99,8 @@ def test_deferring_a_module_that_does_not_exist_is_an_import_error():
 
 def _echo_helper(tmp_path: Path) -> dict[str, str]:
     """A helper module ``echohelper``: each job copies its hand-over file's text to ``<file>.out``
-    after printing to stdout (which must not be taken for its status); a job saying "fail" raises."""
+    after printing to stdout (which must not be taken for its status); a job saying "fail"
+    raises, one saying "sleep" sleeps a minute."""
     (tmp_path / "echohelper.py").write_text(
         "from pathlib import Path\n"
         "from scorecard.processes import serve\n"
@@ -108,6 +109,8 @@ def _echo_helper(tmp_path: Path) -> dict[str, str]:
         "    print('done')\n"
         "    if text == 'fail':\n"
         "        raise ValueError('the job said fail')\n"
+        "    if text == 'sleep':\n"
+        "        __import__('time').sleep(60)\n"
         "    Path(str(path) + '.out').write_text(text)\n"
         "serve(job)\n")
     return {**os.environ, "PYTHONPATH": str(tmp_path)}
@@ -175,3 +178,18 @@ def test_a_build_and_a_helper_of_different_versions_stop_with_a_message_not_a_ha
     assert not old.done()
     assert old.proc.wait(timeout=10) is not None
     assert "another version of scorecard" in old.said()
+
+
+def test_a_helper_s_failure_quotes_only_what_it_said_during_that_job(tmp_path):
+    from scorecard.processes import Helper
+
+    h = Helper("echohelper", _echo_helper(tmp_path))
+    (tmp_path / "job").write_text("x")
+    h.send(tmp_path / "job")
+    assert h.done()                                      # it printed "done" (to stderr) meanwhile
+    (tmp_path / "slow").write_text("sleep")
+    h.send(tmp_path / "slow")
+    h.proc.kill()                                        # killed during the next job
+    assert not h.done()
+    said = h.said()
+    assert "done" not in said and "exit status -9" in said

@@ -29,13 +29,14 @@ _DEFERRED = ("scipy.stats",)
 
 
 class DocsWorker:
-    """A process rendering the Data Docs (:class:`scorecard.processes.Helper`); started early,
-    given the results once.
+    """A build's use of a process rendering the Data Docs (:class:`scorecard.processes.Helper`):
+    started early, given the build's results once.
 
-    Inside :func:`scorecard.processes.keep_helpers` (the demo's builds, one after another), a
-    worker that has finished rendering, or was never needed, is kept for the next build's
-    :meth:`start`, so Great Expectations is imported once for all of them; the Data Docs are the
-    same bytes as a new worker's (tested)."""
+    Inside :func:`scorecard.processes.keep_helpers` (the demo's builds, one after another), the
+    process, once it has rendered a build's Data Docs or was not needed, serves the next build's
+    :meth:`start`, so Great Expectations is imported once for all of them. Its pages are the
+    same as a new process's once GX's render times and random ids are fixed, as every build
+    fixes them (tested)."""
 
     def __init__(self, helper: Helper):
         self.helper = helper
