@@ -209,9 +209,9 @@ def keep_helpers() -> Iterator[None]:
 
 def serve(job: Callable[[Path], None]) -> None:
     """The helper's side of :class:`Helper`: run ``job`` on each hand-over file named on stdin
-    (after :data:`PROTOCOL`), saying so on the status line, until stdin ends. Anything else written to stdout goes to
-    stderr, so it cannot be taken for the status. A job that raises ends the helper (its
-    traceback on stderr): the caller's :meth:`Helper.done` sees it stop."""
+    (after :data:`PROTOCOL`), saying so on the status line, until stdin ends. Anything else
+    written to stdout goes to stderr, so it cannot be taken for the status. A job that raises
+    ends the helper (its traceback on stderr): the caller's :meth:`Helper.done` sees it stop."""
     status = os.fdopen(os.dup(1), "wb", buffering=0)
     os.dup2(2, 1)
     for line in sys.stdin.buffer:
