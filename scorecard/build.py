@@ -250,8 +250,8 @@ def _build(run: _Run) -> BuildResult:
              "msg": run.loaded.summary()}).fetchall()
         con.execute("commit").fetchall()
     except OSError as exc:
-        con.execute("rollback").fetchall()
         run.docs_worker.cancel()
+        con.execute("rollback").fetchall()
         raise ScorecardError(f"{exc.filename or run.out_dir}: cannot write the outputs: "
                              f"{exc.strerror or exc}; nothing was built") from None
     except BaseException:

@@ -113,6 +113,8 @@ class Helper:
         self._finalizer = weakref.finalize(self, _kill, self.proc)
         self._odd: str | None = None
         self._said_from = 0
+        #: whether a job was sent and its end not yet read (:func:`release` never keeps such a helper)
+        self.busy = False
 
     def poll(self) -> int | None:
         """The helper's exit status, or None while it runs."""
@@ -122,6 +124,7 @@ class Helper:
         """Start a job: ``path`` names its hand-over file."""
         # what the helper writes on stderr from here on is this job's (:meth:`said`)
         self._said_from = os.fstat(self._stderr.fileno()).st_size
+        self.busy = True
         try:
             self.proc.stdin.write(PROTOCOL + b" " + str(path).encode("utf-8") + b"\n")
             self.proc.stdin.flush()
@@ -133,6 +136,7 @@ class Helper:
         another protocol (it is then stopped; :meth:`said` says why)."""
         line = self.proc.stdout.readline().strip()
         if line == _DONE:
+            self.busy = False
             return True
         if line:
             self._odd = line[:80].decode("utf-8", "replace")
@@ -147,11 +151,17 @@ class Helper:
             self.kill()
             code = self.proc.returncode
         self._stderr.seek(self._said_from)
-        tail = self._stderr.read().decode("utf-8", "replace").strip().splitlines()[-5:]
+        lines = self._stderr.read().decode("utf-8", "replace").strip().splitlines()
+        # the last words, without a traceback's lines that only point at a column (^^^^)
+        tail = [line for line in lines if line.strip(" ^~")][-5:]
         if self._odd is not None:
             tail.insert(0, f"it answered {self._odd!r}, not {_DONE.decode()!r} (another version of "
                            "scorecard? start a new Python session)")
-        return " / ".join(tail) or f"it stopped with exit status {code}"
+        if tail:
+            return " / ".join(tail)
+        if code is not None and code < 0:
+            return f"it was stopped by signal {-code} (out of memory?)"
+        return f"it stopped with exit status {code}"
 
     def kill(self) -> None:
         """Stop the helper now."""
@@ -165,7 +175,8 @@ _lock = threading.Lock()
 
 
 def helper(module: str, env: dict[str, str] | None = None) -> Helper:
-    """An idle helper running ``module``: the one :func:`keep_helpers` kept, or a new one."""
+    """An idle helper running ``module``: the one :func:`keep_helpers` kept (started with the
+    environment of its first user: ``env`` is not applied to it again), or a new one."""
     with _lock:
         spare = _spares.pop(module, None)
     if spare is not None:
@@ -176,12 +187,13 @@ def helper(module: str, env: dict[str, str] | None = None) -> Helper:
 
 
 def release(h: Helper) -> None:
-    """A helper its user no longer needs, idle: kept for the next user inside
-    :func:`keep_helpers`, else stopped. Releasing a kept helper again changes nothing."""
+    """A helper its user no longer needs: kept for the next user inside :func:`keep_helpers`
+    if it is idle, else stopped (one still busy with a job would answer the next user with this
+    job's end). Releasing a kept helper again changes nothing."""
     with _lock:
         if _spares.get(h.module) is h:
             return
-        if _keeping and h.module not in _spares and h.poll() is None:
+        if _keeping and not h.busy and h.module not in _spares and h.poll() is None:
             _spares[h.module] = h
             return
     h.kill()
@@ -207,13 +219,17 @@ def keep_helpers() -> Iterator[None]:
             h.kill()
 
 
-def serve(job: Callable[[Path], None]) -> None:
-    """The helper's side of :class:`Helper`: run ``job`` on each hand-over file named on stdin
-    (after :data:`PROTOCOL`), saying so on the status line, until stdin ends. Anything else
-    written to stdout goes to stderr, so it cannot be taken for the status. A job that raises
-    ends the helper (its traceback on stderr): the caller's :meth:`Helper.done` sees it stop."""
+def serve(job: Callable[[Path], None], setup: Callable[[], None] | None = None) -> None:
+    """The helper's side of :class:`Helper`: run ``setup`` (a slow import, done before the
+    first job arrives), then ``job`` on each hand-over file named on stdin (after
+    :data:`PROTOCOL`), saying so on the status line, until stdin ends. Anything else written to
+    stdout, from ``setup`` on, goes to stderr, so it cannot be taken for the status. A job that
+    raises ends the helper (its traceback on stderr): the caller's :meth:`Helper.done` sees it
+    stop."""
     status = os.fdopen(os.dup(1), "wb", buffering=0)
     os.dup2(2, 1)
+    if setup is not None:
+        setup()
     for line in sys.stdin.buffer:
         word, _, path = line.strip().partition(b" ")
         if not word:

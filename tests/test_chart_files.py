@@ -243,3 +243,49 @@ def test_a_kept_chart_helper_draws_the_next_build_s_charts_to_the_same_bytes(tmp
     assert first.helper.proc.wait(timeout=10) is not None
     assert [p.name for p in files] == [p.name for p in serial]
     assert all((tmp_path / "second" / p.name).read_bytes() == p.read_bytes() for p in serial)
+
+
+def test_a_kept_chart_helper_writes_a_relative_output_folder_where_the_build_means_it(tmp_path, monkeypatch):
+    """A helper kept from an earlier build started in that build's working directory."""
+    from scorecard.processes import keep_helpers
+    from tests.test_charts import _specs
+
+    specs = _specs()
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with keep_helpers():
+        monkeypatch.chdir(tmp_path / "a")
+        chart_files.start(Path("charts"), _specs(period="2022-10"), jobs=2).finish()
+        monkeypatch.chdir(tmp_path / "b")
+        second = chart_files.start(Path("charts"), specs, jobs=2)
+        second.finish()
+        assert second.drawn_here < len(specs)
+    assert sorted(p.name for p in (tmp_path / "b" / "charts").iterdir()) == sorted(
+        f"{s.name}.{e}" for s in specs for e in ("png", "svg"))
+
+
+def test_a_build_of_an_earlier_version_still_gets_its_charts_drawn(tmp_path):
+    """Such a build started the helper with its hand-over file as an argument and waited for it
+    to exit (with this process's stdin): the helper draws that drawing and exits."""
+    import pickle
+    import subprocess
+
+    from scorecard.processes import module_command
+    from tests.test_charts import _specs
+
+    specs = _specs()[:3]
+    claims = tmp_path / "claims"
+    claims.mkdir()
+    with (claims / "handover.pickle").open("wb") as f:
+        pickle.dump((str(tmp_path / "out"), specs, str(claims)), f)
+    command, env = module_command("scorecard.report.chart_files")
+    read_end, write_end = __import__("os").pipe()        # a stdin that never ends
+    try:
+        done = subprocess.run([*command, str(claims / "handover.pickle")], env=env, stdin=read_end,
+                              capture_output=True, timeout=120)
+    finally:
+        __import__("os").close(write_end)
+        __import__("os").close(read_end)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
+        f"{s.name}.{e}" for s in specs for e in ("png", "svg"))

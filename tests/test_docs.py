@@ -79,7 +79,9 @@ def test_a_worker_never_given_results_is_an_error_not_a_hang(tmp_path):
     with pytest.raises(ScorecardError, match="never rendered"):
         worker.wait()
     worker.cancel()
-    assert worker.proc.poll() is not None
+    assert worker.proc.wait(timeout=10) is not None
+    with pytest.raises(ScorecardError, match="never rendered"):   # and still so once cancelled
+        worker.wait()
 
 
 def test_a_failing_worker_is_reported(tmp_path):

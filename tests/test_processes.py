@@ -98,22 +98,34 @@ def test_deferring_a_module_that_does_not_exist_is_an_import_error():
 
 
 def _echo_helper(tmp_path: Path) -> dict[str, str]:
-    """A helper module ``echohelper``: each job copies its hand-over file's text to ``<file>.out``
-    after printing to stdout (which must not be taken for its status); a job saying "fail"
-    raises, one saying "sleep" sleeps a minute."""
+    """A helper module ``echohelper``: its setup prints, and each job prints (neither must be
+    taken for its status), then copies its hand-over file's text to ``<file>.out``; a job saying
+    "fail" raises; one saying "sleep" marks ``<file>.started`` and sleeps a minute."""
     (tmp_path / "echohelper.py").write_text(
+        "import time\n"
         "from pathlib import Path\n"
         "from scorecard.processes import serve\n"
         "def job(path):\n"
         "    text = path.read_text()\n"
-        "    print('done')\n"
+        "    if text == 'sleep':\n"
+        "        Path(str(path) + '.started').write_text('1')\n"
+        "        time.sleep(60)\n"
+        "    print('done', flush=True)\n"
         "    if text == 'fail':\n"
         "        raise ValueError('the job said fail')\n"
-        "    if text == 'sleep':\n"
-        "        __import__('time').sleep(60)\n"
         "    Path(str(path) + '.out').write_text(text)\n"
-        "serve(job)\n")
+        "serve(job, setup=lambda: print('setting up', flush=True))\n")
     return {**os.environ, "PYTHONPATH": str(tmp_path)}
+
+
+def _started(marker: Path) -> None:
+    import time
+
+    for _ in range(300):
+        if marker.exists():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{marker} never appeared")
 
 
 def test_a_helper_serves_jobs_one_at_a_time_and_reports_its_failure(tmp_path):
@@ -189,7 +201,24 @@ def test_a_helper_s_failure_quotes_only_what_it_said_during_that_job(tmp_path):
     assert h.done()                                      # it printed "done" (to stderr) meanwhile
     (tmp_path / "slow").write_text("sleep")
     h.send(tmp_path / "slow")
+    _started(tmp_path / "slow.started")
     h.proc.kill()                                        # killed during the next job
     assert not h.done()
     said = h.said()
-    assert "done" not in said and "exit status -9" in said
+    assert "done" not in said and "setting up" not in said
+    assert said == "it was stopped by signal 9 (out of memory?)"
+
+
+def test_a_helper_still_busy_is_never_kept(tmp_path):
+    """A build interrupted after sending a job: the helper would answer the next build with it."""
+    from scorecard import processes
+
+    env = _echo_helper(tmp_path)
+    (tmp_path / "slow").write_text("sleep")
+    with processes.keep_helpers():
+        h = processes.helper("echohelper", env)
+        h.send(tmp_path / "slow")
+        _started(tmp_path / "slow.started")
+        processes.release(h)                             # busy: stopped, not kept
+        assert h.proc.wait(timeout=10) is not None
+        assert processes.helper("echohelper", env) is not h

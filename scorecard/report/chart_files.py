@@ -188,7 +188,8 @@ class Drawing:
         self._claims = tempfile.mkdtemp(prefix="scorecard-charts-")
         handover = Path(self._claims) / "handover.pickle"
         with handover.open("wb") as f:
-            pickle.dump((str(self.out_dir), self.specs, self._claims), f)
+            # absolute: a helper kept from an earlier build may have started elsewhere
+            pickle.dump((str(self.out_dir.resolve()), self.specs, self._claims), f)
         self.helper = helper("scorecard.report.chart_files")
         self.helper.send(handover)
         self._helping = True
@@ -224,10 +225,11 @@ class Drawing:
         return self.files
 
     def cancel(self) -> None:
-        """Stop the helper (the caller failed before :meth:`finish`); nothing is stored."""
-        if self._helping:
+        """Stop the helper if it is still drawing (the caller failed before :meth:`finish`;
+        nothing is stored); after :meth:`finish`, nothing to do."""
+        if self.helper is not None and self.helper.busy:
             self.helper.kill()
-            self._helping = False
+        self._helping = False
         self._cleanup()
 
     def _cleanup(self) -> None:
@@ -248,6 +250,11 @@ def _draw_handed(handover: Path) -> None:
 
 
 if __name__ == "__main__":   # the helper of start(), serving one drawing after another
+    import sys
+
     from ..processes import serve
 
-    serve(_draw_handed)
+    if len(sys.argv) > 1:    # started by a build of an earlier version: its one drawing, then exit
+        _draw_handed(Path(sys.argv[1]))
+    else:
+        serve(_draw_handed)

@@ -1,8 +1,9 @@
 """Great Expectations Data Docs from the DuckDB engine's results, rendered in another process.
 
 Importing GX takes seconds and rendering the pages takes more; neither needs the build's
-process. :class:`DocsWorker` starts ``python -m scorecard.validate.docs``, which imports GX at
-once (while the build loads and validates) and then waits for the results on its stdin; it
+process. :class:`DocsWorker` starts ``python -m scorecard.validate.docs`` (or takes one an
+earlier build kept), which imports GX at once (while the build loads and validates) and then
+waits for the results on its stdin; it
 turns each suite's results into GX's own ``ExpectationSuiteValidationResult`` and lets GX's
 site builder render them, while the build computes metrics and draws charts on the other
 core. :meth:`DocsWorker.wait` is called only when the Data Docs are copied to the outputs.
@@ -43,6 +44,7 @@ class DocsWorker:
         self.proc = helper.proc
         self._sent = False
         self._done = False
+        self._released = False
         self._files: list[Path] = []
         weakref.finalize(self, _remove, self._files)
 
@@ -76,18 +78,22 @@ class DocsWorker:
         _remove(self._files)
         if not rendered:
             raise ScorecardError("rendering the Data Docs failed: " + self.helper.said())
+        self._released = True
         release(self.helper)
 
     def cancel(self) -> None:
         """The build no longer needs the worker (it failed, or the Data Docs came from the
         cache): stopped if it is rendering, else released (kept for the next build inside
         :func:`~scorecard.processes.keep_helpers`)."""
-        if self._sent and not self._done:
+        if self._done or self._released:
+            return
+        self._released = True
+        if self._sent:
             self.helper.kill()       # rendering something nobody will read
+            self._done = True
             _remove(self._files)
-        elif not self._done:
-            release(self.helper)
-        self._done = True
+        else:
+            release(self.helper)     # stops it if a line was sent after all (a busy helper)
 
 
 def _remove(files: list[Path]) -> None:
@@ -236,8 +242,7 @@ def _render_handed(path: Path) -> None:
 def main() -> None:
     """The worker: import GX (the slow part, done before the results arrive), then render each
     hand-over file named on stdin (:func:`scorecard.processes.serve`)."""
-    import_gx()
-    serve(_render_handed)
+    serve(_render_handed, setup=import_gx)
 
 
 if __name__ == "__main__":
