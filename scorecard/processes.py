@@ -134,7 +134,10 @@ class Helper:
     def done(self) -> bool:
         """Wait for the job sent last; False when the helper stopped instead, or answered in
         another protocol (it is then stopped; :meth:`said` says why)."""
-        line = self.proc.stdout.readline().strip()
+        try:
+            line = self.proc.stdout.readline().strip()
+        except ValueError:           # stopped already (kill() closes its pipes)
+            return False
         if line == _DONE:
             self.busy = False
             return True

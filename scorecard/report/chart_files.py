@@ -173,10 +173,9 @@ class Drawing:
         self.to_store: list[tuple[str, str]] = []
         #: how many charts this process drew (the helper drew the rest)
         self.drawn_here = 0
-        #: the chart helper (:class:`scorecard.processes.Helper`), if one was started
+        #: the chart helper (:class:`scorecard.processes.Helper`), if one was started; it is
+        #: drawing this drawing's charts while it is busy
         self.helper = None
-        #: whether the helper is drawing this drawing's charts
-        self._helping = False
         self._claims: str | None = None
 
     def start_helper(self) -> None:
@@ -192,7 +191,6 @@ class Drawing:
             pickle.dump((str(self.out_dir.resolve()), self.specs, self._claims), f)
         self.helper = helper("scorecard.report.chart_files")
         self.helper.send(handover)
-        self._helping = True
 
     def finish(self) -> list[Path]:
         """Draw here until meeting the helper's charts, wait for it (a chart that fails in
@@ -209,14 +207,14 @@ class Drawing:
         except BaseException:
             self.cancel()
             raise
-        if self._helping:
+        if self.helper is not None and self.helper.busy:
             from ..processes import release
 
             drawn = self.helper.done()
-            self._helping = False
             self._cleanup()
             if not drawn:
-                raise RuntimeError(f"drawing charts failed: the chart helper process stopped: {self.helper.said()}")
+                raise RuntimeError("drawing charts failed: the chart helper process stopped: "
+                                   + self.helper.said())
             release(self.helper)
         if self.cache is not None:
             self.cache.put([(key, (self.out_dir / f"{name}.png").read_bytes(),
@@ -229,7 +227,6 @@ class Drawing:
         nothing is stored); after :meth:`finish`, nothing to do."""
         if self.helper is not None and self.helper.busy:
             self.helper.kill()
-        self._helping = False
         self._cleanup()
 
     def _cleanup(self) -> None:

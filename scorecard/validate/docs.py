@@ -41,12 +41,16 @@ class DocsWorker:
 
     def __init__(self, helper: Helper):
         self.helper = helper
-        self.proc = helper.proc
         self._sent = False
         self._done = False
         self._released = False
         self._files: list[Path] = []
         weakref.finalize(self, _remove, self._files)
+
+    @property
+    def proc(self):
+        """The worker's process (:class:`subprocess.Popen`)."""
+        return self.helper.proc
 
     @classmethod
     def start(cls) -> "DocsWorker":
@@ -85,15 +89,13 @@ class DocsWorker:
         """The build no longer needs the worker (it failed, or the Data Docs came from the
         cache): stopped if it is rendering, else released (kept for the next build inside
         :func:`~scorecard.processes.keep_helpers`)."""
-        if self._done or self._released:
+        if self._released:
             return
         self._released = True
-        if self._sent:
-            self.helper.kill()       # rendering something nobody will read
+        if self.helper.busy:         # rendering something nobody will read: release() stops it
             self._done = True
             _remove(self._files)
-        else:
-            release(self.helper)     # stops it if a line was sent after all (a busy helper)
+        release(self.helper)
 
 
 def _remove(files: list[Path]) -> None:
